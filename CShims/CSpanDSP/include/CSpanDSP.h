@@ -1,0 +1,17 @@
+// CSpanDSP — thin shim over SpanDSP 0.0.6 (Debian libspandsp-dev) + libtiff.
+// SPDX-License-Identifier: GPL-2.0-or-later
+#ifndef CSPANDSP_H
+#define CSPANDSP_H
+#include <stdint.h>
+#include <tiffio.h>
+#include <spandsp.h>
+
+/// Routes a SpanDSP logging_state_t's messages (0.0.6 handlers carry no user data).
+void CSpanDSP_route_log(logging_state_t *log, int level, message_handler_func_t fn);
+
+/// G.711 helpers (static inline in g711.h) exported as functions for table building.
+uint8_t CSpanDSP_linear_to_ulaw(int16_t linear);
+int16_t CSpanDSP_ulaw_to_linear(uint8_t ulaw);
+uint8_t CSpanDSP_linear_to_alaw(int16_t linear);
+int16_t CSpanDSP_alaw_to_linear(uint8_t alaw);
+#endif

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "CSpanDSP.h"
+
+void CSpanDSP_route_log(logging_state_t *log, int level, message_handler_func_t fn) {
+    span_log_set_level(log, level);
+    span_log_set_message_handler(log, fn);
+}
+
+uint8_t CSpanDSP_linear_to_ulaw(int16_t linear) { return linear_to_ulaw(linear); }
+int16_t CSpanDSP_ulaw_to_linear(uint8_t ulaw) { return ulaw_to_linear(ulaw); }
+uint8_t CSpanDSP_linear_to_alaw(int16_t linear) { return linear_to_alaw(linear); }
+int16_t CSpanDSP_alaw_to_linear(uint8_t alaw) { return alaw_to_linear(alaw); }

@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+// Dialtone — telephony board driver and real-time switching daemon.
+// SPDX-License-Identifier: GPL-2.0-or-later
+import PackageDescription
+
+let package = Package(
+    name: "Dialtone",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dialtone", targets: ["dialtone"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C shims: thin, no logic (docs/ARCHITECTURE.md §CShims).
+        .target(name: "CPRI", path: "CShims/CPRI",
+                linkerSettings: [.linkedLibrary("pri")]),
+        .target(name: "CDAHDI", path: "CShims/CDAHDI",
+                cSettings: [.headerSearchPath("vendor/include")]),
+        .target(name: "CSpanDSP", path: "CShims/CSpanDSP",
+                linkerSettings: [.linkedLibrary("spandsp"), .linkedLibrary("tiff")]),
+        .target(name: "CALSA", path: "CShims/CALSA",
+                linkerSettings: [.linkedLibrary("asound")]),
+
+        // Layers, bottom up.
+        .target(name: "DialtoneSpans", dependencies: [
+            "CDAHDI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DialtoneSignalling", dependencies: [
+            "CPRI", "DialtoneSpans",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DialtoneMedia", dependencies: [
+            "DialtoneSpans",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DialtoneConfig", dependencies: [
+            "DialtoneSpans", "DialtoneSignalling",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "DialtoneStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "DialtoneSwitch", dependencies: [
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig", "DialtoneStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DialtoneLineSim", dependencies: [
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DialtoneDaemon", dependencies: [
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "dialtone", dependencies: [
+            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
+        .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
+        .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
+        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore"]),
+        .testTarget(name: "DialtoneEndToEndTests", dependencies: [
+            "DialtoneDaemon", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
+            "DialtoneSpans", "DialtoneSignalling",
+        ]),
+    ]
+)

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Glibc
+import Synchronization
+
+/// A span in user space: the same interface as a DAHDI span, with its far
+/// end another VirtualSpan (in process, see ``VirtualLink``).
+public final class VirtualSpan: SpanDriver, @unchecked Sendable {
+    public let name: String
+    public let type: SpanType
+    public let law: G711Law
+    public let peerName: String
+    public var identity: String { "virtual:\(name)<->\(peerName)" }
+    public var dchannel: any DChannelPort { dport }
+
+    let dport: VirtualDChannel
+    weak var link: VirtualLink?
+    /// Indexed by Q.931 channel number (index 0 and the D timeslot unused).
+    private let tx: [FrameRing]
+    private let rx: [FrameRing]
+    private let alarmBits = Atomic<Int>(0)
+    private let running = Atomic<Bool>(false)
+    private let txFlushMask = Atomic<UInt64>(0)
+    private let handler = Mutex<(@Sendable (SpanEvent) -> Void)?>(nil)
+
+    /// Frames of slack per direction: 32 × 20 ms, as the DAHDI VM recipe needed.
+    public static let ringFrames = 32
+
+    init(name: String, type: SpanType, law: G711Law, dchannelFD: Int32, peerName: String) {
+        self.name = name
+        self.type = type
+        self.law = law
+        self.peerName = peerName
+        dport = VirtualDChannel(fd: dchannelFD)
+        tx = (0...type.timeslots).map { _ in FrameRing(capacity: VirtualSpan.ringFrames) }
+        rx = (0...type.timeslots).map { _ in FrameRing(capacity: VirtualSpan.ringFrames) }
+        dport.span = self
+    }
+
+    public var alarms: SpanAlarms { SpanAlarms(rawValue: alarmBits.load(ordering: .acquiring)) }
+    public var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    public func start() throws(SpanError) {
+        running.store(true, ordering: .releasing)
+        emit(.started)
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        emit(.stopped)
+    }
+
+    @inline(__always) private func valid(_ channel: Int) -> Bool {
+        channel >= 1 && channel <= type.timeslots && channel != type.dchannelTimeslot
+    }
+
+    public func readFrame(channel: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard valid(channel) else { return 0 }
+        return rx[channel].pop(into: buffer)
+    }
+
+    public func writeFrame(channel: Int, from buffer: UnsafeRawBufferPointer) -> Int {
+        guard valid(channel) else { return 0 }
+        return tx[channel].push(buffer) ? min(buffer.count, frameBytes) : 0
+    }
+
+    public func flush(channel: Int) {
+        guard valid(channel) else { return }
+        rx[channel].drain()
+        // tx is producer-side; the wire (its consumer) drains it on the next tick.
+        txFlushMask.bitwiseOr(UInt64(1) << UInt64(channel), ordering: .acquiringAndReleasing)
+    }
+
+    public func setEventHandler(_ handler: @escaping @Sendable (SpanEvent) -> Void) {
+        self.handler.withLock { $0 = handler }
+    }
+
+    public func setMaintenance(_ mode: MaintenanceMode) throws(SpanError) {
+        if mode != .none {
+            throw SpanError(.notSupported, span: name, operation: "maintenance loop \(mode.rawValue) on a virtual span")
+        }
+    }
+
+    func setAlarms(_ alarms: SpanAlarms) {
+        let old = alarmBits.exchange(alarms.rawValue, ordering: .acquiringAndReleasing)
+        if old != alarms.rawValue { emit(.alarmsChanged(alarms)) }
+    }
+
+    private func emit(_ event: SpanEvent) {
+        let h = handler.withLock { $0 }
+        h?(event)
+    }
+
+    /// Clock-thread side: one frame per B-channel from our tx to the peer's rx.
+    func transmit(to peer: VirtualSpan, connected: Bool) {
+        let idle = peer.law.idleByte
+        let flushes = txFlushMask.exchange(0, ordering: .acquiringAndReleasing)
+        let live = connected && isRunning
+        for ch in 1...type.timeslots where ch != type.dchannelTimeslot {
+            let ring = tx[ch]
+            if !live || flushes & (UInt64(1) << UInt64(ch)) != 0 { ring.drain() }
+            if !live || !ring.move(to: peer.rx[ch]) {
+                peer.rx[ch].push(repeating: idle)
+            }
+        }
+    }
+}
