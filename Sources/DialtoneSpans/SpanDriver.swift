@@ -25,7 +25,8 @@ public protocol SpanDriver: AnyObject, Sendable {
     func readFrame(channel: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int
     /// Queues one frame for transmission; returns the bytes accepted (0 when full).
     func writeFrame(channel: Int, from buffer: UnsafeRawBufferPointer) -> Int
-    /// Discards what is buffered in both directions (call set-up, like DAHDI_FLUSH).
+    /// Discards received frames not yet read (call set-up; DAHDI_FLUSH with
+    /// DAHDI_FLUSH_READ). Frames already queued for transmission still play out.
     func flush(channel: Int)
 
     /// Installs the handler for alarms and line events (called on a driver thread).

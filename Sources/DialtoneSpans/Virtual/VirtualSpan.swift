@@ -19,7 +19,6 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
     private let rx: [FrameRing]
     private let alarmBits = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
-    private let txFlushMask = Atomic<UInt64>(0)
     private let handler = Mutex<(@Sendable (SpanEvent) -> Void)?>(nil)
 
     /// Frames of slack per direction: 32 × 20 ms, as the DAHDI VM recipe needed.
@@ -66,8 +65,6 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
     public func flush(channel: Int) {
         guard valid(channel) else { return }
         rx[channel].drain()
-        // tx is producer-side; the wire (its consumer) drains it on the next tick.
-        txFlushMask.bitwiseOr(UInt64(1) << UInt64(channel), ordering: .acquiringAndReleasing)
     }
 
     public func setEventHandler(_ handler: @escaping @Sendable (SpanEvent) -> Void) {
@@ -93,11 +90,10 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
     /// Clock-thread side: one frame per B-channel from our tx to the peer's rx.
     func transmit(to peer: VirtualSpan, connected: Bool) {
         let idle = peer.law.idleByte
-        let flushes = txFlushMask.exchange(0, ordering: .acquiringAndReleasing)
         let live = connected && isRunning
         for ch in 1...type.timeslots where ch != type.dchannelTimeslot {
             let ring = tx[ch]
-            if !live || flushes & (UInt64(1) << UInt64(ch)) != 0 { ring.drain() }
+            if !live { ring.drain() }
             if !live || !ring.move(to: peer.rx[ch]) {
                 peer.rx[ch].push(repeating: idle)
             }

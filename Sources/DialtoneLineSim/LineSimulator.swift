@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSignalling
+import DialtoneSpans
+import Foundation
+import Logging
+import Synchronization
+
+/// The built-in far end: real libpri in the opposite role on the other end of
+/// each loopback span, playing the public network (placing calls toward
+/// Dialtone) and agent stations (answering calls Dialtone routes to them),
+/// with real G.711 pattern audio on the B-channels, verified bit for bit.
+public final class LineSimulator: @unchecked Sendable {
+    /// One far-end span.
+    public struct Port: Sendable {
+        public var span: any SpanDriver
+        public var role: SignallingRole
+        public var switchType: SwitchType
+        public init(span: any SpanDriver, role: SignallingRole, switchType: SwitchType) {
+            self.span = span
+            self.role = role
+            self.switchType = switchType
+        }
+    }
+
+    /// How simulated agents treat a call routed to them.
+    public struct AgentBehaviour: Sendable {
+        public var answerAfter: Duration?           // nil: never answer
+        public var rejectCause: Q931Cause?          // clear instead of answering
+        public var hangUpAfter: Duration?           // agent clears first after this long connected
+        public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil) {
+            self.answerAfter = answerAfter
+            self.rejectCause = rejectCause
+            self.hangUpAfter = hangUpAfter
+        }
+    }
+
+    /// A call the simulated network places toward Dialtone.
+    public struct CallPlan: Sendable {
+        public var port: String
+        public var ani: String
+        public var dnis: String
+        public var channel: Int?          // nil: the simulator picks a free one
+        public var patternFrames: Int     // per direction; 0 = no audio check
+        public var hold: Duration         // connected time before the caller clears
+        public var callerClears: Bool     // false: wait for the far end to clear
+        public var timeout: Duration
+        public init(port: String, ani: String, dnis: String, channel: Int? = nil, patternFrames: Int = 25,
+                    hold: Duration = .milliseconds(200), callerClears: Bool = true, timeout: Duration = .seconds(20)) {
+            self.port = port
+            self.ani = ani
+            self.dnis = dnis
+            self.channel = channel
+            self.patternFrames = patternFrames
+            self.hold = hold
+            self.callerClears = callerClears
+            self.timeout = timeout
+        }
+    }
+
+    /// What happened to a placed call, as the far end saw it.
+    public struct CallResult: Sendable, CustomStringConvertible {
+        public var ani: String
+        public var dnis: String
+        public var channel: Int?
+        public var alerted = false
+        public var connected = false
+        /// Cause the caller saw (nil when the caller cleared first).
+        public var cause: Q931Cause?
+        public var clearedByCaller = false
+        /// Agent → caller audio as the caller received it.
+        public var backward: PatternCheck?
+        public var released = false
+        public var error: String?
+
+        public var description: String {
+            "call \(ani)->\(dnis) ch \(channel.map(String.init) ?? "-"): connected=\(connected) cause=\(cause.map { "\($0)" } ?? "-") backward=\(backward.map { "\($0)" } ?? "-")\(error.map { " error: \($0)" } ?? "")"
+        }
+    }
+
+    /// What a simulated agent saw of a call.
+    public struct AgentRecord: Sendable {
+        public var ani: String
+        public var dnis: String
+        public var port: String
+        public var channel: Int?
+        public var answered = false
+        /// Caller → agent audio as the agent received it.
+        public var forward: PatternCheck?
+        public var cause: Q931Cause?
+    }
+
+    let ports: [String: PortState]
+    private let clock: any FrameClock
+    private let logger: Logger
+    private let running = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphore(value: 0)
+    let controller: SimController
+
+    final class PortState: @unchecked Sendable {
+        let name: String
+        let port: Port
+        var dchannel: DChannel!
+        let channels: [PatternChannel]
+        init(name: String, port: Port) {
+            self.name = name
+            self.port = port
+            channels = (0...port.span.type.timeslots).map { _ in PatternChannel() }
+        }
+    }
+
+    public init(ports: [Port], clock: any FrameClock, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "component"] = "linesim"
+        self.logger = logger
+        self.clock = clock
+        var map: [String: PortState] = [:]
+        for p in ports { map[p.span.name] = PortState(name: p.span.name, port: p) }
+        self.ports = map
+        controller = SimController(logger: logger)
+        controller.simulator = self
+        for state in map.values {
+            let name = state.name
+            let controller = self.controller
+            state.dchannel = DChannel(span: state.port.span, role: state.port.role, switchType: state.port.switchType,
+                                      logger: logger) { controller.input(port: name, $0) }
+            state.port.span.setEventHandler { [weak state] event in
+                if case .alarmsChanged(let a) = event { state?.dchannel.spanAlarmsChanged(a) }
+            }
+        }
+    }
+
+    public func start() throws {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for state in ports.values {
+            try state.port.span.start()
+            state.dchannel.start()
+        }
+        Task { await controller.run() }
+        let thread = Thread { [self] in mediaLoop() }
+        thread.name = "dialtone.linesim.media"
+        thread.start()
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        stopped.wait()
+        for state in ports.values { state.dchannel.stop() }
+        controller.finish()
+    }
+
+    /// Waits until every port's D-channel is up (plus a short settle time).
+    public func waitForLinks(timeout: Duration = .seconds(20)) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if ports.values.allSatisfy({ $0.dchannel.isLinkUp }) {
+                try? await Task.sleep(for: .milliseconds(300))
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    public func isLinkUp(_ port: String) -> Bool { ports[port]?.dchannel.isLinkUp ?? false }
+
+    /// Places one call and follows it to release.
+    public func place(_ plan: CallPlan) async -> CallResult {
+        await controller.place(plan)
+    }
+
+    /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).
+    public func setAgentBehaviour(_ behaviour: AgentBehaviour, port: String? = nil) async {
+        await controller.setBehaviour(behaviour, port: port)
+    }
+
+    /// Agent-side records of calls that reached the simulated agents, by ANI.
+    public func agentRecord(ani: String) async -> AgentRecord? { await controller.agentRecord(ani: ani) }
+    public func agentRecords() async -> [AgentRecord] { await controller.agentRecords() }
+    public func activeCalls() async -> Int { await controller.activeCalls() }
+
+    private func mediaLoop() {
+        let waiter = clock.subscribe()
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: frameBytes, alignment: 16)
+        let list = Array(ports.values)
+        defer {
+            clock.unsubscribe(waiter)
+            scratch.deallocate()
+            stopped.signal()
+        }
+        while running.load(ordering: .relaxed) {
+            if waiter.wait(timeoutMs: 100) == 0 { continue }
+            for state in list {
+                for ch in state.port.span.type.bearerChannels {
+                    state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSignalling
+import DialtoneSpans
+import Foundation
+import Logging
+
+/// The line simulator's call logic: one actor owning every far-end call.
+actor SimController {
+    nonisolated(unsafe) weak var simulator: LineSimulator!
+    private let logger: Logger
+    private let inputs: AsyncStream<(String, SignallingEvent)>
+    private let inputContinuation: AsyncStream<(String, SignallingEvent)>.Continuation
+
+    /// Idle frames sent before a pattern, so the far end is surely recording.
+    static let leadInFrames = 10
+    /// Frames of margin for latency through the switch.
+    static let marginFrames = 30
+
+    private struct Key: Hashable { var port: String; var ref: CallRef }
+    private var outgoing: [Key: AsyncStream<SignallingEvent>.Continuation] = [:]
+    private var agentCalls: [Key: AgentCall] = [:]
+    private var records: [String: LineSimulator.AgentRecord] = [:]
+    private var busy: [String: Set<Int>] = [:]
+    private var behaviour: [String: LineSimulator.AgentBehaviour] = [:]
+    private var defaultBehaviour = LineSimulator.AgentBehaviour()
+
+    private struct AgentCall {
+        var setup: IncomingSetup
+        var channel: Int?
+        var connected = false
+        var clearing = false
+    }
+
+    init(logger: Logger) {
+        self.logger = logger
+        (inputs, inputContinuation) = AsyncStream.makeStream()
+    }
+
+    nonisolated func input(port: String, _ event: SignallingEvent) {
+        inputContinuation.yield((port, event))
+    }
+
+    nonisolated func finish() { inputContinuation.finish() }
+
+    func run() async {
+        for await (port, event) in inputs { handle(port, event) }
+    }
+
+    func setBehaviour(_ b: LineSimulator.AgentBehaviour, port: String?) {
+        if let port { behaviour[port] = b } else { defaultBehaviour = b; behaviour.removeAll() }
+    }
+
+    func agentRecord(ani: String) -> LineSimulator.AgentRecord? { records[ani] }
+    func agentRecords() -> [LineSimulator.AgentRecord] { Array(records.values) }
+    func activeCalls() -> Int { outgoing.count + agentCalls.count }
+
+    private func state(_ port: String) -> LineSimulator.PortState { simulator.ports[port]! }
+
+    // MARK: Events
+
+    private func handle(_ port: String, _ event: SignallingEvent) {
+        switch event {
+        case .incoming(let ref, let setup):
+            agentIncoming(port, ref, setup)
+        case .linkUp, .linkDown, .restart, .protocolError:
+            break
+        default:
+            guard let ref = event.callRef else { return }
+            let key = Key(port: port, ref: ref)
+            if let c = outgoing[key] {
+                c.yield(event)
+                if case .released = event {
+                    c.finish()
+                    outgoing[key] = nil
+                }
+            } else if agentCalls[key] != nil {
+                agentEvent(key, event)
+            }
+        }
+    }
+
+    // MARK: Agents (calls Dialtone routes to the simulator)
+
+    private func agentIncoming(_ port: String, _ ref: CallRef, _ setup: IncomingSetup) {
+        let key = Key(port: port, ref: ref)
+        let dchannel = state(port).dchannel!
+        let channel = setup.channel ?? 0
+        if setup.channel == nil || busy[port, default: []].contains(channel) {
+            dchannel.send(.proceeding(ref, channel: channel))
+            dchannel.send(.hangup(ref, .requestedChannelUnavailable))
+            return
+        }
+        busy[port, default: []].insert(channel)
+        agentCalls[key] = AgentCall(setup: setup, channel: setup.channel)
+        records[setup.calling.digits] = LineSimulator.AgentRecord(ani: setup.calling.digits, dnis: setup.called,
+                                                                  port: port, channel: setup.channel)
+        let b = behaviour[port] ?? defaultBehaviour
+        dchannel.send(.proceeding(ref, channel: channel))
+        if let cause = b.rejectCause {
+            dchannel.send(.hangup(ref, cause))
+            return
+        }
+        dchannel.send(.alerting(ref, channel: channel))
+        guard let after = b.answerAfter else { return }
+        later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter) }
+    }
+
+    private func agentAnswer(_ key: Key, hangUpAfter: Duration?) {
+        guard var call = agentCalls[key], !call.clearing, let channel = call.channel else { return }
+        call.connected = true
+        agentCalls[key] = call
+        let st = state(key.port)
+        st.channels[channel].arm(pattern: Self.stream(seed: call.setup.calling.digits + "/bwd", law: st.port.span.law, frames: patternBytes / frameBytes),
+                                 slackFrames: Self.leadInFrames + Self.marginFrames + 100)
+        st.dchannel.send(.answer(key.ref, channel: channel))
+        records[call.setup.calling.digits]?.answered = true
+        if let hangUpAfter {
+            later(hangUpAfter) { await $0.agentHangUp(key) }
+        }
+    }
+
+    private func agentHangUp(_ key: Key) async {
+        guard var call = agentCalls[key], !call.clearing else { return }
+        call.clearing = true
+        agentCalls[key] = call
+        await finishAgentAudio(key)
+        state(key.port).dchannel.send(.hangup(key.ref, .normalClearing))
+    }
+
+    private func agentEvent(_ key: Key, _ event: SignallingEvent) {
+        switch event {
+        case .disconnected(_, let cause):
+            guard var call = agentCalls[key] else { return }
+            records[call.setup.calling.digits]?.cause = cause
+            if !call.clearing {
+                call.clearing = true
+                agentCalls[key] = call
+                Task { await self.finishAgentAudio(key) }
+            }
+        case .released(_, let cause):
+            guard let call = agentCalls[key] else { return }
+            if records[call.setup.calling.digits]?.cause == nil { records[call.setup.calling.digits]?.cause = cause }
+            if !call.clearing, call.connected {
+                // Released without a DISCONNECT first (link loss): still stop the audio.
+                Task { await self.finishAgentAudio(key) }
+            }
+            agentCalls[key] = nil
+            if let ch = call.channel {
+                // Free the channel once the audio check is done with it.
+                later(.milliseconds(100)) { await $0.free(key.port, ch) }
+            }
+        default:
+            break
+        }
+    }
+
+    private func free(_ port: String, _ channel: Int) { busy[port]?.remove(channel) }
+
+    private func finishAgentAudio(_ key: Key) async {
+        guard let call = agentCalls[key], call.connected, let channel = call.channel else { return }
+        let st = state(key.port)
+        st.channels[channel].stop()
+        try? await Task.sleep(for: .milliseconds(45))
+        let expected = TestPattern.bytes(seed: TestPattern.seed(call.setup.calling.digits + "/fwd"), count: patternBytes)
+        let got = st.channels[channel].received
+        records[call.setup.calling.digits]?.forward = got.withUnsafeBufferPointer {
+            PatternCheck.check(pattern: expected, in: $0)
+        }
+    }
+
+    // MARK: Caller (the simulated network placing calls toward Dialtone)
+
+    private var patternBytes = 25 * frameBytes
+
+    func place(_ plan: LineSimulator.CallPlan) async -> LineSimulator.CallResult {
+        var result = LineSimulator.CallResult(ani: plan.ani, dnis: plan.dnis)
+        guard let st = simulator.ports[plan.port] else {
+            result.error = "no simulator port \(plan.port)"
+            return result
+        }
+        let dchannel = st.dchannel!
+        let span = st.port.span
+        let candidates = st.port.role == .net ? span.type.bearerChannels.reversed() : span.type.bearerChannels
+        guard let channel = plan.channel ?? candidates.first(where: { !busy[plan.port, default: []].contains($0) }) else {
+            result.error = "no free channel on simulator port \(plan.port)"
+            return result
+        }
+        busy[plan.port, default: []].insert(channel)
+        defer { later(.milliseconds(100)) { await $0.free(plan.port, channel) } }
+        result.channel = channel
+        patternBytes = max(patternBytes, plan.patternFrames * frameBytes)
+
+        let ref = dchannel.newCallRef()
+        let key = Key(port: plan.port, ref: ref)
+        let (events, continuation) = AsyncStream<SignallingEvent>.makeStream()
+        outgoing[key] = continuation
+        let timeout = Task { [continuation] in
+            try? await Task.sleep(for: plan.timeout)
+            continuation.finish()
+        }
+        defer { timeout.cancel() }
+        dchannel.send(.setup(ref, OutgoingSetup(channel: channel, exclusive: true,
+                                                calling: PartyNumber(digits: plan.ani, plan: 0x21, presentation: 0x03),
+                                                called: plan.dnis, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw)))
+        var iterator = events.makeAsyncIterator()
+        // Up to answer or clearing.
+        while let event = await iterator.next() {
+            switch event {
+            case .alerting: result.alerted = true
+            case .connected: result.connected = true
+            case .disconnected(_, let cause): result.cause = cause
+            case .released(_, let cause):
+                if result.cause == nil { result.cause = cause }
+                result.released = true
+            default: break
+            }
+            if result.connected || result.cause != nil { break }
+        }
+        if result.connected {
+            let frames = plan.patternFrames
+            if frames > 0 {
+                st.channels[channel].arm(pattern: Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames),
+                                         slackFrames: Self.leadInFrames + Self.marginFrames + 100)
+            }
+            let audio = Duration.milliseconds((Self.leadInFrames + frames + Self.marginFrames) * 20)
+            if plan.callerClears {
+                try? await Task.sleep(for: max(plan.hold, frames > 0 ? audio : .zero))
+                if frames > 0 { result.backward = await check(st, channel, ani: plan.ani, frames: frames) }
+                if result.cause == nil {
+                    result.clearedByCaller = true
+                    dchannel.send(.hangup(ref, .normalClearing))
+                }
+            } else {
+                while let event = await iterator.next() {
+                    if case .disconnected(_, let cause) = event { result.cause = cause; break }
+                    if case .released(_, let cause) = event { result.cause = cause; result.released = true; break }
+                }
+                if frames > 0 { result.backward = await check(st, channel, ani: plan.ani, frames: frames) }
+            }
+        }
+        while !result.released, let event = await iterator.next() {
+            if case .released(_, let cause) = event {
+                result.released = true
+                if result.cause == nil && !result.clearedByCaller { result.cause = cause }
+            }
+        }
+        if !result.released {
+            result.error = "no release within \(plan.timeout)"
+            outgoing[key] = nil
+        }
+        return result
+    }
+
+    private func check(_ st: LineSimulator.PortState, _ channel: Int, ani: String, frames: Int) async -> PatternCheck {
+        st.channels[channel].stop()
+        try? await Task.sleep(for: .milliseconds(45))
+        let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/bwd"), count: patternBytes)
+        let got = st.channels[channel].received
+        return got.withUnsafeBufferPointer { PatternCheck.check(pattern: expected, in: $0) }
+    }
+
+    /// Lead-in idle frames followed by the pattern.
+    static func stream(seed: String, law: G711Law, frames: Int = 25) -> [UInt8] {
+        [UInt8](repeating: law.idleByte, count: leadInFrames * frameBytes)
+            + TestPattern.bytes(seed: TestPattern.seed(seed), count: frames * frameBytes)
+    }
+
+    private func later(_ delay: Duration, _ body: @escaping @Sendable (SimController) async -> Void) {
+        Task {
+            try? await Task.sleep(for: delay)
+            await body(self)
+        }
+    }
+}
+
+extension SignallingEvent {
+    /// The call a per-call event refers to.
+    public var callRef: CallRef? {
+        switch self {
+        case .incoming(let r, _), .digits(let r, _, _), .setupAcknowledged(let r), .proceeding(let r, _),
+             .progress(let r), .alerting(let r), .connected(let r, _), .disconnected(let r, _), .released(let r, _):
+            r
+        case .linkUp, .linkDown, .restart, .protocolError:
+            nil
+        }
+    }
+}

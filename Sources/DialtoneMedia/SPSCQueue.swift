@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Synchronization
+
+/// A bounded single-producer/single-consumer queue of small values, the way
+/// commands reach a media thread and events leave it: storage allocated once,
+/// `push`/`pop` never allocate, lock or wait.
+public final class SPSCQueue<Element: Sendable>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Element?>
+    public let capacity: Int
+    private let head = Atomic<Int>(0)
+    private let tail = Atomic<Int>(0)
+
+    public init(capacity: Int) {
+        precondition(capacity > 1)
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil, count: capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// Producer side. Returns false when full.
+    @discardableResult
+    public func push(_ value: Element) -> Bool {
+        let t = tail.load(ordering: .relaxed)
+        let next = (t + 1) % capacity
+        if next == head.load(ordering: .acquiring) { return false }
+        slots[t] = value
+        tail.store(next, ordering: .releasing)
+        return true
+    }
+
+    /// Consumer side. Returns nil when empty.
+    public func pop() -> Element? {
+        let h = head.load(ordering: .relaxed)
+        if h == tail.load(ordering: .acquiring) { return nil }
+        let value = slots[h]
+        slots[h] = nil
+        head.store((h + 1) % capacity, ordering: .releasing)
+        return value
+    }
+}

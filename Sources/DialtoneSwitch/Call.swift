@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
+import DialtoneSignalling
+import Foundation
+
+/// One call through the switch: an inbound leg, at most one outbound leg, and
+/// the bridge between them. A pure state machine: events go in, ``Action``s
+/// come out, and ``SwitchCore`` carries them out (STYLE §9).
+public struct Call: Sendable {
+    public enum State: String, Sendable {
+        /// Digits still arriving (overlap receiving).
+        case collecting
+        /// Outbound SETUP sent, waiting for the far end.
+        case routing
+        /// The destination is alerting.
+        case ringing
+        /// Both legs connected and bridged.
+        case active
+        /// Clearing in progress on one or both legs.
+        case clearing
+        /// Both legs released; the CDR is written.
+        case done
+    }
+
+    public enum Action: Sendable, Equatable {
+        case signal(span: Int, SignallingCommand)
+        case bridge(MediaEngine.Endpoint, MediaEngine.Endpoint)
+        case unbridge
+        case finished
+    }
+
+    public struct Transition: Sendable {
+        public var from: State
+        public var to: State
+        public var event: String
+        public var at: Date
+    }
+
+    public let id: String
+    public var ani: PartyNumber
+    public var dnis: String
+    public var bearer: Bearer
+    public var dialed: String?
+    public var inbound: CallLeg
+    public var outbound: CallLeg?
+    public private(set) var state: State
+    public let start: Date
+    public var answer: Date?
+    public var end: Date?
+    /// The cause that ended the call (first clearing cause seen).
+    public var cause: Q931Cause?
+    public var bridgeID: Int?
+    /// The last transitions, for diagnosis (FreeTDM keeps 10).
+    public private(set) var history: [Transition] = []
+
+    public init(id: String, inbound: CallLeg, setup: IncomingSetup, now: Date) {
+        self.id = id
+        self.inbound = inbound
+        ani = setup.calling
+        dnis = setup.called
+        bearer = setup.bearer
+        start = now
+        state = setup.complete ? .routing : .collecting
+    }
+
+    /// The one place state changes (STYLE §10).
+    mutating func set(_ new: State, _ event: String, now: Date) {
+        guard new != state else { return }
+        history.append(Transition(from: state, to: new, event: event, at: now))
+        if history.count > 10 { history.removeFirst() }
+        state = new
+    }
+
+    // MARK: Events
+
+    /// The outbound leg was placed.
+    mutating func dialing(_ leg: CallLeg, number: String, now: Date) {
+        outbound = leg
+        dialed = number
+        set(.routing, "outbound SETUP", now: now)
+    }
+
+    mutating func outboundAlerting(now: Date) -> [Action] {
+        guard state == .routing, var out = outbound else { return [] }
+        out.state = .callDelivered
+        outbound = out
+        set(.ringing, "outbound ALERTING", now: now)
+        return [.signal(span: inbound.span, .alerting(inbound.ref, channel: inbound.channel ?? 0))]
+    }
+
+    mutating func outboundProceeding() {
+        if var out = outbound, out.state == .callInitiated {
+            out.state = .outgoingProceeding
+            outbound = out
+        }
+    }
+
+    mutating func outboundConnected(now: Date) -> [Action] {
+        guard state == .routing || state == .ringing, var out = outbound, let outChannel = out.channel,
+              let inChannel = inbound.channel else { return [] }
+        out.state = .active
+        outbound = out
+        inbound.state = .active
+        answer = now
+        set(.active, "outbound CONNECT", now: now)
+        return [.bridge(.init(span: inbound.span, channel: inChannel), .init(span: out.span, channel: outChannel)),
+                .signal(span: inbound.span, .answer(inbound.ref, channel: inChannel))]
+    }
+
+    /// Either leg's far end started clearing (or the leg failed).
+    mutating func disconnected(_ ref: CallRef, span: Int, cause: Q931Cause, now: Date) -> [Action] {
+        let fromInbound = span == inbound.span && ref == inbound.ref
+        if self.cause == nil { self.cause = cause }
+        var actions: [Action] = []
+        if state == .active { actions.append(.unbridge) }
+        if fromInbound {
+            if inbound.state != .released { inbound.state = .disconnectIndication }
+            inbound.cause = cause
+            if var out = outbound, out.state != .released, out.state != .disconnectRequest, out.state != .disconnectIndication {
+                out.state = .disconnectRequest
+                outbound = out
+                // The caller gave up before answer: tell the destination normal clearing.
+                let toOut = answer == nil ? Q931Cause.normalClearing : cause
+                actions.append(.signal(span: out.span, .hangup(out.ref, toOut)))
+            }
+        } else if var out = outbound, out.ref == ref, out.span == span {
+            if out.state != .released { out.state = .disconnectIndication }
+            out.cause = cause
+            outbound = out
+            if inbound.state != .released, inbound.state != .disconnectRequest, inbound.state != .disconnectIndication {
+                inbound.state = .disconnectRequest
+                actions.append(.signal(span: inbound.span, .hangup(inbound.ref, cause)))
+            }
+        }
+        set(.clearing, fromInbound ? "inbound DISCONNECT \(cause.rawValue)" : "outbound DISCONNECT \(cause.rawValue)", now: now)
+        return actions
+    }
+
+    /// Dialtone itself clears the call (no route, no channel, timeout, shutdown).
+    mutating func clear(cause: Q931Cause, reason: String, now: Date) -> [Action] {
+        if self.cause == nil { self.cause = cause }
+        var actions: [Action] = []
+        if state == .active { actions.append(.unbridge) }
+        if inbound.state != .released, inbound.state != .disconnectRequest, inbound.state != .disconnectIndication {
+            inbound.state = .disconnectRequest
+            actions.append(.signal(span: inbound.span, .hangup(inbound.ref, cause)))
+        }
+        if var out = outbound, out.state != .released, out.state != .disconnectRequest, out.state != .disconnectIndication {
+            out.state = .disconnectRequest
+            outbound = out
+            actions.append(.signal(span: out.span, .hangup(out.ref, answer == nil ? .normalClearing : cause)))
+        }
+        set(.clearing, reason, now: now)
+        return actions
+    }
+
+    /// A leg's call reference is gone. When both are, the call is finished.
+    mutating func released(_ ref: CallRef, span: Int, cause: Q931Cause, now: Date) -> [Action] {
+        var actions: [Action] = []
+        if span == inbound.span && ref == inbound.ref {
+            if inbound.state != .disconnectRequest && inbound.state != .disconnectIndication && state != .clearing {
+                actions += disconnected(ref, span: span, cause: cause, now: now)
+            }
+            inbound.state = .released
+        } else if var out = outbound, out.ref == ref, out.span == span {
+            let wasClearing = out.state == .disconnectRequest || out.state == .disconnectIndication
+            out.state = .released
+            outbound = out
+            if !wasClearing && state != .clearing {
+                actions += disconnected(ref, span: span, cause: cause, now: now)
+            }
+            if var out = outbound { out.state = .released; outbound = out }
+        }
+        if inbound.isGone && (outbound?.isGone ?? true) && state != .done {
+            end = now
+            set(.done, "released", now: now)
+            actions.append(.finished)
+        }
+        return actions
+    }
+
+    public var disposition: CallRecord.Disposition {
+        if answer != nil { return .answered }
+        switch cause?.rawValue ?? 0 {
+        case 17: return .busy
+        case 34, 42, 44: return .congestion
+        case 18, 19: return .noAnswer
+        case 16 where inbound.cause != nil: return .cancelled
+        default: return .failed
+        }
+    }
+}

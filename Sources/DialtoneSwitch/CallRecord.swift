@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+
+/// The call detail record the switch writes when a call ends.
+public struct CallRecord: Sendable, Equatable {
+    public enum Disposition: String, Sendable {
+        case answered, busy, congestion, noAnswer = "no_answer", failed, cancelled
+    }
+    public var callID: String
+    public var start: Date
+    public var answer: Date?
+    public var end: Date
+    public var ani: String
+    public var dnis: String
+    public var dialed: String?
+    public var inSpan: String
+    public var inChannel: Int
+    public var outSpan: String?
+    public var outChannel: Int?
+    public var cause: Int
+    public var causeText: String
+    public var disposition: Disposition
+
+    /// Connected time in milliseconds (0 if never answered).
+    public var durationMs: Int {
+        guard let answer else { return 0 }
+        return max(0, Int((end.timeIntervalSince(answer) * 1000).rounded()))
+    }
+}
+
+/// Where finished calls go (the store, in the daemon). Must not throw: a
+/// failing store is logged by the sink and the switch carries on.
+public protocol CallRecordSink: Sendable {
+    func record(_ cdr: CallRecord) async
+}

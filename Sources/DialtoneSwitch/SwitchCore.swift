@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneConfig
+import DialtoneMedia
+import DialtoneSignalling
+import DialtoneSpans
+import Foundation
+import Logging
+
+/// A span as the switch uses it.
+public struct SwitchSpan: Sendable {
+    public let index: Int
+    public let config: SpanConfig
+    public let driver: any SpanDriver
+    public let dchannel: DChannel
+
+    public init(index: Int, config: SpanConfig, driver: any SpanDriver, dchannel: DChannel) {
+        self.index = index
+        self.config = config
+        self.driver = driver
+        self.dchannel = dchannel
+    }
+}
+
+/// The switch core: owns every call, routes by DNIS, places the outbound
+/// leg, bridges answered calls in the media engine and propagates clearing.
+/// All signalling events from every D-channel arrive in one ordered stream.
+public actor SwitchCore {
+    enum Input: Sendable {
+        case signalling(span: Int, SignallingEvent)
+        case timer(callID: String, Timer)
+        case alarms(span: Int, SpanAlarms)
+    }
+
+    enum Timer: Sendable { case answer, interdigit }
+
+    public let spans: [SwitchSpan]
+    private let routes: [RouteConfig]
+    private let media: MediaEngine
+    private let sink: any CallRecordSink
+    private var logger: Logger
+    private let inputs: AsyncStream<Input>
+    private let inputContinuation: AsyncStream<Input>.Continuation
+
+    private var calls: [String: Call] = [:]
+    private var legs: [LegKey: String] = [:]
+    private var busy: [Set<Int>]
+    private var linkUp: [Bool]
+    private var alarms: [SpanAlarms]
+    private var freeBridges: [Int] = Array((0..<MediaEngine.maxBridges).reversed())
+    private var callCounter = 0
+    private let idPrefix: String
+    private var accepting = true
+    private var stats = SwitchStatistics()
+    private var routeTimeouts: [String: Double] = [:]
+
+    struct LegKey: Hashable { var span: Int; var ref: CallRef }
+
+    public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
+                sink: any CallRecordSink, logger: Logger) {
+        self.spans = spans
+        self.routes = routes
+        self.media = media
+        self.sink = sink
+        self.logger = logger
+        busy = Array(repeating: [], count: spans.count)
+        linkUp = Array(repeating: false, count: spans.count)
+        alarms = Array(repeating: [], count: spans.count)
+        (inputs, inputContinuation) = AsyncStream<Input>.makeStream()
+        idPrefix = String(Int(Date().timeIntervalSince1970), radix: 36)
+    }
+
+    // MARK: Inputs (any thread)
+
+    /// Entry point for a D-channel's events (called on its owner thread).
+    public nonisolated func signalling(span: Int, _ event: SignallingEvent) {
+        inputContinuation.yield(.signalling(span: span, event))
+    }
+
+    /// Entry point for a span driver's alarm changes.
+    public nonisolated func spanAlarms(span: Int, _ alarms: SpanAlarms) {
+        inputContinuation.yield(.alarms(span: span, alarms))
+    }
+
+    /// Processes inputs until ``finish()``.
+    public func run() async {
+        for await input in inputs {
+            switch input {
+            case .signalling(let span, let event): handle(span: span, event)
+            case .timer(let id, let timer): timerFired(id, timer)
+            case .alarms(let span, let a):
+                alarms[span] = a
+                logger.notice("span alarms", metadata: ["span": "\(spans[span].config.name)", "alarms": "\(a)",
+                                                        "identity": "\(spans[span].driver.identity)"])
+            }
+        }
+    }
+
+    public func finish() { inputContinuation.finish() }
+
+    // MARK: Queries
+
+    public func activeCalls() -> [CallSummary] {
+        calls.values.sorted { $0.start < $1.start }.map { CallSummary(call: $0, spans: spans) }
+    }
+
+    public func spanStatus() -> [SpanStatus] {
+        spans.map { s in
+            SpanStatus(name: s.config.name, identity: s.driver.identity, type: s.config.type.rawValue,
+                       role: s.config.role.rawValue, switchType: s.config.switchType.rawValue,
+                       law: s.config.law.rawValue, framing: s.config.framing, coding: s.config.coding,
+                       alarms: "\(alarms[s.index])", dchannelUp: linkUp[s.index],
+                       channels: s.config.channels.count, busy: busy[s.index].count)
+        }
+    }
+
+    public func statistics() -> SwitchStatistics {
+        var s = stats
+        s.active = calls.count
+        return s
+    }
+
+    public var callCount: Int { calls.count }
+
+    /// Stops taking new calls; waits up to `timeout` for calls to end, then
+    /// clears the rest with normal clearing and waits for them to release.
+    public func drain(timeout: Duration) async {
+        accepting = false
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while !calls.isEmpty && clock.now < deadline {
+            try? await clock.sleep(for: .milliseconds(50))
+        }
+        if !calls.isEmpty {
+            logger.notice("clearing calls for shutdown", metadata: ["calls": "\(calls.count)"])
+            for id in Array(calls.keys) { clear(id, cause: .normalClearing, reason: "shutdown") }
+            let hard = clock.now.advanced(by: .seconds(5))
+            while !calls.isEmpty && clock.now < hard {
+                try? await clock.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    // MARK: Signalling
+
+    private func handle(span: Int, _ event: SignallingEvent) {
+        switch event {
+        case .linkUp:
+            linkUp[span] = true
+        case .linkDown:
+            linkUp[span] = false
+        case .incoming(let ref, let setup):
+            incoming(span: span, ref: ref, setup: setup)
+        case .digits(let ref, let digits, let complete):
+            guard let id = legs[LegKey(span: span, ref: ref)], var call = calls[id] else { return }
+            guard call.state == .collecting else { return }
+            call.dnis += digits
+            calls[id] = call
+            if complete || digits.hasSuffix("#") || routeIsUnambiguous(call.dnis) {
+                route(id)
+            } else {
+                startTimer(id, .interdigit, seconds: 5)
+            }
+        case .setupAcknowledged, .progress:
+            break
+        case .proceeding(let ref, _):
+            update(span, ref) { call, _ in call.outboundProceeding(); return [] }
+        case .alerting(let ref):
+            update(span, ref) { call, now in call.outboundAlerting(now: now) }
+        case .connected(let ref, _):
+            update(span, ref) { call, now in call.outboundConnected(now: now) }
+        case .disconnected(let ref, let cause):
+            update(span, ref) { call, now in call.disconnected(ref, span: span, cause: cause, now: now) }
+        case .released(let ref, let cause):
+            let key = LegKey(span: span, ref: ref)
+            guard let id = legs[key], var call = calls[id] else { return }
+            if let ch = (call.inbound.ref == ref && call.inbound.span == span ? call.inbound.channel : call.outbound?.channel) {
+                busy[span].remove(ch)
+            }
+            legs[key] = nil
+            let actions = call.released(ref, span: span, cause: cause, now: Date())
+            calls[id] = call
+            perform(actions, id)
+        case .restart(let channel):
+            logger.info("RESTART", metadata: ["span": "\(spans[span].config.name)", "channel": "\(channel.map(String.init) ?? "all")"])
+        case .protocolError(let text):
+            logger.warning("protocol error", metadata: ["span": "\(spans[span].config.name)", "text": "\(text)"])
+        }
+    }
+
+    private func update(_ span: Int, _ ref: CallRef, _ body: (inout Call, Date) -> [Call.Action]) {
+        guard let id = legs[LegKey(span: span, ref: ref)], var call = calls[id] else { return }
+        let actions = body(&call, Date())
+        calls[id] = call
+        perform(actions, id)
+    }
+
+    private func incoming(span: Int, ref: CallRef, setup: IncomingSetup) {
+        let s = spans[span]
+        callCounter += 1
+        let id = "\(idPrefix)-\(callCounter)"
+        let leg = CallLeg(span: span, ref: ref, channel: setup.channel, state: .callPresent)
+        var call = Call(id: id, inbound: leg, setup: setup, now: Date())
+        calls[id] = call
+        legs[LegKey(span: span, ref: ref)] = id
+        stats.offered += 1
+        var meta: Logger.Metadata = ["call.id": "\(id)", "span": "\(s.config.name)", "ani": "\(setup.calling)",
+                                     "dnis": "\(setup.called)", "channel": "\(setup.channel.map(String.init) ?? "-")"]
+        logger.info("incoming call", metadata: meta)
+
+        guard let channel = setup.channel, s.config.channels.contains(channel), !busy[span].contains(channel) else {
+            meta["reason"] = "channel unavailable"
+            logger.warning("rejecting call", metadata: meta)
+            call.inbound.channel = nil
+            calls[id] = call
+            reject(id, channel: setup.channel ?? 0, cause: .requestedChannelUnavailable)
+            return
+        }
+        busy[span].insert(channel)
+        guard accepting else {
+            reject(id, channel: channel, cause: .temporaryFailure)
+            return
+        }
+        guard setup.bearer.isVoice else {
+            reject(id, channel: channel, cause: .bearerCapabilityNotAvailable)
+            return
+        }
+        if call.state == .collecting && s.config.overlap {
+            call.inbound.state = .overlapReceiving
+            calls[id] = call
+            s.dchannel.send(.needMoreInfo(ref, channel: channel))
+            if routeIsUnambiguous(call.dnis) { route(id) } else { startTimer(id, .interdigit, seconds: 5) }
+            return
+        }
+        call.inbound.state = .incomingProceeding
+        calls[id] = call
+        s.dchannel.send(.proceeding(ref, channel: channel))
+        route(id)
+    }
+
+    /// Sends CALL PROCEEDING then clears (FACTS: libpri sends nothing for a
+    /// hangup before PROCEEDING, leaving the caller to time out).
+    private func reject(_ id: String, channel: Int, cause: Q931Cause) {
+        guard let call = calls[id] else { return }
+        spans[call.inbound.span].dchannel.send(.proceeding(call.inbound.ref, channel: channel))
+        clear(id, cause: cause, reason: "rejected")
+    }
+
+    private func routeIsUnambiguous(_ dnis: String) -> Bool {
+        guard let r = routes.first(where: { $0.matches(dnis) }), case .exact = r.pattern else { return false }
+        return !routes.contains { if case .exact(let n) = $0.pattern { n != dnis && n.hasPrefix(dnis) } else { false } }
+    }
+
+    private func route(_ id: String) {
+        guard var call = calls[id] else { return }
+        if call.state == .collecting {
+            call.inbound.state = .incomingProceeding
+            calls[id] = call
+            spans[call.inbound.span].dchannel.send(.proceeding(call.inbound.ref, channel: call.inbound.channel ?? 0))
+        }
+        var meta: Logger.Metadata = ["call.id": "\(id)", "dnis": "\(call.dnis)"]
+        guard let route = routes.first(where: { $0.matches(call.dnis) }) else {
+            logger.notice("no route", metadata: meta)
+            clear(id, cause: .unallocatedNumber, reason: "no route")
+            return
+        }
+        let number = route.translate(call.dnis)
+        for name in route.spans {
+            guard let target = spans.first(where: { $0.config.name == name }) else { continue }
+            guard linkUp[target.index] else { continue }
+            guard let channel = freeChannel(target) else { continue }
+            busy[target.index].insert(channel)
+            let ref = target.dchannel.newCallRef()
+            let leg = CallLeg(span: target.index, ref: ref, channel: channel, state: .callInitiated)
+            call.dialing(leg, number: number, now: Date())
+            calls[id] = call
+            legs[LegKey(span: target.index, ref: ref)] = id
+            let bearer = target.config.law == .alaw ? Bearer.speechALaw : Bearer.speechMuLaw
+            target.dchannel.send(.setup(ref, OutgoingSetup(channel: channel, calling: call.ani, called: number,
+                                                           bearer: Bearer(capability: call.bearer.capability,
+                                                                          layer1: bearer.layer1))))
+            meta["out.span"] = "\(name)"
+            meta["out.channel"] = "\(channel)"
+            logger.info("routing", metadata: meta)
+            startTimer(id, .answer, seconds: route.answerTimeout)
+            return
+        }
+        logger.notice("all circuits busy", metadata: meta)
+        stats.congestion += 1
+        clear(id, cause: .noCircuitAvailable, reason: "no circuit")
+    }
+
+    /// NET side picks from the top down, CPE from the bottom up, to avoid glare.
+    private func freeChannel(_ span: SwitchSpan) -> Int? {
+        let order = span.config.role == .net ? span.config.channels.reversed() : span.config.channels
+        return order.first { !busy[span.index].contains($0) }
+    }
+
+    private func clear(_ id: String, cause: Q931Cause, reason: String) {
+        guard var call = calls[id] else { return }
+        let actions = call.clear(cause: cause, reason: reason, now: Date())
+        calls[id] = call
+        perform(actions, id)
+    }
+
+    private func startTimer(_ id: String, _ timer: Timer, seconds: Double) {
+        let continuation = inputContinuation
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            continuation.yield(.timer(callID: id, timer))
+        }
+    }
+
+    private func timerFired(_ id: String, _ timer: Timer) {
+        guard let call = calls[id] else { return }
+        switch timer {
+        case .answer where call.state == .routing || call.state == .ringing:
+            clear(id, cause: .noAnswer, reason: "answer timeout")
+        case .interdigit where call.state == .collecting:
+            route(id)
+        default:
+            break
+        }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [Call.Action], _ id: String) {
+        for action in actions {
+            switch action {
+            case .signal(let span, let command):
+                spans[span].dchannel.send(command)
+            case .bridge(let a, let b):
+                guard var call = calls[id], let bridge = freeBridges.popLast() else { continue }
+                call.bridgeID = bridge
+                calls[id] = call
+                media.send(.bridge(id: bridge, a, b, prime: 3))
+                stats.answered += 1
+                logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
+            case .unbridge:
+                guard var call = calls[id], let bridge = call.bridgeID else { continue }
+                media.send(.unbridge(id: bridge))
+                freeBridges.append(bridge)
+                call.bridgeID = nil
+                calls[id] = call
+            case .finished:
+                guard let call = calls.removeValue(forKey: id) else { continue }
+                if let bridge = call.bridgeID {  // defensive: never leak a bridge
+                    media.send(.unbridge(id: bridge))
+                    freeBridges.append(bridge)
+                }
+                stats.completed += 1
+                let record = makeRecord(call)
+                logger.info("call ended", metadata: ["call.id": "\(id)", "cause": "\(record.cause)",
+                                                     "disposition": "\(record.disposition.rawValue)",
+                                                     "duration_ms": "\(record.durationMs)"])
+                let sink = self.sink
+                Task { await sink.record(record) }
+            }
+        }
+    }
+
+    private func makeRecord(_ call: Call) -> CallRecord {
+        let cause = call.cause ?? .normalClearing
+        return CallRecord(callID: call.id, start: call.start, answer: call.answer, end: call.end ?? Date(),
+                          ani: call.ani.digits, dnis: call.dnis, dialed: call.dialed,
+                          inSpan: spans[call.inbound.span].config.name, inChannel: call.inbound.channel ?? 0,
+                          outSpan: call.outbound.map { spans[$0.span].config.name }, outChannel: call.outbound?.channel,
+                          cause: cause.rawValue, causeText: cause.name, disposition: call.disposition)
+    }
+}
+
+/// Counters since start.
+public struct SwitchStatistics: Sendable, Codable, Equatable {
+    public var offered = 0
+    public var answered = 0
+    public var completed = 0
+    public var congestion = 0
+    public var active = 0
+}
+
+/// What `dialtone calls` shows about a call.
+public struct CallSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var state: String
+    public var ani: String
+    public var dnis: String
+    public var inSpan: String
+    public var inChannel: Int?
+    public var inState: String
+    public var outSpan: String?
+    public var outChannel: Int?
+    public var outState: String?
+    public var start: Date
+    public var answer: Date?
+
+    init(call: Call, spans: [SwitchSpan]) {
+        id = call.id
+        state = call.state.rawValue
+        ani = call.ani.digits
+        dnis = call.dnis
+        inSpan = spans[call.inbound.span].config.name
+        inChannel = call.inbound.channel
+        inState = call.inbound.state.rawValue
+        outSpan = call.outbound.map { spans[$0.span].config.name }
+        outChannel = call.outbound?.channel
+        outState = call.outbound?.state.rawValue
+        start = call.start
+        answer = call.answer
+    }
+}
+
+/// What `dialtone spans` shows about a span.
+public struct SpanStatus: Sendable, Codable, Equatable {
+    public var name: String
+    public var identity: String
+    public var type: String
+    public var role: String
+    public var switchType: String
+    public var law: String
+    public var framing: String
+    public var coding: String
+    public var alarms: String
+    public var dchannelUp: Bool
+    public var channels: Int
+    public var busy: Int
+}
