@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev tshark
-DAHDI_INC := CShims/CDAHDI/vendor/include/dahdi
+DAHDI_INC := CShims/CDAHDI/include/dahdi
 DEMO_SECONDS ?= 0
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -19,8 +19,8 @@ let package = Package(
         // C shims: thin, no logic (docs/ARCHITECTURE.md §CShims).
         .target(name: "CPRI", path: "CShims/CPRI",
                 linkerSettings: [.linkedLibrary("pri")]),
-        .target(name: "CDAHDI", path: "CShims/CDAHDI",
-                cSettings: [.headerSearchPath("vendor/include")]),
+        // dahdi/user.h is extracted into include/dahdi by `make deps` (not committed).
+        .target(name: "CDAHDI", path: "CShims/CDAHDI"),
         .target(name: "CSpanDSP", path: "CShims/CSpanDSP",
                 linkerSettings: [.linkedLibrary("spandsp"), .linkedLibrary("tiff")]),
         .target(name: "CALSA", path: "CShims/CALSA",

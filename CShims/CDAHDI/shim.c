@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "CDAHDI.h"
 #include <errno.h>
+#include <sys/ioctl.h>
+
+int CDAHDI_ioctl(int fd, unsigned long request, void *argument) { return ioctl(fd, request, argument); }
+
 
 const unsigned long CDAHDI_IOC_SPECIFY = DAHDI_SPECIFY;
 const unsigned long CDAHDI_IOC_SET_BLOCKSIZE = DAHDI_SET_BLOCKSIZE;
@@ -17,6 +21,11 @@ const unsigned long CDAHDI_IOC_AUDIOMODE = DAHDI_AUDIOMODE;
 const unsigned long CDAHDI_IOC_HDLCFCSMODE = DAHDI_HDLCFCSMODE;
 const unsigned long CDAHDI_IOC_FLUSH = DAHDI_FLUSH;
 const unsigned long CDAHDI_IOC_GET_VERSION = DAHDI_GETVERSION;
+const unsigned long CDAHDI_IOC_TIMERCONFIG = DAHDI_TIMERCONFIG;
+const unsigned long CDAHDI_IOC_TIMERACK = DAHDI_TIMERACK;
 const int CDAHDI_ELAST = ELAST;
+const int CDAHDI_SIG_HDLCFCS = DAHDI_SIG_HDLCFCS;
+const int CDAHDI_SIG_HARDHDLC = DAHDI_SIG_HARDHDLC;
 
 _Static_assert(sizeof(struct dahdi_bufferinfo) == 6 * sizeof(int), "dahdi_bufferinfo layout");
+_Static_assert(sizeof(struct dahdi_maintinfo) == 2 * sizeof(int), "dahdi_maintinfo layout");

@@ -22,6 +22,12 @@ extern const unsigned long CDAHDI_IOC_AUDIOMODE;
 extern const unsigned long CDAHDI_IOC_HDLCFCSMODE;
 extern const unsigned long CDAHDI_IOC_FLUSH;
 extern const unsigned long CDAHDI_IOC_GET_VERSION;
+extern const unsigned long CDAHDI_IOC_TIMERCONFIG;
+extern const unsigned long CDAHDI_IOC_TIMERACK;
 extern const int CDAHDI_ELAST;
+extern const int CDAHDI_SIG_HDLCFCS;   /* composite macros Swift cannot import */
+extern const int CDAHDI_SIG_HARDHDLC;
 
+/// ioctl(2) is variadic; Swift calls it through this.
+int CDAHDI_ioctl(int fd, unsigned long request, void *argument);
 #endif

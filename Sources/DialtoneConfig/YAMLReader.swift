@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Yams
+
+/// Walks a composed YAML document and reports problems with file, line,
+/// column and the dotted key path (`spans[1].switchtype`).
+struct YAMLReader {
+    let file: String
+
+    func error(_ node: Node?, _ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, key: key, message: message)
+    }
+
+    /// A mapping's entries, rejecting keys not in `allowed` (with a suggestion).
+    func mapping(_ node: Node, _ path: String, allowed: [String]) throws(ConfigError) -> [String: (key: Node, value: Node)] {
+        guard case .mapping(let m) = node else {
+            throw error(node, path.isEmpty ? "(top level)" : path, "expected a mapping of keys")
+        }
+        var out: [String: (key: Node, value: Node)] = [:]
+        for (k, v) in m {
+            guard let name = k.string else { throw error(k, path, "keys must be plain strings") }
+            let full = path.isEmpty ? name : "\(path).\(name)"
+            guard allowed.contains(name) else {
+                var message = "unknown key '\(name)'"
+                if let near = YAMLReader.closest(name, in: allowed) { message += "; did you mean '\(near)'?" }
+                message += " (allowed: \(allowed.joined(separator: ", ")))"
+                throw error(k, full, message)
+            }
+            if out[name] != nil { throw error(k, full, "key '\(name)' appears twice") }
+            out[name] = (k, v)
+        }
+        return out
+    }
+
+    func string(_ node: Node, _ path: String) throws(ConfigError) -> String {
+        guard case .scalar(let s) = node else { throw error(node, path, "expected a string") }
+        return s.string
+    }
+
+    func int(_ node: Node, _ path: String, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
+        guard case .scalar = node, let v = node.int else { throw error(node, path, "expected an integer, got '\(node.string ?? "a collection")'") }
+        if let range, !range.contains(v) { throw error(node, path, "\(v) is out of range \(range.lowerBound)…\(range.upperBound)") }
+        return v
+    }
+
+    func double(_ node: Node, _ path: String, min: Double = 0) throws(ConfigError) -> Double {
+        guard case .scalar = node, let v = node.float else { throw error(node, path, "expected a number, got '\(node.string ?? "a collection")'") }
+        guard v >= min else { throw error(node, path, "must be at least \(min)") }
+        return v
+    }
+
+    func bool(_ node: Node, _ path: String) throws(ConfigError) -> Bool {
+        guard case .scalar = node, let v = node.bool else { throw error(node, path, "expected true or false, got '\(node.string ?? "a collection")'") }
+        return v
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, _ type: T.Type,
+                                                    caseInsensitive: Bool = true) throws(ConfigError) -> T where T.RawValue == String {
+        let raw = try string(node, path)
+        if let v = T.allCases.first(where: { caseInsensitive ? $0.rawValue.lowercased() == raw.lowercased() : $0.rawValue == raw }) {
+            return v
+        }
+        throw error(node, path, "'\(raw)' is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+
+    func sequence(_ node: Node, _ path: String) throws(ConfigError) -> [Node] {
+        guard case .sequence(let s) = node else { throw error(node, path, "expected a list") }
+        return Array(s)
+    }
+
+    /// Levenshtein-closest candidate within distance 2.
+    static func closest(_ word: String, in candidates: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for i in 1...max(a.count, 1) where !a.isEmpty {
+                var prev = row[0]
+                row[0] = i
+                for j in 1...max(b.count, 1) where !b.isEmpty {
+                    let old = row[j]
+                    row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    prev = old
+                }
+            }
+            return row[b.count]
+        }
+        let w = Array(word.lowercased())
+        let best = candidates.map { ($0, distance(w, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= max(2, word.count / 3) else { return nil }
+        return best.0
+    }
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneConfig
+import DialtoneLineSim
+import DialtoneMedia
+import DialtoneSignalling
+import DialtoneSpans
+import DialtoneStore
+import DialtoneSwitch
+import Foundation
+import Logging
+
+/// The assembled daemon: spans, D-channels, media engine, switch core, store,
+/// control socket and (on loopback spans) the built-in line simulator.
+/// Started in dependency order, stopped in reverse.
+public final class Daemon: @unchecked Sendable {
+    public let config: DialtoneConfig
+    public let logger: Logger
+    public let switchCore: SwitchCore
+    public let media: MediaEngine
+    public let simulator: LineSimulator?
+    public let store: Store
+    public let spans: [SwitchSpan]
+    private let links: [VirtualLink]
+    private let capture: PcapWriter?
+    private var control: ControlServer?
+    private var switchTask: Task<Void, Never>?
+
+    /// Builds every component from `config` without starting anything.
+    public init(config: DialtoneConfig, logger: Logger, pcapPath: String? = nil) throws {
+        self.config = config
+        self.logger = logger
+        let pcap = pcapPath ?? config.daemon.pcap
+        capture = try pcap.map { try PcapWriter(path: $0) }
+        store = try Store(path: config.daemon.database)
+
+        var drivers: [any SpanDriver] = []
+        var links: [VirtualLink] = []
+        var simPorts: [LineSimulator.Port] = []
+        for s in config.spans {
+            switch (s.driver, s.peer) {
+            case (.virtual, .simulator):
+                let link = try VirtualLink(a: s.name, b: "\(s.name)-far", type: s.type, law: s.law)
+                links.append(link)
+                drivers.append(link.a)
+                simPorts.append(.init(span: link.b, role: s.role.opposite, switchType: s.switchType))
+            case (.virtual, .socket(let path)):
+                throw DaemonError("span \(s.name): peer socket:\(path) is not supported by this build yet; use peer: simulator")
+            case (.dahdi, _):
+                guard let spanNo = s.dahdiSpan, let base = s.dahdiBaseChannel else {
+                    throw DaemonError("span \(s.name): dahdi_span and dahdi_base_channel are required")
+                }
+                drivers.append(DAHDISpan(name: s.name, type: s.type, law: s.law, spanNumber: spanNo,
+                                         baseChannel: base, bearerChannels: s.channels,
+                                         dchannel: s.type.dchannelTimeslot))
+            }
+        }
+        self.links = links
+        let clock: any FrameClock = VirtualClock.shared
+        media = MediaEngine(spans: drivers, clock: clock, logger: logger)
+        let sink = StoreSink(store: store, logger: logger)
+
+        // The switch needs the D-channels and the D-channels report to the
+        // switch: build the D-channels with a forwarding box.
+        let box = SwitchBox()
+        var switchSpans: [SwitchSpan] = []
+        for (i, s) in config.spans.enumerated() {
+            let dchannel = DChannel(span: drivers[i], role: s.role, switchType: s.switchType, logger: logger,
+                                    capture: capture, debug: s.debug, overlap: s.overlap) { box.core?.signalling(span: i, $0) }
+            switchSpans.append(SwitchSpan(index: i, config: s, driver: drivers[i], dchannel: dchannel))
+        }
+        spans = switchSpans
+        switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger)
+        box.core = switchCore
+        for s in switchSpans {
+            let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
+            s.driver.setEventHandler { event in
+                switch event {
+                case .alarmsChanged(let alarms):
+                    dchannel.spanAlarmsChanged(alarms)
+                    core.spanAlarms(span: index, alarms)
+                case .dchannelAbort, .dchannelBadFCS:
+                    log.debug("D-channel line event", metadata: ["span": "\(s.config.name)", "event": "\(event)"])
+                case .started, .stopped:
+                    break
+                }
+            }
+        }
+        simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger)
+    }
+
+    /// Starts everything: store is open; spans, media, D-channels, switch,
+    /// simulator, control socket.
+    public func start() throws {
+        for s in spans { try s.driver.start() }
+        media.start()
+        let core = switchCore
+        switchTask = Task { await core.run() }
+        for s in spans { s.dchannel.start() }
+        try simulator?.start()
+        control = try ControlServer(path: config.daemon.controlSocket, daemon: self, logger: logger)
+        logger.notice("dialtone started", metadata: ["spans": "\(spans.map { $0.config.name })",
+                                                     "config": "\(config.sourcePath ?? "-")"])
+    }
+
+    /// Drains calls (up to `drain`), then stops in reverse order.
+    public func stop(drain: Duration? = nil) async {
+        await switchCore.drain(timeout: drain ?? .milliseconds(Int(config.daemon.drainSeconds * 1000)))
+        control?.close()
+        simulator?.stop()
+        for s in spans { s.dchannel.stop() }
+        media.stop()
+        for s in spans { s.driver.stop() }
+        for l in links { l.close() }
+        await switchCore.finish()
+        await switchTask?.value
+        capture?.close()
+        logger.notice("dialtone stopped")
+    }
+
+    /// Waits until every span's D-channel (and the simulator's) is up.
+    public func waitForLinks(timeout: Duration = .seconds(20)) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if spans.allSatisfy({ $0.dchannel.isLinkUp }) {
+                if let simulator { return await simulator.waitForLinks(timeout: timeout) }
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// The virtual link behind a span (loopback mode), for fault scenarios.
+    public func link(of span: String) -> VirtualLink? { links.first { $0.a.name == span } }
+}
+
+final class SwitchBox: @unchecked Sendable {
+    var core: SwitchCore?
+}
+
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Writes CDRs to the store; a failing store is logged and the call goes on.
+struct StoreSink: CallRecordSink {
+    let store: Store
+    let logger: Logger
+
+    func record(_ r: CallRecord) async {
+        let cdr = CDR(callID: r.callID, startTime: r.start, answerTime: r.answer, endTime: r.end,
+                      ani: r.ani, dnis: r.dnis, dialed: r.dialed, inSpan: r.inSpan, inChannel: r.inChannel,
+                      outSpan: r.outSpan, outChannel: r.outChannel, cause: r.cause, causeText: r.causeText,
+                      durationMs: r.durationMs, disposition: r.disposition.rawValue)
+        do {
+            try store.write(cdr)
+        } catch {
+            logger.error("CDR not written", metadata: ["call.id": "\(r.callID)", "error": "\(error)"])
+        }
+    }
+}

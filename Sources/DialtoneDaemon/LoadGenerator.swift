@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneLineSim
+import Foundation
+import Synchronization
+
+/// The demo's live call load: the simulated network offers calls at a steady
+/// rate; every call is checked (answered, audio bit-exact both ways, cleared).
+public final class LoadGenerator: Sendable {
+    public struct Summary: Sendable, CustomStringConvertible {
+        public var offered = 0
+        public var completed = 0
+        public var failed = 0
+        public var failures: [String] = []
+        public var description: String {
+            "\(offered) calls offered, \(completed) completed, \(failed) failed"
+                + (failures.isEmpty ? "" : "\nfirst failures:\n  " + failures.prefix(5).joined(separator: "\n  "))
+        }
+    }
+
+    private let scenarios: LoopbackScenarios
+    private let state = Mutex(Summary())
+    private let rate: Double
+    private let hold: Duration
+    private let maxCalls: Int
+    private let stopping = Atomic<Bool>(false)
+    private let inFlight = Atomic<Int>(0)
+
+    private func count(_ problem: String?) {
+        state.withLock {
+            if let problem {
+                $0.failed += 1
+                $0.failures.append(problem)
+            } else {
+                $0.completed += 1
+            }
+        }
+    }
+
+    public init(scenarios: LoopbackScenarios, callsPerSecond: Double, holdSeconds: Double, maxCalls: Int) {
+        self.scenarios = scenarios
+        rate = max(callsPerSecond, 0.1)
+        hold = .milliseconds(Int(holdSeconds * 1000))
+        self.maxCalls = maxCalls
+    }
+
+    public var summary: Summary { state.withLock { $0 } }
+
+    /// Stops offering new calls; ``run()`` returns when those in progress end.
+    public func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// Offers calls until ``stop()``, then waits for those in progress.
+    public func run() async {
+        guard let inbound = scenarios.inboundSpans.first else { return }
+        let sim = scenarios.daemon.simulator!
+        let interval = Duration.milliseconds(Int(1000 / rate))
+        await withTaskGroup(of: Void.self) { group in
+            var n = 0
+            while !stopping.load(ordering: .acquiring) {
+                if self.inFlight.load(ordering: .relaxed) < maxCalls, let dnis = scenarios.number(n) {
+                    let ani = "555\(8_000_000 + n)"
+                    n += 1
+                    self.inFlight.add(1, ordering: .relaxed)
+                    state.withLock { $0.offered += 1 }
+                    let plan = LineSimulator.CallPlan(port: LoopbackScenarios.farName(inbound.name), ani: ani, dnis: dnis,
+                                                      patternFrames: 25, hold: hold)
+                    group.addTask {
+                        let r = await sim.place(plan)
+                        try? await Task.sleep(for: .milliseconds(120))
+                        let agent = await sim.agentRecord(ani: ani)
+                        self.count(LoopbackScenarios.problem(r, agent, callerClears: true))
+                        self.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                }
+                try? await Task.sleep(for: interval)
+            }
+            await group.waitForAll()
+        }
+    }
+}

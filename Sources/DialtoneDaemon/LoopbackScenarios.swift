@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneConfig
+import DialtoneLineSim
+import DialtoneSignalling
+import DialtoneSpans
+import DialtoneSwitch
+import Foundation
+import Logging
+
+/// The loopback scenarios `dialtone loopback` and the end-to-end tests run
+/// against a daemon whose spans are looped to the line simulator.
+public struct LoopbackScenarios: Sendable {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var name: String
+        public var passed: Bool
+        public var detail: String
+        public var description: String { "\(passed ? "PASS" : "FAIL") \(name): \(detail)" }
+    }
+
+    public let daemon: Daemon
+    let sim: LineSimulator
+
+    public init(daemon: Daemon) throws {
+        guard let sim = daemon.simulator else {
+            throw DaemonError("loopback scenarios need spans with `peer: simulator` in the config")
+        }
+        self.daemon = daemon
+        self.sim = sim
+    }
+
+    /// Spans where Dialtone is the user side: the simulated network calls in there.
+    public var inboundSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .cpe && $0.peer == .simulator } }
+    /// Spans where Dialtone is the network side: simulated agents answer there.
+    public var agentSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .net && $0.peer == .simulator } }
+
+    /// A number the routes send to an agents span (distinct per `n` when a prefix route allows).
+    public func number(_ n: Int) -> String? {
+        let agents = Set(agentSpans.map(\.name))
+        for r in daemon.config.routes where r.spans.contains(where: agents.contains) {
+            switch r.pattern {
+            case .prefix(let p): return p + String(format: "%04d", n % 10000)
+            case .exact(let e): return e
+            }
+        }
+        return nil
+    }
+
+    static func farName(_ span: String) -> String { "\(span)-far" }
+
+    // MARK: Scenarios
+
+    /// `count` calls with distinct ANI/DNIS, `concurrency` at a time, each
+    /// answered by an agent, pattern audio checked both ways.
+    public func calls(count: Int, concurrency: Int, callerClears: Bool = true, aniBase: Int = 2_000_000) async -> Result {
+        let name = "\(count) calls, \(callerClears ? "caller" : "agent") clears"
+        guard let inbound = inboundSpans.first, number(0) != nil else {
+            return Result(name: name, passed: false, detail: "no inbound span or no route to an agents span")
+        }
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50),
+                                          hangUpAfter: callerClears ? nil : .milliseconds(900)))
+        defer { Task { await sim.setAgentBehaviour(.init()) } }
+        var failures: [String] = []
+        var done = 0
+        await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
+            var next = 0
+            func add() {
+                let i = next
+                next += 1
+                let ani = "415\(aniBase + i)"
+                let plan = LineSimulator.CallPlan(port: Self.farName(inbound.name), ani: ani, dnis: number(i)!,
+                                                  patternFrames: 25, hold: .milliseconds(200), callerClears: callerClears)
+                group.addTask {
+                    let r = await sim.place(plan)
+                    try? await Task.sleep(for: .milliseconds(120))
+                    return (r, await sim.agentRecord(ani: ani))
+                }
+            }
+            for _ in 0..<min(concurrency, count) { add() }
+            for await (r, agent) in group {
+                done += 1
+                if let problem = Self.problem(r, agent, callerClears: callerClears) { failures.append(problem) }
+                if next < count { add() }
+            }
+        }
+        return Result(name: name, passed: failures.isEmpty && done == count,
+                      detail: failures.isEmpty ? "\(done) routed, answered, bit-exact both ways, cleared"
+                                               : "\(failures.count) failed: \(failures.prefix(3).joined(separator: "; "))")
+    }
+
+    static func problem(_ r: LineSimulator.CallResult, _ agent: LineSimulator.AgentRecord?, callerClears: Bool) -> String? {
+        if let e = r.error { return "\(r.ani): \(e)" }
+        guard r.connected else { return "\(r.ani): not answered (cause \(r.cause.map { "\($0)" } ?? "-"))" }
+        guard let back = r.backward, back.bitExact else { return "\(r.ani): agent→caller audio \(r.backward.map { "\($0)" } ?? "missing")" }
+        guard let agent, agent.answered else { return "\(r.ani): agent never saw the call" }
+        guard agent.dnis == r.dnis else { return "\(r.ani): agent got DNIS \(agent.dnis), expected \(r.dnis)" }
+        guard let fwd = agent.forward, fwd.bitExact else { return "\(r.ani): caller→agent audio \(agent.forward.map { "\($0)" } ?? "missing")" }
+        if callerClears {
+            guard agent.cause == .normalClearing else { return "\(r.ani): agent saw cause \(agent.cause.map { "\($0)" } ?? "-")" }
+        } else {
+            guard r.cause == .normalClearing else { return "\(r.ani): caller saw cause \(r.cause.map { "\($0)" } ?? "-")" }
+        }
+        guard r.released else { return "\(r.ani): not released" }
+        return nil
+    }
+
+    /// Every B-channel of the inbound span busy at once (limited by the agents span).
+    public func fullSpan(_ inbound: SpanConfig? = nil) async -> Result {
+        guard let inbound = inbound ?? inboundSpans.first, let agents = agentSpans.first else {
+            return Result(name: "full span", passed: false, detail: "needs an inbound and an agents span")
+        }
+        let n = min(inbound.channels.count, agents.channels.count)
+        let name = "full \(inbound.type.rawValue) span (\(n) simultaneous calls on \(inbound.name))"
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+        let watcher = Task { () -> Int in
+            var peak = 0
+            while !Task.isCancelled {
+                peak = max(peak, daemon.media.bridgeCount)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return peak
+        }
+        var failures: [String] = []
+        await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
+            for i in 0..<n {
+                let ani = "212\(3_000_000 + i + n * 10)"
+                let plan = LineSimulator.CallPlan(port: Self.farName(inbound.name), ani: ani, dnis: number(i)!,
+                                                  patternFrames: 25, hold: .seconds(3), timeout: .seconds(30))
+                group.addTask {
+                    let r = await sim.place(plan)
+                    try? await Task.sleep(for: .milliseconds(120))
+                    return (r, await sim.agentRecord(ani: ani))
+                }
+            }
+            for await (r, agent) in group {
+                if let p = Self.problem(r, agent, callerClears: true) { failures.append(p) }
+            }
+        }
+        watcher.cancel()
+        let peak = await watcher.value
+        let ok = failures.isEmpty && peak == n
+        return Result(name: name, passed: ok,
+                      detail: ok ? "\(n) bridged at once, all bit-exact and cleared"
+                                 : "peak \(peak)/\(n) bridged; \(failures.count) failed: \(failures.prefix(3).joined(separator: "; "))")
+    }
+
+    /// With the agents span full, one more call gets cause 34.
+    public func overflow() async -> Result {
+        let name = "all circuits busy gives cause 34"
+        guard let agents = agentSpans.first else { return Result(name: name, passed: false, detail: "no agents span") }
+        let inbound = inboundSpans.sorted { $0.channels.count > $1.channels.count }
+        let capacity = inbound.reduce(0) { $0 + $1.channels.count }
+        guard capacity > agents.channels.count else {
+            return Result(name: name, passed: false,
+                          detail: "inbound capacity \(capacity) does not exceed agents span \(agents.channels.count): add a second inbound span")
+        }
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
+        let fill = agents.channels.count
+        var plans: [LineSimulator.CallPlan] = []
+        var i = 0
+        for span in inbound {
+            for _ in span.channels where plans.count < fill {
+                plans.append(.init(port: Self.farName(span.name), ani: "303\(4_000_000 + i)", dnis: number(i)!,
+                                   patternFrames: 0, hold: .seconds(4), timeout: .seconds(30)))
+                i += 1
+            }
+        }
+        let fillPlans = plans
+        let held = Task {
+            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
+                for p in fillPlans { group.addTask { await sim.place(p) } }
+                var all: [LineSimulator.CallResult] = []
+                for await r in group { all.append(r) }
+                return all
+            }
+        }
+        // Wait for the agents span to be full.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(10))
+        while daemon.media.bridgeCount < fill && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let full = daemon.media.bridgeCount
+        // The extra call goes on the span with room left.
+        let used = Dictionary(grouping: plans, by: \.port).mapValues(\.count)
+        guard let spare = inbound.first(where: { used[Self.farName($0.name), default: 0] < $0.channels.count }) else {
+            return Result(name: name, passed: false, detail: "no inbound channel left")
+        }
+        let extra = await sim.place(.init(port: Self.farName(spare.name), ani: "3035550000", dnis: number(9999)!,
+                                          patternFrames: 0, hold: .zero, timeout: .seconds(15)))
+        let results = await held.value
+        let heldOK = results.allSatisfy { $0.connected && $0.released }
+        let ok = full == fill && !extra.connected && extra.cause == .noCircuitAvailable && extra.released && heldOK
+        return Result(name: name, passed: ok,
+                      detail: "agents span \(full)/\(fill) busy; call \(fill + 1) got cause \(extra.cause.map { "\($0)" } ?? "-")\(heldOK ? "" : "; held calls failed")")
+    }
+
+    /// A dialled number with no route gets cause 1.
+    public func unallocated() async -> Result {
+        guard let inbound = inboundSpans.first else { return Result(name: "unallocated number", passed: false, detail: "no inbound span") }
+        let r = await sim.place(.init(port: Self.farName(inbound.name), ani: "2025550199", dnis: "0000",
+                                      patternFrames: 0, hold: .zero, timeout: .seconds(15)))
+        return Result(name: "unallocated number gives cause 1", passed: !r.connected && r.cause == .unallocatedNumber && r.released,
+                      detail: "cause \(r.cause.map { "\($0)" } ?? "-")")
+    }
+
+    /// The inbound span's cable is pulled mid-call: calls clear with CDRs,
+    /// the daemon stays up, and the D-channel comes back when it is restored.
+    public func dchannelDrop(calls n: Int = 4) async -> Result {
+        let name = "D-channel dropped mid-call"
+        guard let inbound = inboundSpans.first, let link = daemon.link(of: inbound.name) else {
+            return Result(name: name, passed: false, detail: "no virtual inbound span")
+        }
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
+        let cdrsBefore = (try? daemon.store.count()) ?? 0
+        let held = Task {
+            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
+                for i in 0..<n {
+                    group.addTask {
+                        await sim.place(.init(port: Self.farName(inbound.name), ani: "617\(5_000_000 + i)", dnis: number(i)!,
+                                              patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(30)))
+                    }
+                }
+                var all: [LineSimulator.CallResult] = []
+                for await r in group { all.append(r) }
+                return all
+            }
+        }
+        let clock = ContinuousClock()
+        var deadline = clock.now.advanced(by: .seconds(10))
+        while daemon.media.bridgeCount < n && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let connected = daemon.media.bridgeCount
+        link.cut()
+        let results = await held.value
+        deadline = clock.now.advanced(by: .seconds(10))
+        while await daemon.switchCore.callCount > 0 && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let cleared = await daemon.switchCore.callCount == 0
+        try? await Task.sleep(for: .milliseconds(200))  // CDR writes are asynchronous
+        let cdrs = ((try? daemon.store.count()) ?? 0) - cdrsBefore
+        let causes = Set(results.compactMap { $0.cause?.rawValue })
+        link.restore()
+        deadline = clock.now.advanced(by: .seconds(30))
+        while !(daemon.spans.allSatisfy { $0.dchannel.isLinkUp } && sim.isLinkUp(Self.farName(inbound.name))) && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        try? await Task.sleep(for: .milliseconds(500))
+        let back = daemon.spans.allSatisfy { $0.dchannel.isLinkUp }
+        let after = back ? await calls(count: 2, concurrency: 2, aniBase: 6_000_000) : Result(name: "", passed: false, detail: "link down")
+        let ok = connected == n && results.allSatisfy { $0.connected && $0.released } && cleared && cdrs >= n && back && after.passed
+        return Result(name: name, passed: ok,
+                      detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
+    }
+
+    /// The default battery: what `dialtone loopback` runs.
+    public func runAll(calls count: Int = 200, log: (Result) -> Void = { _ in }) async -> [Result] {
+        var results: [Result] = []
+        func run(_ r: Result) { results.append(r); log(r) }
+        let linksUp = await daemon.waitForLinks()
+        run(Result(name: "D-channels up", passed: linksUp, detail: linksUp ? "all spans and far ends" : "timeout"))
+        guard linksUp else { return results }
+        run(await calls(count: count, concurrency: 20))
+        run(await calls(count: 20, concurrency: 10, callerClears: false, aniBase: 7_000_000))
+        run(await unallocated())
+        for span in inboundSpans { run(await fullSpan(span)) }
+        run(await overflow())
+        run(await dchannelDrop())
+        return results
+    }
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import GRDB
+
+/// One call detail record, as stored in the `cdr` table.
+public struct CDR: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "cdr"
+
+    public var id: Int64?
+    public var callID: String
+    public var startTime: Date
+    public var answerTime: Date?
+    public var endTime: Date
+    public var ani: String
+    public var dnis: String
+    public var dialed: String?
+    public var inSpan: String
+    public var inChannel: Int
+    public var outSpan: String?
+    public var outChannel: Int?
+    public var cause: Int
+    public var causeText: String
+    /// Connected time (answer → end), 0 when never answered.
+    public var durationMs: Int
+    /// answered, busy, congestion, no_answer, failed, cancelled.
+    public var disposition: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, ani, dnis, dialed, cause, disposition
+        case callID = "call_id", startTime = "start_time", answerTime = "answer_time", endTime = "end_time"
+        case inSpan = "in_span", inChannel = "in_channel", outSpan = "out_span", outChannel = "out_channel"
+        case causeText = "cause_text", durationMs = "duration_ms"
+    }
+
+    public init(id: Int64? = nil, callID: String, startTime: Date, answerTime: Date?, endTime: Date, ani: String,
+                dnis: String, dialed: String?, inSpan: String, inChannel: Int, outSpan: String?, outChannel: Int?,
+                cause: Int, causeText: String, durationMs: Int, disposition: String) {
+        self.id = id
+        self.callID = callID
+        self.startTime = startTime
+        self.answerTime = answerTime
+        self.endTime = endTime
+        self.ani = ani
+        self.dnis = dnis
+        self.dialed = dialed
+        self.inSpan = inSpan
+        self.inChannel = inChannel
+        self.outSpan = outSpan
+        self.outChannel = outChannel
+        self.cause = cause
+        self.causeText = causeText
+        self.durationMs = durationMs
+        self.disposition = disposition
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import ArgumentParser
+import DialtoneConfig
+import Foundation
+import Logging
+
+@main
+struct Dialtone: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dialtone",
+        abstract: "Telephony board driver and real-time switching daemon for ISDN PRI call centres.",
+        subcommands: [Serve.self, Spans.self, Calls.self, Stats.self, CheckConfig.self, Loopback.self]
+    )
+}
+
+/// Options shared by commands that read the config file.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Configuration file.")
+    var config: String = ConfigLoader.defaultPath
+
+    func load() throws -> DialtoneConfig {
+        do {
+            return try ConfigLoader.load(path: config)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+enum Log {
+    static func bootstrap(level: String) {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+    }
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// End to end on virtual spans: the far end is the line simulator — real
+// libpri in the opposite role and real G.711 pattern audio — never the code
+// under test. Dialtone is CPE toward the simulated PSTN and NET toward the
+// simulated agent stations.
+import DialtoneConfig
+import DialtoneDaemon
+import DialtoneSignalling
+import DialtoneSpans
+import DialtoneStore
+import Foundation
+import Logging
+import Testing
+
+func makeDaemon(_ name: String, spans: [SpanConfig], routes: [RouteConfig]) throws -> (Daemon, String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-e2e-\(name)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let config = DialtoneConfig(daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite",
+                                                       logLevel: "warning"),
+                                spans: spans, routes: routes)
+    var logger = Logger(label: "e2e.\(name)")
+    logger.logLevel = .warning
+    return (try Daemon(config: config, logger: logger, pcapPath: "\(dir)/dchan.pcap"), dir)
+}
+
+@Suite(.serialized) struct LoopbackEndToEndTests {
+    /// PSTN E1 + a second PSTN E1 → agents E1 (EuroISDN): 200 calls, clearing
+    /// both ways, full span, cause 34 on the 31st call, D-channel drop.
+    @Test func e1CallCentre() async throws {
+        let (daemon, dir) = try makeDaemon("e1", spans: [
+            SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
+            SpanConfig(name: "pstn2", type: .e1, role: .cpe, switchType: .euroisdnE1),
+            SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1),
+        ], routes: [
+            RouteConfig(pattern: .prefix("555"), spans: ["agents"]),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try daemon.start()
+        let scenarios = try LoopbackScenarios(daemon: daemon)
+        #expect(await daemon.waitForLinks())
+
+        let many = await scenarios.calls(count: 200, concurrency: 20)
+        #expect(many.passed, "\(many)")
+        let agentClears = await scenarios.calls(count: 20, concurrency: 10, callerClears: false, aniBase: 7_000_000)
+        #expect(agentClears.passed, "\(agentClears)")
+        let full = await scenarios.fullSpan(daemon.config.spans[0])
+        #expect(full.passed, "\(full)")
+        let busy = await scenarios.overflow()
+        #expect(busy.passed, "\(busy)")
+        let unallocated = await scenarios.unallocated()
+        #expect(unallocated.passed, "\(unallocated)")
+        let drop = await scenarios.dchannelDrop()
+        #expect(drop.passed, "\(drop)")
+
+        // Every call wrote a CDR with distinct ANI/DNIS and causes.
+        try await Task.sleep(for: .milliseconds(300))
+        let cdrs = try daemon.store.cdrs(limit: 10_000)
+        let answered200 = cdrs.filter { $0.ani.hasPrefix("4152") && $0.disposition == "answered" }
+        #expect(answered200.count == 200)
+        #expect(Set(answered200.map(\.ani)).count == 200)
+        #expect(Set(answered200.map(\.dnis)).count == 200)
+        #expect(answered200.allSatisfy { $0.outSpan == "agents" && $0.cause == 16 && $0.answerTime != nil })
+        #expect(cdrs.contains { $0.ani == "3035550000" && $0.cause == 34 && $0.disposition == "congestion" })
+        #expect(cdrs.contains { $0.ani == "2025550199" && $0.cause == 1 })
+        await daemon.stop(drain: .seconds(2))
+    }
+
+    /// T1 NI2, µ-law: a full T1 (23 calls) and clearing from each side.
+    @Test func t1FullSpan() async throws {
+        let (daemon, dir) = try makeDaemon("t1", spans: [
+            SpanConfig(name: "pstn", type: .t1, role: .cpe, switchType: .national),
+            SpanConfig(name: "agents", type: .t1, role: .net, switchType: .national),
+        ], routes: [
+            RouteConfig(pattern: .prefix("800"), spans: ["agents"]),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try daemon.start()
+        let scenarios = try LoopbackScenarios(daemon: daemon)
+        #expect(await daemon.waitForLinks())
+        let full = await scenarios.fullSpan()
+        #expect(full.passed, "\(full)")
+        let calls = await scenarios.calls(count: 10, concurrency: 5, callerClears: false, aniBase: 9_000_000)
+        #expect(calls.passed, "\(calls)")
+        await daemon.stop(drain: .seconds(2))
+    }
+}
