@@ -58,7 +58,6 @@ public struct LoopbackScenarios: Sendable {
         }
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50),
                                           hangUpAfter: callerClears ? nil : .milliseconds(900)))
-        defer { Task { await sim.setAgentBehaviour(.init()) } }
         var failures: [String] = []
         var done = 0
         await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in

@@ -69,7 +69,7 @@ public struct PatternCheck: Sendable, Equatable, CustomStringConvertible {
 /// frame per tick (3 frames ahead) and records everything it receives.
 /// Buffers are allocated when the test is armed, never on the media thread.
 final class PatternChannel: @unchecked Sendable {
-    enum Phase: Int { case idle = 0, armed, running, stopped }
+    enum Phase: Int { case idle = 0, armed, running, stopping, stopped }
     private let phase = Atomic<Int>(Phase.idle.rawValue)
     private var tx: [UInt8] = []
     private var txPos = 0
@@ -89,12 +89,17 @@ final class PatternChannel: @unchecked Sendable {
         phase.store(Phase.armed.rawValue, ordering: .releasing)
     }
 
-    /// Control side: ends the run. Read ``received`` a tick later.
+    /// Control side: asks the media thread to end the run at its next tick.
     func stop() {
-        phase.store(Phase.stopped.rawValue, ordering: .releasing)
+        if currentPhase == .armed || currentPhase == .running {
+            phase.store(Phase.stopping.rawValue, ordering: .releasing)
+        }
     }
 
-    /// Control side, after ``stop()`` and one tick: what was received.
+    /// True once the media thread has let go of the buffers.
+    var isStopped: Bool { currentPhase == .stopped || currentPhase == .idle }
+
+    /// Control side, once ``isStopped``: what was received.
     var received: [UInt8] { Array(rx[0..<rxLen]) }
 
     var sent: Int { txPos }
@@ -109,6 +114,9 @@ final class PatternChannel: @unchecked Sendable {
             scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
             for _ in 0..<3 { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             phase.store(Phase.running.rawValue, ordering: .releasing)
+        } else if p == .stopping {
+            phase.store(Phase.stopped.rawValue, ordering: .releasing)
+            return
         } else if p != .running {
             // Keep the receive ring drained so stale frames never pile up.
             while span.readFrame(channel: channel, into: scratch) > 0 {}

@@ -105,13 +105,14 @@ actor SimController {
         later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter) }
     }
 
-    private func agentAnswer(_ key: Key, hangUpAfter: Duration?) {
-        guard var call = agentCalls[key], !call.clearing, let channel = call.channel else { return }
+    private func agentAnswer(_ key: Key, hangUpAfter: Duration?) async {
+        guard agentCalls[key] != nil, let channel = agentCalls[key]?.channel else { return }
+        let st = state(key.port)
+        await arm(st, key.port, channel, pattern: Self.stream(seed: agentCalls[key]!.setup.calling.digits + "/bwd",
+                                                             law: st.port.span.law, frames: patternBytes / frameBytes))
+        guard var call = agentCalls[key], !call.clearing else { return }
         call.connected = true
         agentCalls[key] = call
-        let st = state(key.port)
-        st.channels[channel].arm(pattern: Self.stream(seed: call.setup.calling.digits + "/bwd", law: st.port.span.law, frames: patternBytes / frameBytes),
-                                 slackFrames: Self.leadInFrames + Self.marginFrames + 100)
         st.dchannel.send(.answer(key.ref, channel: channel))
         records[call.setup.calling.digits]?.answered = true
         if let hangUpAfter {
@@ -135,20 +136,17 @@ actor SimController {
             if !call.clearing {
                 call.clearing = true
                 agentCalls[key] = call
-                Task { await self.finishAgentAudio(key) }
+                Task { await self.finishAgentAudio(key, call) }
             }
         case .released(_, let cause):
             guard let call = agentCalls[key] else { return }
             if records[call.setup.calling.digits]?.cause == nil { records[call.setup.calling.digits]?.cause = cause }
             if !call.clearing, call.connected {
                 // Released without a DISCONNECT first (link loss): still stop the audio.
-                Task { await self.finishAgentAudio(key) }
+                Task { await self.finishAgentAudio(key, call) }
             }
             agentCalls[key] = nil
-            if let ch = call.channel {
-                // Free the channel once the audio check is done with it.
-                later(.milliseconds(100)) { await $0.free(key.port, ch) }
-            }
+            if let ch = call.channel { busy[key.port]?.remove(ch) }
         default:
             break
         }
@@ -156,16 +154,41 @@ actor SimController {
 
     private func free(_ port: String, _ channel: Int) { busy[port]?.remove(channel) }
 
+    /// Audio checks in progress, by "port/channel": a new call on the
+    /// channel waits for the previous call's check before re-arming it.
+    private var checks: [String: Task<Void, Never>] = [:]
+
     private func finishAgentAudio(_ key: Key) async {
-        guard let call = agentCalls[key], call.connected, let channel = call.channel else { return }
+        guard let call = agentCalls[key] else { return }
+        await finishAgentAudio(key, call)
+    }
+
+    private func finishAgentAudio(_ key: Key, _ call: AgentCall) async {
+        guard call.connected, let channel = call.channel else { return }
         let st = state(key.port)
-        st.channels[channel].stop()
-        try? await Task.sleep(for: .milliseconds(45))
-        let expected = TestPattern.bytes(seed: TestPattern.seed(call.setup.calling.digits + "/fwd"), count: patternBytes)
-        let got = st.channels[channel].received
-        records[call.setup.calling.digits]?.forward = got.withUnsafeBufferPointer {
-            PatternCheck.check(pattern: expected, in: $0)
+        let ani = call.setup.calling.digits
+        let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/fwd"), count: patternBytes)
+        let check = Task { await self.collect(st, channel, expected: expected) }
+        checks["\(key.port)/\(channel)"] = Task { _ = await check.value }
+        records[ani]?.forward = await check.value
+    }
+
+    /// Stops a channel's pattern run and checks what it received.
+    private func collect(_ st: LineSimulator.PortState, _ channel: Int, expected: [UInt8]) async -> PatternCheck {
+        let pc = st.channels[channel]
+        pc.stop()
+        for _ in 0..<100 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
+        return pc.received.withUnsafeBufferPointer { PatternCheck.check(pattern: expected, in: $0) }
+    }
+
+    private func arm(_ st: LineSimulator.PortState, _ port: String, _ channel: Int, pattern: [UInt8]) async {
+        if let pending = checks.removeValue(forKey: "\(port)/\(channel)") { await pending.value }
+        let pc = st.channels[channel]
+        if !pc.isStopped {
+            pc.stop()
+            for _ in 0..<100 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
         }
+        pc.arm(pattern: pattern, slackFrames: Self.leadInFrames + Self.marginFrames + 100)
     }
 
     // MARK: Caller (the simulated network placing calls toward Dialtone)
@@ -186,7 +209,7 @@ actor SimController {
             return result
         }
         busy[plan.port, default: []].insert(channel)
-        defer { later(.milliseconds(100)) { await $0.free(plan.port, channel) } }
+        defer { busy[plan.port]?.remove(channel) }
         result.channel = channel
         patternBytes = max(patternBytes, plan.patternFrames * frameBytes)
 
@@ -219,8 +242,7 @@ actor SimController {
         if result.connected {
             let frames = plan.patternFrames
             if frames > 0 {
-                st.channels[channel].arm(pattern: Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames),
-                                         slackFrames: Self.leadInFrames + Self.marginFrames + 100)
+                await arm(st, plan.port, channel, pattern: Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames))
             }
             let audio = Duration.milliseconds((Self.leadInFrames + frames + Self.marginFrames) * 20)
             if plan.callerClears {
@@ -252,11 +274,7 @@ actor SimController {
     }
 
     private func check(_ st: LineSimulator.PortState, _ channel: Int, ani: String, frames: Int) async -> PatternCheck {
-        st.channels[channel].stop()
-        try? await Task.sleep(for: .milliseconds(45))
-        let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/bwd"), count: patternBytes)
-        let got = st.channels[channel].received
-        return got.withUnsafeBufferPointer { PatternCheck.check(pattern: expected, in: $0) }
+        await collect(st, channel, expected: TestPattern.bytes(seed: TestPattern.seed(ani + "/bwd"), count: patternBytes))
     }
 
     /// Lead-in idle frames followed by the pattern.

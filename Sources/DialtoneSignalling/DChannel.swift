@@ -107,6 +107,7 @@ public final class DChannel: @unchecked Sendable {
         }
         if debugFlags != 0 { pri_set_debug(pri, debugFlags) }
         pri_set_overlapdial(pri, overlap ? 1 : 0)
+        pri_hangup_fix_enable(pri, 1)  // Q.931 §5.3.2 clearing, as chan_dahdi enables
         logger.info("D-channel started", metadata: ["role": "\(role.rawValue)", "switchtype": "\(switchType.rawValue)"])
 
         var fds = [pollfd(fd: span.dchannel.pollDescriptor, events: Int16(POLLIN | POLLPRI), revents: 0),
@@ -190,6 +191,9 @@ public final class DChannel: @unchecked Sendable {
         var ev = CPRI_event()
         CPRI_flatten(e, &ev)
         let call = ev.call
+        if logger.logLevel <= .trace {
+            logger.trace("libpri event", metadata: ["event": "\(String(cString: pri_event2str(ev.type)))", "call": "\(ref(for: call).map { "\($0)" } ?? "-")", "cause": "\(ev.cause)"])
+        }
         switch ev.type {
         case PRI_EVENT_DCHAN_UP:
             q921Up = true

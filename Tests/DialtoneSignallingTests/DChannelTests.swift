@@ -67,3 +67,33 @@ final class Events: Sendable {
         _ = try await cpeEvents.wait("CPE released") { if case .released(inRef, _) = $0 { true } else { false } }
     }
 }
+
+extension DChannelTests {
+    /// Clearing right after CALL PROCEEDING (a rejected call) releases both ends.
+    @Test func rejectAfterProceeding() async throws {
+        let link = try VirtualLink(a: "net", b: "cpe", type: .e1, clock: VirtualClock())
+        defer { link.close() }
+        try link.a.start()
+        try link.b.start()
+        let netEvents = Events(), cpeEvents = Events()
+        var logger = Logger(label: "test")
+        logger.logLevel = .trace
+        let net = DChannel(span: link.a, role: .net, switchType: .euroisdnE1, logger: logger) { netEvents.append($0) }
+        let cpe = DChannel(span: link.b, role: .cpe, switchType: .euroisdnE1, logger: logger) { cpeEvents.append($0) }
+        net.start(); cpe.start()
+        defer { net.stop(); cpe.stop() }
+        _ = try await netEvents.wait("NET link up") { $0 == .linkUp }
+        _ = try await cpeEvents.wait("CPE link up") { $0 == .linkUp }
+        try await Task.sleep(for: .milliseconds(200))
+        let ref = net.newCallRef()
+        net.send(.setup(ref, OutgoingSetup(channel: 5, calling: PartyNumber(digits: "100"), called: "0000", bearer: .speechALaw)))
+        let incoming = try await cpeEvents.wait("SETUP") { if case .incoming = $0 { true } else { false } }
+        guard case .incoming(let inRef, _) = incoming else { return }
+        cpe.send(.proceeding(inRef, channel: 5))
+        cpe.send(.hangup(inRef, .unallocatedNumber))
+        let disc = try await netEvents.wait("DISCONNECT") { if case .disconnected(ref, _) = $0 { true } else { false } }
+        #expect(disc == .disconnected(ref, .unallocatedNumber))
+        _ = try await netEvents.wait("NET released") { if case .released(ref, _) = $0 { true } else { false } }
+        _ = try await cpeEvents.wait("CPE released") { if case .released(inRef, _) = $0 { true } else { false } }
+    }
+}
