@@ -4,12 +4,11 @@ SHELL := /bin/bash
 SWIFT ?= swift
 DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev tshark
 DAHDI_INC := CShims/CDAHDI/include/dahdi
-DEMO_SECONDS ?= 0
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps build demo test bench check-config clean install
+.PHONY: all deps build demo test loopback check-config clean install
 
 all: build
 
@@ -36,17 +35,27 @@ build: deps
 
 demo: deps
 	$(SWIFT) build -c release --product dialtone
-	DEMO_SECONDS=$(DEMO_SECONDS) .build/release/dialtone serve --config $(CONFIG) --demo
+	.build/release/dialtone serve --config $(CONFIG) --demo
+
+loopback: build
+	.build/debug/dialtone loopback --config $(CONFIG)
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
-	.build/debug/dialtone check-config $(CONFIG)
 	./Tests/cli/check-config-errors.sh .build/debug/dialtone
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
+	$(SWIFT) test --skip-build
 
 check-config: build
 	.build/debug/dialtone check-config $(CONFIG)
+
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --product dialtone
+	install -D -m 0755 .build/release/dialtone $(DESTDIR)$(PREFIX)/bin/dialtone
+	install -D -m 0644 udev/60-dialtone.rules $(DESTDIR)/etc/udev/rules.d/60-dialtone.rules
+	install -D -m 0644 udev/dialtone.service $(DESTDIR)/etc/systemd/system/dialtone.service
+	[ -f $(DESTDIR)/etc/dialtone/dialtone.yaml ] || install -D -m 0640 $(CONFIG) $(DESTDIR)/etc/dialtone/dialtone.yaml
 
 clean:
 	rm -rf .build

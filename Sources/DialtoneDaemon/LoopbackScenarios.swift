@@ -47,11 +47,24 @@ public struct LoopbackScenarios: Sendable {
 
     static func farName(_ span: String) -> String { "\(span)-far" }
 
+    /// Waits until no call and no bridge is left from a previous scenario
+    /// and their CDRs are written, so each scenario starts from idle.
+    func settle() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(15))
+        while clock.now < deadline {
+            if await daemon.switchCore.callCount == 0, daemon.media.bridgeCount == 0, await sim.activeCalls() == 0 { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        try? await Task.sleep(for: .milliseconds(150))
+    }
+
     // MARK: Scenarios
 
     /// `count` calls with distinct ANI/DNIS, `concurrency` at a time, each
     /// answered by an agent, pattern audio checked both ways.
     public func calls(count: Int, concurrency: Int, callerClears: Bool = true, aniBase: Int = 2_000_000) async -> Result {
+        await settle()
         let name = "\(count) calls, \(callerClears ? "caller" : "agent") clears"
         guard let inbound = inboundSpans.first, number(0) != nil else {
             return Result(name: name, passed: false, detail: "no inbound span or no route to an agents span")
@@ -104,6 +117,7 @@ public struct LoopbackScenarios: Sendable {
 
     /// Every B-channel of the inbound span busy at once (limited by the agents span).
     public func fullSpan(_ inbound: SpanConfig? = nil) async -> Result {
+        await settle()
         guard let inbound = inbound ?? inboundSpans.first, let agents = agentSpans.first else {
             return Result(name: "full span", passed: false, detail: "needs an inbound and an agents span")
         }
@@ -144,6 +158,7 @@ public struct LoopbackScenarios: Sendable {
 
     /// With the agents span full, one more call gets cause 34.
     public func overflow() async -> Result {
+        await settle()
         let name = "all circuits busy gives cause 34"
         guard let agents = agentSpans.first else { return Result(name: name, passed: false, detail: "no agents span") }
         let inbound = inboundSpans.sorted { $0.channels.count > $1.channels.count }
@@ -193,6 +208,7 @@ public struct LoopbackScenarios: Sendable {
 
     /// A dialled number with no route gets cause 1.
     public func unallocated() async -> Result {
+        await settle()
         guard let inbound = inboundSpans.first else { return Result(name: "unallocated number", passed: false, detail: "no inbound span") }
         let r = await sim.place(.init(port: Self.farName(inbound.name), ani: "2025550199", dnis: "0000",
                                       patternFrames: 0, hold: .zero, timeout: .seconds(15)))
@@ -203,6 +219,7 @@ public struct LoopbackScenarios: Sendable {
     /// The inbound span's cable is pulled mid-call: calls clear with CDRs,
     /// the daemon stays up, and the D-channel comes back when it is restored.
     public func dchannelDrop(calls n: Int = 4) async -> Result {
+        await settle()
         let name = "D-channel dropped mid-call"
         guard let inbound = inboundSpans.first, let link = daemon.link(of: inbound.name) else {
             return Result(name: name, passed: false, detail: "no virtual inbound span")
