@@ -26,6 +26,7 @@ const unsigned long CDAHDI_IOC_TIMERACK = DAHDI_TIMERACK;
 const int CDAHDI_ELAST = ELAST;
 const int CDAHDI_SIG_HDLCFCS = DAHDI_SIG_HDLCFCS;
 const int CDAHDI_SIG_HARDHDLC = DAHDI_SIG_HARDHDLC;
+const int CDAHDI_SIG_CLEAR = DAHDI_SIG_CLEAR;
 
 _Static_assert(sizeof(struct dahdi_bufferinfo) == 6 * sizeof(int), "dahdi_bufferinfo layout");
 _Static_assert(sizeof(struct dahdi_maintinfo) == 2 * sizeof(int), "dahdi_maintinfo layout");

@@ -27,6 +27,7 @@ extern const unsigned long CDAHDI_IOC_TIMERACK;
 extern const int CDAHDI_ELAST;
 extern const int CDAHDI_SIG_HDLCFCS;   /* composite macros Swift cannot import */
 extern const int CDAHDI_SIG_HARDHDLC;
+extern const int CDAHDI_SIG_CLEAR;
 
 /// ioctl(2) is variadic; Swift calls it through this.
 int CDAHDI_ioctl(int fd, unsigned long request, void *argument);

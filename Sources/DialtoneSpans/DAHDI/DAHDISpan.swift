@@ -61,12 +61,14 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
             let sigtype = try params(d, dchannelTimeslot).sigtype
             if sigtype == CDAHDI_SIG_HDLCFCS || sigtype == CDAHDI_SIG_HARDHDLC {
                 // Configured as dchan/hardhdlc in system.conf: already HDLC with FCS.
+            } else if sigtype == CDAHDI_SIG_CLEAR {
+                // A clear channel used as the D-channel: switch it to HDLC with FCS.
+                var one: Int32 = 1
+                try ioctl(d, .hdlcFCSMode, &one, dchannelTimeslot)
             } else {
                 throw SpanError(.notSupported, span: name, channel: Int(dahdiChannel(dchannelTimeslot)),
-                                operation: "D-channel signalling type 0x\(String(sigtype, radix: 16)) is not HDLC (configure it as dchan in system.conf)")
+                                operation: "D-channel signalling type 0x\(String(sigtype, radix: 16)) is not HDLC or clear (configure it as dchan in system.conf)")
             }
-            var one: Int32 = 1
-            try ioctl(d, .hdlcFCSMode, &one, dchannelTimeslot)
             var d_bi = dahdi_bufferinfo(txbufpolicy: DAHDIConst.policyImmediate, rxbufpolicy: DAHDIConst.policyImmediate,
                                         numbufs: DAHDISpan.dchannelBuffers, bufsize: 1024, readbufs: 0, writebufs: 0)
             try ioctl(d, .setBufinfo, &d_bi, dchannelTimeslot)

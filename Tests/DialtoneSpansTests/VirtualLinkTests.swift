@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSpans
+import Foundation
+import Synchronization
+import Testing
+
+final class EventLog: Sendable {
+    let events = Mutex<[SpanEvent]>([])
+}
+
+@Suite struct VirtualLinkTests {
+    @Test func dchannelFramesKeepBoundaries() throws {
+        let link = try VirtualLink(a: "a", b: "b", type: .e1, clock: VirtualClock())
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        for frame: [UInt8] in [[UInt8](repeating: 1, count: 5), [2, 3], [UInt8](repeating: 4, count: 260)] {
+            #expect(frame.withUnsafeBytes { link.a.dchannel.writeFrame($0) } == frame.count)
+            var buf = [UInt8](repeating: 0, count: 1024)
+            let n = buf.withUnsafeMutableBytes { link.b.dchannel.readFrame(into: $0) }
+            #expect(Array(buf[0..<n]) == frame)
+        }
+        var buf = [UInt8](repeating: 0, count: 16)
+        #expect(buf.withUnsafeMutableBytes { link.b.dchannel.readFrame(into: $0) } == 0)
+    }
+
+    /// A byte pattern crosses the link bit-exact and in order, timed by the clock.
+    @Test(arguments: [SpanType.e1, .t1]) func bearerPatternIsBitExact(type: SpanType) throws {
+        let clock = VirtualClock()
+        let link = try VirtualLink(a: "a", b: "b", type: type, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let ch = type.bearerChannels[3]
+        var seed: UInt32 = 12345
+        let pattern: [UInt8] = (0..<(20 * frameBytes)).map { _ in
+            seed = seed &* 1_103_515_245 &+ 12345
+            return UInt8(truncatingIfNeeded: seed >> 16)
+        }
+        let waiter = clock.subscribe()
+        defer { clock.unsubscribe(waiter) }
+        var received: [UInt8] = []
+        var sent = 0
+        var buf = [UInt8](repeating: 0, count: frameBytes)
+        // Prime 3 frames ahead, then one per tick.
+        for _ in 0..<3 where sent < pattern.count {
+            _ = pattern.withUnsafeBytes { link.a.writeFrame(channel: ch, from: UnsafeRawBufferPointer(rebasing: $0[sent..<(sent + frameBytes)])) }
+            sent += frameBytes
+        }
+        var ticks = 0
+        while received.count < pattern.count + 10 * frameBytes && ticks < 200 {
+            if waiter.wait(timeoutMs: 200) == 0 { continue }
+            ticks += 1
+            if sent < pattern.count {
+                _ = pattern.withUnsafeBytes { link.a.writeFrame(channel: ch, from: UnsafeRawBufferPointer(rebasing: $0[sent..<(sent + frameBytes)])) }
+                sent += frameBytes
+            }
+            while true {
+                let n = buf.withUnsafeMutableBytes { link.b.readFrame(channel: ch, into: $0) }
+                if n == 0 { break }
+                received += buf[0..<n]
+            }
+        }
+        let start = try #require(received.firstIndex(where: { $0 != type.defaultLaw.idleByte }))
+        #expect(received[..<start].allSatisfy { $0 == type.defaultLaw.idleByte })
+        #expect(Array(received[start..<(start + pattern.count)]) == pattern)
+        // After the pattern the line idles again.
+        #expect(received[(start + pattern.count)...].allSatisfy { $0 == type.defaultLaw.idleByte })
+        #expect(link.b.readFrame(channel: type.dchannelTimeslot, into: UnsafeMutableRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
+    @Test func cutRaisesRedAlarmOnBothEndsAndRestoreClears() throws {
+        let link = try VirtualLink(a: "a", b: "b", type: .t1, clock: VirtualClock())
+        defer { link.close() }
+        let logA = EventLog(), logB = EventLog()
+        link.a.setEventHandler { e in logA.events.withLock { $0.append(e) } }
+        link.b.setEventHandler { e in logB.events.withLock { $0.append(e) } }
+        try link.a.start(); try link.b.start()
+        link.cut()
+        #expect(link.a.alarms == .red && link.b.alarms == .red)
+        #expect([UInt8]([1, 2, 3]).withUnsafeBytes { link.a.dchannel.writeFrame($0) } == 3)  // lost on the line
+        var buf = [UInt8](repeating: 0, count: 16)
+        #expect(buf.withUnsafeMutableBytes { link.b.dchannel.readFrame(into: $0) } == 0)
+        link.restore()
+        #expect(link.a.alarms == .none && link.b.alarms == .none)
+        #expect(logA.events.withLock { $0 } == [.started, .alarmsChanged(.red), .alarmsChanged(.none)])
+        #expect(logB.events.withLock { $0 } == [.started, .alarmsChanged(.red), .alarmsChanged(.none)])
+        #expect([UInt8]([9]).withUnsafeBytes { link.a.dchannel.writeFrame($0) } == 1)
+        #expect(buf.withUnsafeMutableBytes { link.b.dchannel.readFrame(into: $0) } == 1 && buf[0] == 9)
+    }
+
+    @Test func virtualSpansHaveNoMaintenanceLoops() throws {
+        let link = try VirtualLink(a: "a", b: "b", type: .e1, clock: VirtualClock())
+        defer { link.close() }
+        #expect(throws: SpanError.self) { try link.a.setMaintenance(.localLoop) }
+        try link.a.setMaintenance(.none)
+    }
+}
