@@ -44,6 +44,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	./Tests/cli/check-config-errors.sh .build/debug/dialtone
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
+	./Tests/cli/socket-peer.sh .build/debug/dialtone
 	$(SWIFT) test --skip-build
 
 check-config: build

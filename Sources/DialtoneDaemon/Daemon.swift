@@ -44,7 +44,7 @@ public final class Daemon: @unchecked Sendable {
                 drivers.append(link.a)
                 simPorts.append(.init(span: link.b, role: s.role.opposite, switchType: s.switchType))
             case (.virtual, .socket(let path)):
-                throw DaemonError("span \(s.name): peer socket:\(path) is not supported by this build yet; use peer: simulator")
+                drivers.append(SocketSpan(server: s.name, type: s.type, law: s.law, path: path))
             case (.dahdi, _):
                 guard let spanNo = s.dahdiSpan, let base = s.dahdiBaseChannel else {
                     throw DaemonError("span \(s.name): dahdi_span and dahdi_base_channel are required")

@@ -17,7 +17,10 @@ public final class LoadGenerator: Sendable {
         }
     }
 
-    private let scenarios: LoopbackScenarios
+    private let simulator: LineSimulator
+    private let ports: [String]
+    private let number: @Sendable (Int) -> String?
+    private let limit: Int?
     private let state = Mutex(Summary())
     private let rate: Double
     private let hold: Duration
@@ -36,8 +39,15 @@ public final class LoadGenerator: Sendable {
         }
     }
 
-    public init(scenarios: LoopbackScenarios, callsPerSecond: Double, holdSeconds: Double, maxCalls: Int) {
-        self.scenarios = scenarios
+    /// Offers calls on the simulator's `ports` (round robin) to the numbers
+    /// `number(n)` gives, `callsPerSecond` at most `maxCalls` at once, until
+    /// ``stop()`` or `limit` calls.
+    public init(simulator: LineSimulator, ports: [String], number: @escaping @Sendable (Int) -> String?,
+                callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil) {
+        self.simulator = simulator
+        self.ports = ports
+        self.number = number
+        self.limit = limit
         rate = max(callsPerSecond, 0.1)
         hold = .milliseconds(Int(holdSeconds * 1000))
         self.maxCalls = maxCalls
@@ -50,19 +60,19 @@ public final class LoadGenerator: Sendable {
 
     /// Offers calls until ``stop()``, then waits for those in progress.
     public func run() async {
-        guard let inbound = scenarios.inboundSpans.first else { return }
-        let sim = scenarios.daemon.simulator!
+        guard !ports.isEmpty else { return }
+        let sim = simulator
         let interval = Duration.milliseconds(Int(1000 / rate))
         await withTaskGroup(of: Void.self) { group in
             var n = 0
-            while !stopping.load(ordering: .acquiring) {
-                if self.inFlight.load(ordering: .relaxed) < maxCalls, let dnis = scenarios.number(n) {
+            while !stopping.load(ordering: .acquiring) && n < (limit ?? .max) {
+                if self.inFlight.load(ordering: .relaxed) < maxCalls, let dnis = number(n) {
                     let ani = "555\(8_000_000 + n)"
-                    n += 1
                     self.inFlight.add(1, ordering: .relaxed)
                     state.withLock { $0.offered += 1 }
-                    let plan = LineSimulator.CallPlan(port: LoopbackScenarios.farName(inbound.name), ani: ani, dnis: dnis,
+                    let plan = LineSimulator.CallPlan(port: ports[n % ports.count], ani: ani, dnis: dnis,
                                                       patternFrames: 25, hold: hold)
+                    n += 1
                     group.addTask {
                         let r = await sim.place(plan)
                         try? await Task.sleep(for: .milliseconds(120))

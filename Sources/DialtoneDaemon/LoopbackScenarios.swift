@@ -34,15 +34,22 @@ public struct LoopbackScenarios: Sendable {
     public var agentSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .net && $0.peer == .simulator } }
 
     /// A number the routes send to an agents span (distinct per `n` when a prefix route allows).
-    public func number(_ n: Int) -> String? {
-        let agents = Set(agentSpans.map(\.name))
-        for r in daemon.config.routes where r.spans.contains(where: agents.contains) {
-            switch r.pattern {
-            case .prefix(let p): return p + String(format: "%04d", n % 10000)
-            case .exact(let e): return e
-            }
-        }
+    public func number(_ n: Int) -> String? { Self.number(n, config: daemon.config) }
+
+    public static func number(_ n: Int, config: DialtoneConfig) -> String? {
+        let agents = Set(config.spans.filter { $0.role == .net }.map(\.name))
+        let routes = config.routes.filter { $0.spans.contains(where: agents.contains) }
+        for r in routes { if case .prefix(let p) = r.pattern { return p + String(format: "%04d", n % 10000) } }
+        for r in routes { if case .exact(let e) = r.pattern { return e } }
         return nil
+    }
+
+    /// A load generator over every inbound span.
+    public func loadGenerator(callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil) -> LoadGenerator {
+        let config = daemon.config
+        return LoadGenerator(simulator: sim, ports: inboundSpans.map { Self.farName($0.name) },
+                             number: { Self.number($0, config: config) }, callsPerSecond: callsPerSecond,
+                             holdSeconds: holdSeconds, maxCalls: maxCalls, limit: limit)
     }
 
     static func farName(_ span: String) -> String { "\(span)-far" }

@@ -154,7 +154,7 @@ public final class LineSimulator: @unchecked Sendable {
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline {
             if ports.values.allSatisfy({ $0.dchannel.isLinkUp }) {
-                try? await Task.sleep(for: .milliseconds(300))
+                try? await Task.sleep(for: .seconds(1))
                 return true
             }
             try? await Task.sleep(for: .milliseconds(20))
@@ -166,7 +166,14 @@ public final class LineSimulator: @unchecked Sendable {
 
     /// Places one call and follows it to release.
     public func place(_ plan: CallPlan) async -> CallResult {
-        await controller.place(plan)
+        let result = await controller.place(plan)
+        // FACTS: a SETUP right after the link (re)establishes can be cleared
+        // with cause 101 before anything happened; a real exchange retries.
+        if result.cause == .wrongCallState && !result.alerted && !result.connected {
+            try? await Task.sleep(for: .milliseconds(200))
+            return await controller.place(plan)
+        }
+        return result
     }
 
     /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).

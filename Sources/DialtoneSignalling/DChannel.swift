@@ -109,6 +109,7 @@ public final class DChannel: @unchecked Sendable {
         pri_set_overlapdial(pri, overlap ? 1 : 0)
         pri_hangup_fix_enable(pri, 1)  // Q.931 §5.3.2 clearing, as chan_dahdi enables
         logger.info("D-channel started", metadata: ["role": "\(role.rawValue)", "switchtype": "\(switchType.rawValue)"])
+        alarmsChanged(span.alarms)  // a span may start in alarm (no far end yet)
 
         var fds = [pollfd(fd: span.dchannel.pollDescriptor, events: Int16(POLLIN | POLLPRI), revents: 0),
                    pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]

@@ -64,7 +64,7 @@ public actor SwitchCore {
         self.logger = logger
         busy = Array(repeating: [], count: spans.count)
         linkUp = Array(repeating: false, count: spans.count)
-        alarms = Array(repeating: [], count: spans.count)
+        alarms = spans.map { $0.driver.alarms }
         (inputs, inputContinuation) = AsyncStream<Input>.makeStream()
         idPrefix = String(Int(Date().timeIntervalSince1970), radix: 36)
     }

@@ -50,8 +50,8 @@ struct Serve: AsyncParsableCommand {
                 await daemon.stop(drain: .seconds(1))
                 throw ExitCode(1)
             }
-            let g = LoadGenerator(scenarios: scenarios, callsPerSecond: config.simulator.callsPerSecond,
-                                  holdSeconds: config.simulator.holdSeconds, maxCalls: config.simulator.maxCalls)
+            let g = scenarios.loadGenerator(callsPerSecond: config.simulator.callsPerSecond,
+                                            holdSeconds: config.simulator.holdSeconds, maxCalls: config.simulator.maxCalls)
             generator = g
             loadTask = Task { await g.run() }
             print("demo: \(config.simulator.callsPerSecond) calls/s, \(config.simulator.holdSeconds) s hold, up to \(config.simulator.maxCalls) at once\(seconds > 0 ? ", for \(Int(seconds)) s" : "; Ctrl-C to stop")")

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import ArgumentParser
+import DialtoneConfig
+import DialtoneDaemon
+import DialtoneLineSim
+import DialtoneSpans
+import Foundation
+import Logging
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attach the line simulator from this process to a running daemon's `peer: socket:PATH` spans and offer calls.",
+        discussion: "For every span of the config whose peer is socket:PATH, attaches to PATH in the opposite role (the public network toward CPE spans, agent stations toward NET spans), places calls with distinct ANI/DNIS, checks pattern audio both ways and prints `N passed, M failed`.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Calls to place.")
+    var calls = 20
+
+    @Option(help: "Calls per second.")
+    var rate = 10.0
+
+    @Option(help: "Log level.")
+    var logLevel = "warning"
+
+    func run() async throws {
+        let config = try options.load()
+        Log.bootstrap(level: logLevel)
+        let logger = Logger(label: "dialtone.simulate")
+        var ports: [LineSimulator.Port] = []
+        var clients: [SocketSpan] = []
+        for s in config.spans {
+            guard case .socket(let path) = s.peer else { continue }
+            let span = SocketSpan(client: "\(s.name)-far", type: s.type, law: s.law, path: path)
+            do { try span.start() } catch {
+                printError("dialtone simulate: \(error) — is `dialtone serve` running with this config?")
+                throw ExitCode(2)
+            }
+            clients.append(span)
+            ports.append(.init(span: span, role: s.role.opposite, switchType: s.switchType))
+        }
+        guard let first = clients.first else {
+            throw ValidationError("no span in \(options.config) has `peer: socket:PATH`")
+        }
+        let sim = LineSimulator(ports: ports, clock: first.frameClock, logger: logger)
+        try sim.start()
+        guard await sim.waitForLinks() else {
+            printError("dialtone simulate: D-channels did not come up")
+            throw ExitCode(1)
+        }
+        let inbound = config.spans.filter { $0.role == .cpe && $0.peer != .simulator }.map { "\($0.name)-far" }
+        let generator = LoadGenerator(simulator: sim, ports: inbound, number: { LoopbackScenarios.number($0, config: config) },
+                                      callsPerSecond: rate, holdSeconds: 0.5, maxCalls: 30, limit: calls)
+        await generator.run()
+        sim.stop()
+        for c in clients { c.stop() }
+        let s = generator.summary
+        print("simulate: \(s)")
+        print("\(s.completed) passed, \(s.failed) failed")
+        if s.failed > 0 || s.completed != calls { throw ExitCode(1) }
+    }
+}
