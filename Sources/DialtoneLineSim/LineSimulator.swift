@@ -44,8 +44,13 @@ public final class LineSimulator: @unchecked Sendable {
         public var hold: Duration         // connected time before the caller clears
         public var callerClears: Bool     // false: wait for the far end to clear
         public var timeout: Duration
+        /// Overlap sending: this many leading digits go in the SETUP (without
+        /// sending complete), the rest one INFORMATION per digit after SETUP ACK.
+        public var overlapDigits: Int?
         public init(port: String, ani: String, dnis: String, channel: Int? = nil, patternFrames: Int = 25,
-                    hold: Duration = .milliseconds(200), callerClears: Bool = true, timeout: Duration = .seconds(20)) {
+                    hold: Duration = .milliseconds(200), callerClears: Bool = true, timeout: Duration = .seconds(20),
+                    overlapDigits: Int? = nil) {
+            self.overlapDigits = overlapDigits
             self.port = port
             self.ani = ani
             self.dnis = dnis
@@ -122,7 +127,7 @@ public final class LineSimulator: @unchecked Sendable {
             let name = state.name
             let controller = self.controller
             state.dchannel = DChannel(span: state.port.span, role: state.port.role, switchType: state.port.switchType,
-                                      logger: logger) { controller.input(port: name, $0) }
+                                      logger: logger, overlap: true) { controller.input(port: name, $0) }
             state.port.span.setEventHandler { [weak state] event in
                 if case .alarmsChanged(let a) = event { state?.dchannel.spanAlarmsChanged(a) }
             }

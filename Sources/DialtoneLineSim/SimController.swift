@@ -222,13 +222,21 @@ actor SimController {
             continuation.finish()
         }
         defer { timeout.cancel() }
+        let first = plan.overlapDigits.map { String(plan.dnis.prefix($0)) } ?? plan.dnis
         dchannel.send(.setup(ref, OutgoingSetup(channel: channel, exclusive: true,
                                                 calling: PartyNumber(digits: plan.ani, plan: 0x21, presentation: 0x03),
-                                                called: plan.dnis, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw)))
+                                                called: first, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw,
+                                                complete: plan.overlapDigits == nil)))
         var iterator = events.makeAsyncIterator()
         // Up to answer or clearing.
         while let event = await iterator.next() {
             switch event {
+            case .setupAcknowledged:
+                // Overlap sending: the rest of the number, digit by digit.
+                for digit in plan.dnis.dropFirst(first.count) {
+                    dchannel.send(.information(ref, String(digit)))
+                    try? await Task.sleep(for: .milliseconds(30))
+                }
             case .alerting: result.alerted = true
             case .connected: result.connected = true
             case .disconnected(_, let cause): result.cause = cause

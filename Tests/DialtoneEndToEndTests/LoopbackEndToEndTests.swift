@@ -84,3 +84,39 @@ func makeDaemon(_ name: String, spans: [SpanConfig], routes: [RouteConfig]) thro
         await daemon.stop(drain: .seconds(2))
     }
 }
+
+extension LoopbackEndToEndTests {
+    /// Overlap receiving: the DNIS arrives partly in SETUP, the rest in
+    /// INFORMATION messages; routed as soon as an exact route is unambiguous,
+    /// otherwise after the inter-digit timeout.
+    @Test func overlapReceiving() async throws {
+        let (daemon, dir) = try makeDaemon("overlap", spans: [
+            SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1, overlap: true),
+            SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1),
+        ], routes: [
+            RouteConfig(pattern: .exact("5551000"), spans: ["agents"]),
+            RouteConfig(pattern: .prefix("777"), spans: ["agents"]),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try daemon.start()
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+
+        let exact = await sim.place(.init(port: "pstn-far", ani: "2125550001", dnis: "5551000", patternFrames: 25,
+                                          overlapDigits: 3))
+        #expect(exact.connected && exact.released, "\(exact)")
+        #expect(exact.backward?.bitExact == true)
+        let agent = await sim.agentRecord(ani: "2125550001")
+        #expect(agent?.dnis == "5551000")
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let timed = await sim.place(.init(port: "pstn-far", ani: "2125550002", dnis: "7771234", patternFrames: 0,
+                                          overlapDigits: 2))
+        #expect(timed.connected && timed.released, "\(timed)")
+        #expect(await sim.agentRecord(ani: "2125550002")?.dnis == "7771234")
+        #expect(clock.now - start >= .seconds(5))  // waited for the inter-digit timeout
+        await daemon.stop(drain: .seconds(2))
+    }
+}
