@@ -8,7 +8,7 @@ CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps build demo test loopback check-config clean install
+.PHONY: all deps build demo test test-hardware loopback check-config clean install
 
 all: build
 
@@ -46,6 +46,11 @@ test: deps
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
 	./Tests/cli/socket-peer.sh .build/debug/dialtone
 	$(SWIFT) test --skip-build
+
+# The real DAHDI driver with looped dynamic spans in a QEMU VM (T1 and E1).
+test-hardware: deps
+	$(SWIFT) build --product dialtone
+	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
 
 check-config: build
 	.build/debug/dialtone check-config $(CONFIG)

@@ -135,14 +135,26 @@ public enum ConfigLoader {
         if let v = m["dahdi_span"] { span.dahdiSpan = try r.int(v.value, "\(path).dahdi_span", range: 1...255) }
         if let v = m["dahdi_base_channel"] { span.dahdiBaseChannel = try r.int(v.value, "\(path).dahdi_base_channel", range: 1...8192) }
         if let v = m["peer"] {
-            guard driver == .virtual else { throw r.error(v.key, "\(path).peer", "'peer' applies to virtual spans only") }
             let p = try r.string(v.value, "\(path).peer")
-            if p == "simulator" {
-                span.peer = .simulator
-            } else if p.hasPrefix("socket:"), p.count > 7 {
-                span.peer = .socket(path: String(p.dropFirst(7)))
+            if driver == .virtual {
+                if p == "simulator" {
+                    span.peer = .simulator
+                } else if p.hasPrefix("socket:"), p.count > 7 {
+                    span.peer = .socket(path: String(p.dropFirst(7)))
+                } else {
+                    throw r.error(v.value, "\(path).peer", "'\(p)' is not 'simulator' or 'socket:/path/to.sock'")
+                }
             } else {
-                throw r.error(v.value, "\(path).peer", "'\(p)' is not 'simulator' or 'socket:/path/to.sock'")
+                let parts = p.split(separator: ":")
+                if p == "line" {
+                    span.peer = .line
+                } else if parts.count == 3, parts[0] == "dahdi", let spanNo = Int(parts[1]), let base = Int(parts[2]),
+                          (1...255).contains(spanNo), base >= 1 {
+                    span.peer = .dahdiLoop(span: spanNo, baseChannel: base)
+                } else {
+                    throw r.error(v.value, "\(path).peer",
+                                  "'\(p)' is not 'line' or 'dahdi:SPAN:BASE_CHANNEL' (the looped far-end span the simulator drives)")
+                }
             }
         }
         if driver == .dahdi {

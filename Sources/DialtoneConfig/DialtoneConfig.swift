@@ -52,12 +52,25 @@ public enum SpanDriverKind: String, Sendable, Equatable, CaseIterable {
     case dahdi
 }
 
-/// Where a virtual span's far end is.
+/// Where a span's far end is.
 public enum VirtualPeer: Sendable, Equatable {
     /// The built-in line simulator (libpri in the opposite role) in this process.
     case simulator
     /// Another process attaches over this Unix socket (docs/virtual-span.md).
     case socket(path: String)
+    /// A real line (the default for DAHDI spans).
+    case line
+    /// A DAHDI span looped to another DAHDI span (`dahdi_span`, `dahdi_base_channel`
+    /// of the far end), which the built-in line simulator drives: hardware loopback tests.
+    case dahdiLoop(span: Int, baseChannel: Int)
+
+    /// True when the built-in line simulator is the far end.
+    public var isSimulated: Bool {
+        switch self {
+        case .simulator, .dahdiLoop: true
+        case .socket, .line: false
+        }
+    }
 }
 
 public struct SpanConfig: Sendable, Equatable {
@@ -87,7 +100,7 @@ public struct SpanConfig: Sendable, Equatable {
     public init(name: String, driver: SpanDriverKind = .virtual, type: SpanType, role: SignallingRole,
                 switchType: SwitchType, law: G711Law? = nil, framing: String? = nil, coding: String? = nil,
                 channels: [Int]? = nil, dahdiSpan: Int? = nil, dahdiBaseChannel: Int? = nil,
-                peer: VirtualPeer = .simulator, overlap: Bool = false, debug: Int = 0) {
+                peer: VirtualPeer? = nil, overlap: Bool = false, debug: Int = 0) {
         self.name = name
         self.driver = driver
         self.type = type
@@ -99,7 +112,7 @@ public struct SpanConfig: Sendable, Equatable {
         self.channels = channels ?? type.bearerChannels
         self.dahdiSpan = dahdiSpan
         self.dahdiBaseChannel = dahdiBaseChannel
-        self.peer = peer
+        self.peer = peer ?? (driver == .virtual ? .simulator : .line)
         self.overlap = overlap
         self.debug = debug
     }

@@ -45,18 +45,28 @@ public final class Daemon: @unchecked Sendable {
                 simPorts.append(.init(span: link.b, role: s.role.opposite, switchType: s.switchType))
             case (.virtual, .socket(let path)):
                 drivers.append(SocketSpan(server: s.name, type: s.type, law: s.law, path: path))
-            case (.dahdi, _):
+            case (.dahdi, let peer):
                 guard let spanNo = s.dahdiSpan, let base = s.dahdiBaseChannel else {
                     throw DaemonError("span \(s.name): dahdi_span and dahdi_base_channel are required")
                 }
                 drivers.append(DAHDISpan(name: s.name, type: s.type, law: s.law, spanNumber: spanNo,
                                          baseChannel: base, bearerChannels: s.channels,
                                          dchannel: s.type.dchannelTimeslot))
+                if case .dahdiLoop(let farSpan, let farBase) = peer {
+                    let far = DAHDISpan(name: "\(s.name)-far", type: s.type, law: s.law, spanNumber: farSpan,
+                                        baseChannel: farBase, bearerChannels: s.type.bearerChannels,
+                                        dchannel: s.type.dchannelTimeslot)
+                    simPorts.append(.init(span: far, role: s.role.opposite, switchType: s.switchType))
+                }
+            case (.virtual, .line), (.virtual, .dahdiLoop):
+                throw DaemonError("span \(s.name): a virtual span's peer is 'simulator' or 'socket:PATH'")
             }
         }
         self.links = links
         let clock: any FrameClock = VirtualClock.shared
-        media = MediaEngine(spans: drivers, clock: clock, logger: logger)
+        // DAHDI hosts (and emulated VMs) stall longer than an in-process clock: more slack.
+        let slack = config.spans.contains { $0.driver == .dahdi } ? 10 : 3
+        media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack)
         let sink = StoreSink(store: store, logger: logger)
 
         // The switch needs the D-channels and the D-channels report to the
@@ -85,13 +95,17 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
         }
-        simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger)
+        simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger, primeFrames: slack)
     }
 
     /// Starts everything: store is open; spans, media, D-channels, switch,
     /// simulator, control socket.
     public func start() throws {
-        for s in spans { try s.driver.start() }
+        for s in spans {
+            try s.driver.start()
+            logger.notice("span opened", metadata: ["span": "\(s.config.name)", "identity": "\(s.driver.identity)",
+                                                    "alarms": "\(s.driver.alarms)"])
+        }
         media.start()
         let core = switchCore
         switchTask = Task { await core.run() }

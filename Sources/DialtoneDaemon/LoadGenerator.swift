@@ -75,8 +75,7 @@ public final class LoadGenerator: Sendable {
                     n += 1
                     group.addTask {
                         let r = await sim.place(plan)
-                        try? await Task.sleep(for: .milliseconds(120))
-                        let agent = await sim.agentRecord(ani: ani)
+                        let agent = await sim.finishedAgentRecord(ani: ani)
                         self.count(LoopbackScenarios.problem(r, agent, callerClears: true))
                         self.inFlight.subtract(1, ordering: .relaxed)
                     }

@@ -22,16 +22,16 @@ public struct LoopbackScenarios: Sendable {
 
     public init(daemon: Daemon) throws {
         guard let sim = daemon.simulator else {
-            throw DaemonError("loopback scenarios need spans with `peer: simulator` in the config")
+            throw DaemonError("loopback scenarios need spans with `peer: simulator` (or a DAHDI loop, `peer: dahdi:SPAN:BASE`) in the config")
         }
         self.daemon = daemon
         self.sim = sim
     }
 
     /// Spans where Dialtone is the user side: the simulated network calls in there.
-    public var inboundSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .cpe && $0.peer == .simulator } }
+    public var inboundSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .cpe && $0.peer.isSimulated } }
     /// Spans where Dialtone is the network side: simulated agents answer there.
-    public var agentSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .net && $0.peer == .simulator } }
+    public var agentSpans: [SpanConfig] { daemon.config.spans.filter { $0.role == .net && $0.peer.isSimulated } }
 
     /// A number the routes send to an agents span (distinct per `n` when a prefix route allows).
     public func number(_ n: Int) -> String? { Self.number(n, config: daemon.config) }
@@ -76,8 +76,9 @@ public struct LoopbackScenarios: Sendable {
         guard let inbound = inboundSpans.first, number(0) != nil else {
             return Result(name: name, passed: false, detail: "no inbound span or no route to an agents span")
         }
-        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50),
-                                          hangUpAfter: callerClears ? nil : .milliseconds(900)))
+        // An agent that clears waits until its pattern has crossed the switch.
+        let window = await sim.audioWindow() + .milliseconds(200)
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: callerClears ? nil : window))
         var failures: [String] = []
         var done = 0
         await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
@@ -90,8 +91,7 @@ public struct LoopbackScenarios: Sendable {
                                                   patternFrames: 25, hold: .milliseconds(200), callerClears: callerClears)
                 group.addTask {
                     let r = await sim.place(plan)
-                    try? await Task.sleep(for: .milliseconds(120))
-                    return (r, await sim.agentRecord(ani: ani))
+                    return (r, await sim.finishedAgentRecord(ani: ani))
                 }
             }
             for _ in 0..<min(concurrency, count) { add() }
@@ -147,8 +147,7 @@ public struct LoopbackScenarios: Sendable {
                                                   patternFrames: 25, hold: .seconds(3), timeout: .seconds(30))
                 group.addTask {
                     let r = await sim.place(plan)
-                    try? await Task.sleep(for: .milliseconds(120))
-                    return (r, await sim.agentRecord(ani: ani))
+                    return (r, await sim.finishedAgentRecord(ani: ani))
                 }
             }
             for await (r, agent) in group {
@@ -269,6 +268,20 @@ public struct LoopbackScenarios: Sendable {
         let ok = connected == n && results.allSatisfy { $0.connected && $0.released } && cleared && cdrs >= n && back && after.passed
         return Result(name: name, passed: ok,
                       detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
+    }
+
+    /// The battery for DAHDI loopback spans (no virtual cable to pull).
+    public func runHardware(calls count: Int = 20, log: (Result) -> Void = { _ in }) async -> [Result] {
+        var results: [Result] = []
+        func run(_ r: Result) { results.append(r); log(r) }
+        let linksUp = await daemon.waitForLinks(timeout: .seconds(60))
+        run(Result(name: "D-channels up", passed: linksUp, detail: linksUp ? "daemon and far-end spans over /dev/dahdi" : "timeout"))
+        guard linksUp else { return results }
+        run(await calls(count: count, concurrency: 5))
+        run(await calls(count: max(count / 2, 1), concurrency: 5, callerClears: false, aniBase: 7_000_000))
+        run(await unallocated())
+        for span in inboundSpans { run(await fullSpan(span)) }
+        return results
     }
 
     /// The default battery: what `dialtone loopback` runs.

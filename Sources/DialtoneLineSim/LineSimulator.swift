@@ -113,7 +113,12 @@ public final class LineSimulator: @unchecked Sendable {
         }
     }
 
-    public init(ports: [Port], clock: any FrameClock, logger: Logger) {
+    /// Idle frames queued ahead when a pattern starts: jitter slack (3 for
+    /// virtual spans; more where the host may stall, as under emulation).
+    public let primeFrames: Int
+
+    public init(ports: [Port], clock: any FrameClock, logger: Logger, primeFrames: Int = 3) {
+        self.primeFrames = primeFrames
         var logger = logger
         logger[metadataKey: "component"] = "linesim"
         self.logger = logger
@@ -188,6 +193,20 @@ public final class LineSimulator: @unchecked Sendable {
 
     /// Agent-side records of calls that reached the simulated agents, by ANI.
     public func agentRecord(ani: String) async -> AgentRecord? { await controller.agentRecord(ani: ani) }
+
+    /// The agent's record once its audio check (if the call was answered) is done.
+    public func finishedAgentRecord(ani: String, timeout: Duration = .seconds(5)) async -> AgentRecord? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if let r = await controller.agentRecord(ani: ani), !r.answered || r.forward != nil { return r }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await controller.agentRecord(ani: ani)
+    }
+
+    /// How long a pattern exchange takes after answer (lead-in, pattern, latency margin).
+    public func audioWindow(frames: Int = 25) async -> Duration { await controller.audioWindow(frames: frames) }
     public func agentRecords() async -> [AgentRecord] { await controller.agentRecords() }
     public func activeCalls() async -> Int { await controller.activeCalls() }
 
@@ -204,7 +223,7 @@ public final class LineSimulator: @unchecked Sendable {
             if waiter.wait(timeoutMs: 100) == 0 { continue }
             for state in list {
                 for ch in state.port.span.type.bearerChannels {
-                    state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch)
+                    state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
                 }
             }
         }

@@ -66,7 +66,7 @@ public struct PatternCheck: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One far-end B-channel running a pattern test: it transmits its pattern a
-/// frame per tick (3 frames ahead) and records everything it receives.
+/// frame per tick (`prime` frames ahead) and records everything it receives.
 /// Buffers are allocated when the test is armed, never on the media thread.
 final class PatternChannel: @unchecked Sendable {
     enum Phase: Int { case idle = 0, armed, running, stopping, stopped }
@@ -107,12 +107,12 @@ final class PatternChannel: @unchecked Sendable {
     deinit { rx.deallocate() }
 
     /// Media side, each tick.
-    func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer) {
+    func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
         let p = currentPhase
         if p == .armed {
             span.flush(channel: channel)
             scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
-            for _ in 0..<3 { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
+            for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             phase.store(Phase.running.rawValue, ordering: .releasing)
         } else if p == .stopping {
             phase.store(Phase.stopped.rawValue, ordering: .releasing)

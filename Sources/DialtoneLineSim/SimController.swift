@@ -13,8 +13,8 @@ actor SimController {
 
     /// Idle frames sent before a pattern, so the far end is surely recording.
     static let leadInFrames = 10
-    /// Frames of margin for latency through the switch.
-    static let marginFrames = 30
+    /// Frames of margin for latency through the switch (grows with the slack).
+    var marginFrames: Int { 21 + 3 * simulator.primeFrames }
 
     private struct Key: Hashable { var port: String; var ref: CallRef }
     private var outgoing: [Key: AsyncStream<SignallingEvent>.Continuation] = [:]
@@ -53,6 +53,7 @@ actor SimController {
     func agentRecord(ani: String) -> LineSimulator.AgentRecord? { records[ani] }
     func agentRecords() -> [LineSimulator.AgentRecord] { Array(records.values) }
     func activeCalls() -> Int { outgoing.count + agentCalls.count }
+    func audioWindow(frames: Int) -> Duration { .milliseconds((Self.leadInFrames + frames + marginFrames) * 20) }
 
     private func state(_ port: String) -> LineSimulator.PortState { simulator.ports[port]! }
 
@@ -188,7 +189,7 @@ actor SimController {
             pc.stop()
             for _ in 0..<100 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
         }
-        pc.arm(pattern: pattern, slackFrames: Self.leadInFrames + Self.marginFrames + 100)
+        pc.arm(pattern: pattern, slackFrames: Self.leadInFrames + marginFrames + 100)
     }
 
     // MARK: Caller (the simulated network placing calls toward Dialtone)
@@ -252,7 +253,7 @@ actor SimController {
             if frames > 0 {
                 await arm(st, plan.port, channel, pattern: Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames))
             }
-            let audio = Duration.milliseconds((Self.leadInFrames + frames + Self.marginFrames) * 20)
+            let audio = Duration.milliseconds((Self.leadInFrames + frames + marginFrames) * 20)
             if plan.callerClears {
                 try? await Task.sleep(for: max(plan.hold, frames > 0 ? audio : .zero))
                 if frames > 0 { result.backward = await check(st, channel, ani: plan.ani, frames: frames) }

@@ -20,13 +20,15 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     public enum Command: Sendable {
-        /// Connects two channels both ways; `prime` frames of idle are queued
-        /// first on each side as jitter slack (like DAHDI's write buffers).
-        case bridge(id: Int, Endpoint, Endpoint, prime: Int)
+        /// Connects two channels both ways; the engine's `primeFrames` of idle
+        /// are queued first on each side as jitter slack (like DAHDI's write buffers).
+        case bridge(id: Int, Endpoint, Endpoint)
         case unbridge(id: Int)
     }
 
     public static let maxBridges = 1024
+    /// Idle frames queued on each side when a bridge starts (jitter slack).
+    public let primeFrames: Int
 
     private struct Bridge {
         var active = false
@@ -52,7 +54,8 @@ public final class MediaEngine: @unchecked Sendable {
     private let framesMoved = Atomic<UInt64>(0)
     private let activeBridges = Atomic<Int>(0)
 
-    public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger) {
+    public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3) {
+        self.primeFrames = primeFrames
         self.spans = spans
         self.clock = clock
         self.logger = logger
@@ -141,7 +144,8 @@ public final class MediaEngine: @unchecked Sendable {
 
     private func apply(_ command: Command) {
         switch command {
-        case .bridge(let id, let a, let b, let prime):
+        case .bridge(let id, let a, let b):
+            let prime = primeFrames
             guard id >= 0 && id < MediaEngine.maxBridges, !bridges[id].active else { return }
             let lawA = spans[a.span].law, lawB = spans[b.span].law
             bridges[id].a = a

@@ -333,7 +333,7 @@ public actor SwitchCore {
                 guard var call = calls[id], let bridge = freeBridges.popLast() else { continue }
                 call.bridgeID = bridge
                 calls[id] = call
-                media.send(.bridge(id: bridge, a, b, prime: 3))
+                media.send(.bridge(id: bridge, a, b))
                 stats.answered += 1
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
             case .unbridge:

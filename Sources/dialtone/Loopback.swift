@@ -21,6 +21,9 @@ struct Loopback: AsyncParsableCommand {
     @Option(help: "Capture D-channel frames to this pcap file.")
     var pcap: String?
 
+    @Flag(help: "The battery for DAHDI loopback spans (peer: dahdi:SPAN:BASE): no virtual cable to pull.")
+    var hardware = false
+
     func run() async throws {
         var config = try options.load()
         config.simulator.callsPerSecond = 0
@@ -28,7 +31,8 @@ struct Loopback: AsyncParsableCommand {
         let daemon = try Daemon(config: config, logger: Logger(label: "dialtone"), pcapPath: pcap)
         try daemon.start()
         let scenarios = try LoopbackScenarios(daemon: daemon)
-        let results = await scenarios.runAll(calls: calls) { print($0) }
+        let results = hardware ? await scenarios.runHardware(calls: calls) { print($0) }
+                               : await scenarios.runAll(calls: calls) { print($0) }
         await daemon.stop(drain: .seconds(2))
         let passed = results.filter(\.passed).count
         print("\(passed) passed, \(results.count - passed) failed")

@@ -48,7 +48,7 @@ struct Simulate: AsyncParsableCommand {
             printError("dialtone simulate: D-channels did not come up")
             throw ExitCode(1)
         }
-        let inbound = config.spans.filter { $0.role == .cpe && $0.peer != .simulator }.map { "\($0.name)-far" }
+        let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
         let generator = LoadGenerator(simulator: sim, ports: inbound, number: { LoopbackScenarios.number($0, config: config) },
                                       callsPerSecond: rate, holdSeconds: 0.5, maxCalls: 30, limit: calls)
         await generator.run()
