@@ -45,6 +45,7 @@ test: deps
 	./Tests/cli/check-config-errors.sh .build/debug/dialtone
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
 	./Tests/cli/socket-peer.sh .build/debug/dialtone
+	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
 	$(SWIFT) test --skip-build
 
 # The real DAHDI driver with looped dynamic spans in a QEMU VM (T1 and E1).

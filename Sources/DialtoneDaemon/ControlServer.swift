@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSpans
 import DialtoneSwitch
 import Foundation
 import Glibc
@@ -92,14 +93,28 @@ final class ControlServer: @unchecked Sendable {
             data = (try? encoder.encode(await daemon.switchCore.spanStatus())) ?? Data()
         case "calls":
             data = (try? encoder.encode(await daemon.switchCore.activeCalls())) ?? Data()
+        case "kernel-spans":
+            data = (try? encoder.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events,
+                                                    absent: daemon.kernelSpans.spans.isEmpty ? DAHDIDiscovery().absentReason : nil))) ?? Data()
+        case "rescan":
+            daemon.logger.notice("rescan requested (udev)")
+            data = (try? encoder.encode(KernelSpans(spans: { daemon.kernelSpans.rescan(); return daemon.kernelSpans.spans }(),
+                                                    events: daemon.kernelSpans.events, absent: nil))) ?? Data()
         case "stats":
             data = (try? encoder.encode(await daemon.status())) ?? Data()
         default:
-            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls or stats\"}".utf8)
+            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, kernel-spans or rescan\"}".utf8)
         }
         data.append(0x0A)
         return data
     }
+}
+
+/// The reply to `kernel-spans`/`rescan`.
+public struct KernelSpans: Codable, Sendable {
+    public var spans: [DAHDISpanInfo]
+    public var events: [String]
+    public var absent: String?
 }
 
 final class ReplyBox: @unchecked Sendable { var data = Data() }

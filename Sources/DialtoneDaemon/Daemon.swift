@@ -23,6 +23,8 @@ public final class Daemon: @unchecked Sendable {
     private let links: [VirtualLink]
     private let capture: PcapWriter?
     private var control: ControlServer?
+    /// The DAHDI driver's spans, watched while the daemon runs.
+    public let kernelSpans: SpanWatcher
     private var switchTask: Task<Void, Never>?
 
     /// Builds every component from `config` without starting anything.
@@ -95,6 +97,7 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
         }
+        kernelSpans = SpanWatcher(logger: logger)
         simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger, primeFrames: slack)
     }
 
@@ -112,6 +115,10 @@ public final class Daemon: @unchecked Sendable {
         for s in spans { s.dchannel.start() }
         try simulator?.start()
         control = try ControlServer(path: config.daemon.controlSocket, daemon: self, logger: logger)
+        for s in kernelSpans.spans {
+            logger.notice("DAHDI span present: \(s.identity), \(s.type) \(s.lineConfig), channels \(s.channelRange.lowerBound)-\(s.channelRange.upperBound), alarms \(s.alarms)")
+        }
+        kernelSpans.start()
         logger.notice("dialtone started", metadata: ["spans": "\(spans.map { $0.config.name })",
                                                      "config": "\(config.sourcePath ?? "-")"])
     }
@@ -120,6 +127,7 @@ public final class Daemon: @unchecked Sendable {
     public func stop(drain: Duration? = nil) async {
         await switchCore.drain(timeout: drain ?? .milliseconds(Int(config.daemon.drainSeconds * 1000)))
         control?.close()
+        kernelSpans.stop()
         simulator?.stop()
         for s in spans { s.dchannel.stop() }
         media.stop()

@@ -171,7 +171,8 @@ actor SimController {
         let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/fwd"), count: patternBytes)
         let check = Task { await self.collect(st, channel, expected: expected) }
         checks["\(key.port)/\(channel)"] = Task { _ = await check.value }
-        records[ani]?.forward = await check.value
+        let forward = await check.value  // never await inside an access to `records`
+        records[ani]?.forward = forward
     }
 
     /// Stops a channel's pattern run and checks what it received.

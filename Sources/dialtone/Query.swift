@@ -2,6 +2,7 @@
 import ArgumentParser
 import DialtoneConfig
 import DialtoneDaemon
+import DialtoneSpans
 import DialtoneSwitch
 import Foundation
 
@@ -46,10 +47,12 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 }
 
 struct Spans: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the running daemon's spans, D-channel and alarm state.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the DAHDI driver's cards and spans on this host, and the running daemon's spans with D-channel and alarm state.")
     @OptionGroup var connection: DaemonConnection
 
     func run() throws {
+        if !connection.json { printKernelSpans() }
         let data = try connection.request("spans")
         if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
         let spans = try decoder().decode([SpanStatus].self, from: data)
@@ -85,5 +88,46 @@ struct Stats: ParsableCommand {
         let data = try connection.request("stats")
         if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
         print(try decoder().decode(DaemonStatus.self, from: data).line)
+    }
+}
+
+extension Spans {
+    /// The kernel driver's spans, marked with the config span that uses each.
+    func printKernelSpans() {
+        let discovery = DAHDIDiscovery()
+        let kernel = discovery.spans()
+        let config = try? ConfigLoader.load(path: connection.config)
+        func user(_ n: Int) -> String {
+            guard let config else { return "" }
+            for s in config.spans where s.driver == .dahdi {
+                if s.dahdiSpan == n { return s.name }
+                if case .dahdiLoop(let far, _) = s.peer, far == n { return "\(s.name) (far end, simulator)" }
+            }
+            return "-"
+        }
+        if kernel.isEmpty {
+            print("DAHDI: \(discovery.absentReason ?? "no spans")")
+        } else {
+            print("DAHDI spans (kernel driver):")
+            print(table(["SPAN", "NAME", "TYPE", "LINE", "ALARMS", "CHANNELS", "DIALTONE", "CARD"],
+                        kernel.map { ["\($0.number)", $0.name, $0.type, $0.lineConfig, "\($0.alarms)",
+                                      "\($0.channelRange.lowerBound)-\($0.channelRange.upperBound)", user($0.number),
+                                      $0.device.isEmpty ? $0.description : $0.device] }))
+        }
+        print("")
+    }
+}
+
+struct Rescan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell the running daemon to look at the DAHDI driver's spans now (run by the udev rule when a span is added or removed).")
+    @OptionGroup var connection: DaemonConnection
+    @Argument(help: "What udev saw (e.g. `add span-3`); logged only.")
+    var event: [String] = []
+
+    func run() throws {
+        let data = try connection.request("rescan")
+        let reply = try decoder().decode(KernelSpans.self, from: data)
+        print("daemon sees \(reply.spans.count) DAHDI span(s)\(event.isEmpty ? "" : " after \(event.joined(separator: " "))")")
     }
 }

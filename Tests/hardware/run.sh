@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 passed=0; failed=0
 
 need=""
-for p in qemu-system-x86 linux-image-amd64 linux-headers-amd64 dahdi-dkms dahdi busybox-static cpio kmod; do
+for p in qemu-system-x86 linux-image-amd64 linux-headers-amd64 dahdi-dkms dahdi busybox-static cpio kmod udev; do
   dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q "ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
@@ -35,7 +35,9 @@ if ! ls /lib/modules/$KVER/updates/dkms/dahdi_dynamic_loc.ko* >/dev/null 2>&1; t
   tail -20 "$OUT/dkms.log"; echo "hardware: the DAHDI kernel driver is absent"; echo "0 passed, 1 failed"; exit 1
 fi
 "$HERE/mkinitramfs.sh" $KVER "$OUT/initramfs.img"
-rm -rf "$OUT/src"; cp -r "$HERE" "$OUT/src"
+rm -rf "$OUT/src"; cp -r "$HERE" "$OUT/src"; cp "$ROOT/udev/60-dialtone.rules" "$OUT/src/udev-rules"
+# The udev rules name the group `dialtone` (the guest shares this host's /etc).
+getent group dialtone >/dev/null || $SUDO groupadd --system dialtone
 cp "$BIN" "$OUT/dialtone"
 
 for v in $VARIANTS; do
@@ -52,7 +54,7 @@ for v in $VARIANTS; do
     -append "console=ttyS0 quiet loglevel=3 panic=-1 guest_script=/tmp/hw/src/guest.sh guest_args=$v" \
     < /dev/null > "$log" 2>&1
   echo "hardware: $v VM ran $(( $(date +%s) - start )) s; log $log"
-  grep -E '^(PASS|FAIL)|span opened|^\[uptime|GUEST' "$log"
+  grep -E '^(PASS|FAIL)|span opened|^\[uptime|GUEST|^NODE|^SPANS|DAHDI span|rescan' "$log"
   p=$(grep -c '^PASS' "$log"); f=$(grep -c '^FAIL' "$log")
   passed=$((passed + p)); failed=$((failed + f))
   if ! grep -q 'GUEST_EXIT rc=0' "$log" || [ "$p" -eq 0 ]; then
