@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
+import Glibc
 
 /// A span the running DAHDI kernel driver knows, as sysfs describes it.
 public struct DAHDISpanInfo: Sendable, Equatable, Codable, Hashable {
@@ -111,9 +112,8 @@ public struct DAHDIDiscovery: Sendable {
 
     /// The card a span belongs to: its sysfs parent's manufacturer, type, hardware id and location.
     private func device(of spanDir: String) -> String {
-        let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: spanDir))
-            .map { URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: spanDir).deletingLastPathComponent()).standardized.path }
-            ?? spanDir
+        var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let real = realpath(spanDir, &resolved) != nil ? String(cString: resolved) : spanDir
         let parent = (real as NSString).deletingLastPathComponent
         func read(_ name: String) -> String {
             ((try? String(contentsOfFile: "\(parent)/\(name)", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
