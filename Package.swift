@@ -65,6 +65,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "DialtoneMediaTests", dependencies: ["DialtoneMedia", "DialtoneSpans", "CSpanDSP", "CAllocationCounter",
+                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
+#include <spandsp.h>
 #include "CSpanDSP.h"
 
 void CSpanDSP_route_log(logging_state_t *log, int level, message_handler_func_t fn) {
@@ -10,3 +12,7 @@ uint8_t CSpanDSP_linear_to_ulaw(int16_t linear) { return linear_to_ulaw(linear);
 int16_t CSpanDSP_ulaw_to_linear(uint8_t ulaw) { return ulaw_to_linear(ulaw); }
 uint8_t CSpanDSP_linear_to_alaw(int16_t linear) { return linear_to_alaw(linear); }
 int16_t CSpanDSP_alaw_to_linear(uint8_t alaw) { return alaw_to_linear(alaw); }
+
+size_t CSpanDSP_dtmf_rx_state_size(void) { return sizeof(dtmf_rx_state_t); }
+size_t CSpanDSP_tone_gen_state_size(void) { return sizeof(tone_gen_state_t); }
+size_t CSpanDSP_tone_gen_descriptor_size(void) { return sizeof(tone_gen_descriptor_t); }

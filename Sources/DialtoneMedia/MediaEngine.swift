@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import CSpanDSP
 import DialtoneSpans
 import Foundation
 import Logging
@@ -19,7 +20,18 @@ public final class MediaEngine: @unchecked Sendable {
         }
     }
 
+    /// What the engine reports (read with ``nextEvent()``).
+    public enum Event: Sendable, Equatable {
+        /// A DTMF digit detected in band on a channel (SpanDSP, ITU-T Q.24).
+        case digit(Endpoint, UInt8)
+    }
+
     public enum Command: Sendable {
+        /// Plays a call progress tone on a channel until stopped or bridged.
+        case playTone(Endpoint, Tone)
+        case stopTone(Endpoint)
+        /// Turns in-band DTMF detection on or off for a channel.
+        case detectDigits(Endpoint, Bool)
         /// Connects two channels both ways; the engine's `primeFrames` of idle
         /// are queued first on each side as jitter slack (like DAHDI's write buffers).
         case bridge(id: Int, Endpoint, Endpoint)
@@ -36,6 +48,22 @@ public final class MediaEngine: @unchecked Sendable {
         var b = Endpoint(span: 0, channel: 0)
         var aToB: UnsafePointer<UInt8>? = nil  // law translation, nil = copy
         var bToA: UnsafePointer<UInt8>? = nil
+    }
+
+    /// Channel slots per span (E1 has 31 timeslots; slot = span × 32 + channel).
+    static let slotsPerSpan = 32
+    private let dsp: UnsafeMutablePointer<ChannelDSP>
+    private let bridged: UnsafeMutablePointer<UInt8>
+    private let dtmfContexts: UnsafeMutablePointer<DTMFContext>
+    private let toneDescriptors: UnsafeMutablePointer<OpaquePointer?>  // [law × 4 + tone]
+    private let g711 = G711Tables()
+    private let linear: UnsafeMutablePointer<Int16>
+    private let events = SPSCQueue<Event>(capacity: 1024)
+    public let toneSets: [G711Law: ToneSet]
+
+    struct DTMFContext {
+        var engine: UnsafeMutableRawPointer
+        var endpoint: Endpoint
     }
 
     private let spans: [any SpanDriver]
@@ -67,6 +95,32 @@ public final class MediaEngine: @unchecked Sendable {
             tables[i] = G711.ulawToAlaw[i]
             tables[256 + i] = G711.alawToUlaw[i]
         }
+        let slots = max(spans.count, 1) * MediaEngine.slotsPerSpan
+        dsp = .allocate(capacity: slots)
+        bridged = .allocate(capacity: slots)
+        bridged.initialize(repeating: 0, count: slots)
+        dtmfContexts = .allocate(capacity: slots)
+        for i in 0..<slots {
+            let law = spans.isEmpty ? G711Law.alaw : spans[i / MediaEngine.slotsPerSpan].law
+            (dsp + i).initialize(to: ChannelDSP(law: law))
+        }
+        linear = .allocate(capacity: frameBytes)
+        toneSets = [.alaw: ToneSet.default(for: .alaw), .mulaw: ToneSet.default(for: .mulaw)]
+        toneDescriptors = .allocate(capacity: 8)
+        for (l, law) in [G711Law.mulaw, .alaw].enumerated() {
+            for tone in Tone.allCases {
+                let spec: ToneSet.Spec = toneSets[law]!.specs[tone]!
+                let f1 = Int32(spec.f1), f2 = Int32(spec.f2), level = Int32(spec.level)
+                let d1 = Int32(spec.cadence.0), d2 = Int32(spec.cadence.1), d3 = Int32(spec.cadence.2), d4 = Int32(spec.cadence.3)
+                let repeats: Int32 = spec.cadence.0 == 0 ? 0 : 1
+                toneDescriptors[l * 4 + tone.rawValue] = tone_gen_descriptor_init(nil, f1, level, f2, level, d1, d2, d3, d4, repeats)
+            }
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        for i in 0..<slots {
+            (dtmfContexts + i).initialize(to: DTMFContext(engine: me, endpoint: Endpoint(span: i / MediaEngine.slotsPerSpan,
+                                                                                       channel: i % MediaEngine.slotsPerSpan)))
+        }
     }
 
     deinit {
@@ -74,7 +128,21 @@ public final class MediaEngine: @unchecked Sendable {
         bridges.deallocate()
         frame.deallocate()
         tables.deallocate()
+        let slots = max(spans.count, 1) * MediaEngine.slotsPerSpan
+        for i in 0..<slots { dsp[i].deallocate() }
+        dsp.deallocate()
+        bridged.deallocate()
+        dtmfContexts.deallocate()
+        for i in 0..<8 { if let d = toneDescriptors[i] { tone_gen_descriptor_free(d) } }
+        toneDescriptors.deallocate()
+        linear.deallocate()
+        g711.deallocate()
     }
+
+    /// The next event from the media thread (one consumer), nil when none.
+    public func nextEvent() -> Event? { events.pop() }
+
+    @inline(__always) private func slot(_ e: Endpoint) -> Int { e.span * MediaEngine.slotsPerSpan + e.channel }
 
     public var ticks: UInt64 { tickCount.load(ordering: .relaxed) }
     /// Ticks where the thread woke more than one period late.
@@ -121,17 +189,54 @@ public final class MediaEngine: @unchecked Sendable {
             moved &+= pump(from: bridges[i].a, to: bridges[i].b, table: bridges[i].aToB)
             moved &+= pump(from: bridges[i].b, to: bridges[i].a, table: bridges[i].bToA)
         }
+        // Tones and detection on channels that are not bridged.
+        for s in 0..<spans.count {
+            for ch in 1..<MediaEngine.slotsPerSpan {
+                let i = s * MediaEngine.slotsPerSpan + ch
+                if dsp[i].toneOn { playTone(slot: i, span: spans[s], channel: ch) }
+                if dsp[i].detect && bridged[i] == 0 {
+                    while true {
+                        let got = spans[s].readFrame(channel: ch, into: frame)
+                        if got == 0 { break }
+                        detect(slot: i, count: got)
+                    }
+                }
+            }
+        }
         framesMoved.add(moved, ordering: .relaxed)
         tickCount.add(1, ordering: .relaxed)
+    }
+
+    private func playTone(slot i: Int, span: any SpanDriver, channel: Int) {
+        let law = dsp[i].law
+        let n = Int(tone_gen(dsp[i].toneState, linear, Int32(frameBytes)))
+        let out = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for k in 0..<frameBytes { out[k] = k < n ? g711.encode(linear[k], law) : law.idleByte }
+        _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(frame))
+    }
+
+    /// Feeds the frame in `frame` (channel law) to the slot's DTMF receiver.
+    @inline(__always)
+    private func detect(slot i: Int, count: Int) {
+        let law = dsp[i].law
+        let p = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for k in 0..<count { linear[k] = g711.linear(p[k], law) }
+        _ = dtmf_rx(dsp[i].dtmfState, linear, Int32(count))
+    }
+
+    fileprivate func digitDetected(_ endpoint: Endpoint, _ digits: UnsafePointer<CChar>, _ count: Int) {
+        for k in 0..<count { _ = events.push(.digit(endpoint, UInt8(bitPattern: digits[k]))) }
     }
 
     @inline(__always)
     private func pump(from src: Endpoint, to dst: Endpoint, table: UnsafePointer<UInt8>?) -> UInt64 {
         let input = spans[src.span], output = spans[dst.span]
+        let tap = dsp[slot(src)].detect
         var n: UInt64 = 0
         while true {
             let got = input.readFrame(channel: src.channel, into: frame)
             if got == 0 { break }
+            if tap { detect(slot: slot(src), count: got) }
             if let table {
                 let p = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 for k in 0..<got { p[k] = table[Int(p[k])] }
@@ -154,14 +259,44 @@ public final class MediaEngine: @unchecked Sendable {
             bridges[id].bToA = lawA == lawB ? nil : UnsafePointer(tables + (lawB == .mulaw ? 0 : 256))
             spans[a.span].flush(channel: a.channel)
             spans[b.span].flush(channel: b.channel)  // stale received idle; transmit keeps the prime
-            primeIdle(a, count: prime)
-            primeIdle(b, count: prime)
+            // A channel that was playing a tone already has frames queued: they are its slack.
+            primeIdle(a, count: dsp[slot(a)].toneOn ? 0 : prime)
+            primeIdle(b, count: dsp[slot(b)].toneOn ? 0 : prime)
+            dsp[slot(a)].toneOn = false  // a bridge replaces any tone
+            dsp[slot(b)].toneOn = false
+            bridged[slot(a)] = 1
+            bridged[slot(b)] = 1
             bridges[id].active = true
             activeBridges.add(1, ordering: .relaxed)
         case .unbridge(let id):
             guard id >= 0 && id < MediaEngine.maxBridges, bridges[id].active else { return }
             bridges[id].active = false
+            bridged[slot(bridges[id].a)] = 0
+            bridged[slot(bridges[id].b)] = 0
             activeBridges.subtract(1, ordering: .relaxed)
+        case .playTone(let e, let tone):
+            let i = slot(e)
+            let law = dsp[i].law
+            guard bridged[i] == 0, let descriptor = toneDescriptors[(law == .alaw ? 1 : 0) * 4 + tone.rawValue] else { return }
+            _ = tone_gen_init(dsp[i].toneState, descriptor)
+            if !dsp[i].toneOn { primeIdle(e, count: 3) }
+            dsp[i].toneOn = true
+        case .stopTone(let e):
+            dsp[slot(e)].toneOn = false
+        case .detectDigits(let e, let on):
+            let i = slot(e)
+            if on && !dsp[i].detect {
+                _ = dtmf_rx_init(dsp[i].dtmfState, { user, digits, count in
+                    guard let user, let digits else { return }
+                    let ctx = user.assumingMemoryBound(to: DTMFContext.self).pointee
+                    Unmanaged<MediaEngine>.fromOpaque(ctx.engine).takeUnretainedValue()
+                        .digitDetected(ctx.endpoint, digits, Int(count))
+                }, dtmfContexts + i)
+                // Accept 9 dB normal and 6 dB reverse twist (SpanDSP's default
+                // reverse twist of 4 dB loses digits at the Q.24 limits).
+                dtmf_rx_parms(dsp[i].dtmfState, 0, 9, 6, -99)
+            }
+            dsp[i].detect = on
         }
     }
 

@@ -26,6 +26,9 @@ public struct Call: Sendable {
         case signal(span: Int, SignallingCommand)
         case bridge(MediaEngine.Endpoint, MediaEngine.Endpoint)
         case unbridge
+        /// In-band call progress toward a leg (ringback while the far end alerts).
+        case tone(MediaEngine.Endpoint, Tone)
+        case stopTone(MediaEngine.Endpoint)
         case finished
     }
 
@@ -85,7 +88,10 @@ public struct Call: Sendable {
         out.state = .callDelivered
         outbound = out
         set(.ringing, "outbound ALERTING", now: now)
-        return [.signal(span: inbound.span, .alerting(inbound.ref, channel: inbound.channel ?? 0))]
+        // ALERTING says in-band information is available: the caller hears ringback from us.
+        var actions: [Action] = [.signal(span: inbound.span, .alerting(inbound.ref, channel: inbound.channel ?? 0))]
+        if let ch = inbound.channel { actions.append(.tone(.init(span: inbound.span, channel: ch), .ringback)) }
+        return actions
     }
 
     mutating func outboundProceeding() {
@@ -113,6 +119,7 @@ public struct Call: Sendable {
         if self.cause == nil { self.cause = cause }
         var actions: [Action] = []
         if state == .active { actions.append(.unbridge) }
+        if state == .ringing, let ch = inbound.channel { actions.append(.stopTone(.init(span: inbound.span, channel: ch))) }
         if fromInbound {
             if inbound.state != .released { inbound.state = .disconnectIndication }
             inbound.cause = cause
@@ -141,6 +148,7 @@ public struct Call: Sendable {
         if self.cause == nil { self.cause = cause }
         var actions: [Action] = []
         if state == .active { actions.append(.unbridge) }
+        if state == .ringing, let ch = inbound.channel { actions.append(.stopTone(.init(span: inbound.span, channel: ch))) }
         if inbound.state != .released, inbound.state != .disconnectRequest, inbound.state != .disconnectIndication {
             inbound.state = .disconnectRequest
             actions.append(.signal(span: inbound.span, .hangup(inbound.ref, cause)))

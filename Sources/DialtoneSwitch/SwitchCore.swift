@@ -336,6 +336,10 @@ public actor SwitchCore {
                 media.send(.bridge(id: bridge, a, b))
                 stats.answered += 1
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
+            case .tone(let endpoint, let tone):
+                media.send(.playTone(endpoint, tone))
+            case .stopTone(let endpoint):
+                media.send(.stopTone(endpoint))
             case .unbridge:
                 guard var call = calls[id], let bridge = call.bridgeID else { continue }
                 media.send(.unbridge(id: bridge))

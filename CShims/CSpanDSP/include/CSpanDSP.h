@@ -14,4 +14,9 @@ uint8_t CSpanDSP_linear_to_ulaw(int16_t linear);
 int16_t CSpanDSP_ulaw_to_linear(uint8_t ulaw);
 uint8_t CSpanDSP_linear_to_alaw(int16_t linear);
 int16_t CSpanDSP_alaw_to_linear(uint8_t alaw);
+/// Sizes of SpanDSP state structs (opaque in the headers), so a caller can
+/// preallocate them and initialise in place (no allocation per call).
+size_t CSpanDSP_dtmf_rx_state_size(void);
+size_t CSpanDSP_tone_gen_state_size(void);
+size_t CSpanDSP_tone_gen_descriptor_size(void);
 #endif
