@@ -47,6 +47,9 @@ public final class LineSimulator: @unchecked Sendable {
         /// Overlap sending: this many leading digits go in the SETUP (without
         /// sending complete), the rest one INFORMATION per digit after SETUP ACK.
         public var overlapDigits: Int?
+        /// Leave the B-channel to the network (no channel in SETUP): only
+        /// meaningful where the simulator is the user side.
+        public var anyChannel = false
         public init(port: String, ani: String, dnis: String, channel: Int? = nil, patternFrames: Int = 25,
                     hold: Duration = .milliseconds(200), callerClears: Bool = true, timeout: Duration = .seconds(20),
                     overlapDigits: Int? = nil) {

@@ -206,7 +206,7 @@ actor SimController {
         let dchannel = st.dchannel!
         let span = st.port.span
         let candidates = st.port.role == .net ? span.type.bearerChannels.reversed() : span.type.bearerChannels
-        guard let channel = plan.channel ?? candidates.first(where: { !busy[plan.port, default: []].contains($0) }) else {
+        guard var channel = plan.channel ?? candidates.first(where: { !busy[plan.port, default: []].contains($0) }) else {
             result.error = "no free channel on simulator port \(plan.port)"
             return result
         }
@@ -225,7 +225,7 @@ actor SimController {
         }
         defer { timeout.cancel() }
         let first = plan.overlapDigits.map { String(plan.dnis.prefix($0)) } ?? plan.dnis
-        dchannel.send(.setup(ref, OutgoingSetup(channel: channel, exclusive: true,
+        dchannel.send(.setup(ref, OutgoingSetup(channel: plan.anyChannel ? -1 : channel, exclusive: !plan.anyChannel,
                                                 calling: PartyNumber(digits: plan.ani, plan: 0x21, presentation: 0x03),
                                                 called: first, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw,
                                                 complete: plan.overlapDigits == nil)))
@@ -233,6 +233,12 @@ actor SimController {
         // Up to answer or clearing.
         while let event = await iterator.next() {
             switch event {
+            case .proceeding(_, let chosen?) where plan.anyChannel && chosen != channel:
+                // The network chose another B-channel: move our reservation.
+                busy[plan.port]?.remove(channel)
+                channel = chosen
+                busy[plan.port, default: []].insert(channel)
+                result.channel = channel
             case .setupAcknowledged:
                 // Overlap sending: the rest of the number, digit by digit.
                 for digit in plan.dnis.dropFirst(first.count) {

@@ -207,7 +207,22 @@ public actor SwitchCore {
                                      "dnis": "\(setup.called)", "channel": "\(setup.channel.map(String.init) ?? "-")"]
         logger.info("incoming call", metadata: meta)
 
-        guard let channel = setup.channel, s.config.channels.contains(channel), !busy[span].contains(channel) else {
+        // Q.931 §5.2.3: the network side selects the B-channel when the user
+        // left it open, or asked for one only as preferred and it is not free.
+        var requested = setup.channel
+        let usable = { (ch: Int) in s.config.channels.contains(ch) && !self.busy[span].contains(ch) }
+        if s.config.role == .net, requested == nil || (!setup.exclusive && !usable(requested!)) {
+            requested = freeChannel(s)
+            if requested == nil {
+                meta["reason"] = "no free B-channel"
+                logger.warning("rejecting call", metadata: meta)
+                call.inbound.channel = nil
+                calls[id] = call
+                reject(id, channel: 0, cause: .noCircuitAvailable)
+                return
+            }
+        }
+        guard let channel = requested, usable(channel) else {
             meta["reason"] = "channel unavailable"
             logger.warning("rejecting call", metadata: meta)
             call.inbound.channel = nil
@@ -215,6 +230,7 @@ public actor SwitchCore {
             reject(id, channel: setup.channel ?? 0, cause: .requestedChannelUnavailable)
             return
         }
+        call.inbound.channel = channel
         busy[span].insert(channel)
         guard accepting else {
             reject(id, channel: channel, cause: .temporaryFailure)

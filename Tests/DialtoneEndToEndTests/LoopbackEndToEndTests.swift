@@ -5,6 +5,7 @@
 // simulated agent stations.
 import DialtoneConfig
 import DialtoneDaemon
+import DialtoneLineSim
 import DialtoneSignalling
 import DialtoneSpans
 import DialtoneStore
@@ -117,6 +118,34 @@ extension LoopbackEndToEndTests {
         #expect(timed.connected && timed.released, "\(timed)")
         #expect(await sim.agentRecord(ani: "2125550002")?.dnis == "7771234")
         #expect(clock.now - start >= .seconds(5))  // waited for the inter-digit timeout
+        await daemon.stop(drain: .seconds(2))
+    }
+}
+
+extension LoopbackEndToEndTests {
+    /// An agent station dials out without naming a B-channel: Dialtone, the
+    /// network side there, selects one (Q.931 §5.2.3) and routes the call to
+    /// the PSTN span, where it is the user side.
+    @Test func networkSideSelectsTheChannel() async throws {
+        let (daemon, dir) = try makeDaemon("netsel", spans: [
+            SpanConfig(name: "pstn", type: .t1, role: .cpe, switchType: .national),
+            SpanConfig(name: "agents", type: .t1, role: .net, switchType: .national, channels: [3, 4, 5]),
+        ], routes: [
+            RouteConfig(pattern: .prefix("9"), spans: ["pstn"]),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try daemon.start()
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+        var plan = LineSimulator.CallPlan(port: "agents-far", ani: "2001", dnis: "912125550100", patternFrames: 25)
+        plan.anyChannel = true
+        let r = await sim.place(plan)
+        #expect(r.connected && r.released, "\(r)")
+        #expect(r.backward?.bitExact == true)
+        #expect([3, 4, 5].contains(r.channel ?? 0), "network chose channel \(r.channel.map(String.init) ?? "-")")
+        let far = await sim.finishedAgentRecord(ani: "2001")
+        #expect(far?.dnis == "912125550100" && far?.forward?.bitExact == true)
         await daemon.stop(drain: .seconds(2))
     }
 }
