@@ -177,6 +177,10 @@ public final class LineSimulator: @unchecked Sendable {
 
     public func isLinkUp(_ port: String) -> Bool { ports[port]?.dchannel.isLinkUp ?? false }
 
+    /// Switches a far-end port's line off (closes its span) or back on.
+    public func stopPort(_ port: String) { ports[port]?.port.span.stop() }
+    public func startPort(_ port: String) throws { try ports[port]?.port.span.start() }
+
     /// Places one call and follows it to release.
     public func place(_ plan: CallPlan) async -> CallResult {
         let result = await controller.place(plan)

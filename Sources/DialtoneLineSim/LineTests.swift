@@ -149,8 +149,15 @@ public struct TimingTest: Sendable {
         var start = timespec()
         var started = false
         var idleTicks = 0
+        // On DAHDI, time frames by their arrival from the driver; elsewhere by the clock.
+        let dahdi = span as? DAHDISpan
         while results.count < passes && idleTicks < 500 {
-            if waiter.wait(timeoutMs: 200) == 0 { idleTicks += 10; continue }
+            if let dahdi {
+                if !dahdi.waitReadable(channel: channel, timeoutMs: 200) { idleTicks += 10; continue }
+            } else if waiter.wait(timeoutMs: 200) == 0 {
+                idleTicks += 10
+                continue
+            }
             while true {
                 let n = buffer.withUnsafeMutableBytes { span.readFrame(channel: channel, into: $0) }
                 if n == 0 { break }

@@ -115,6 +115,9 @@ public final class DChannel: @unchecked Sendable {
                    pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
         while running.load(ordering: .acquiring) {
             let timeout = nextTimeoutMs(pri)
+            // The span may have been stopped and reopened (new descriptor), or be
+            // closed (-1: poll ignores it; libpri's timers still run).
+            fds[0].fd = span.dchannel.pollDescriptor
             fds[0].revents = 0
             fds[1].revents = 0
             let r = poll(&fds, 2, timeout)
@@ -122,8 +125,10 @@ public final class DChannel: @unchecked Sendable {
                 logger.error("poll failed", metadata: ["errno": "\(errno)"])
                 break
             }
-            if fds[0].revents != 0, let e = pri_check_event(pri) {
+            if fds[0].revents & Int16(POLLIN | POLLPRI) != 0, let e = pri_check_event(pri) {
                 handle(e)
+            } else if fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
+                usleep(20_000)  // the line is gone; don't spin
             }
             if fds[1].revents != 0 {
                 _ = wake.wait(timeoutMs: 0)

@@ -24,6 +24,9 @@ struct Loopback: AsyncParsableCommand {
     @Flag(help: "The battery for DAHDI loopback spans (peer: dahdi:SPAN:BASE): no virtual cable to pull.")
     var hardware = false
 
+    @Option(help: "With --hardware: the dahdi_cfg configuration of the looped spans, to restore a span the alarm scenario unassigns (the scenario runs only when given).")
+    var dahdiConf: String?
+
     func run() async throws {
         var config = try options.load()
         config.simulator.callsPerSecond = 0
@@ -31,7 +34,7 @@ struct Loopback: AsyncParsableCommand {
         let daemon = try Daemon(config: config, logger: Logger(label: "dialtone"), pcapPath: pcap)
         try daemon.start()
         let scenarios = try LoopbackScenarios(daemon: daemon)
-        let results = hardware ? await scenarios.runHardware(calls: calls) { print($0) }
+        let results = hardware ? await scenarios.runHardware(calls: calls, dahdiConf: dahdiConf) { print($0) }
                                : await scenarios.runAll(calls: calls) { print($0) }
         await daemon.stop(drain: .seconds(2))
         let passed = results.filter(\.passed).count

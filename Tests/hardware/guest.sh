@@ -24,7 +24,7 @@ if [ -n "$UDEVD" ] && [ "$BAD" -eq 0 ]; then echo "PASS udev: DAHDI nodes group 
 mkdir -p /tmp/dialtone
 
 ts "dialtone loopback on /dev/dahdi"
-$BIN loopback -c $CFG --hardware --calls ${CALLS:-20} --log-level notice > /tmp/loopback.out 2>&1 &
+timeout 420 $BIN loopback -c $CFG --hardware --dahdi-conf $HW/system-$VARIANT.conf --calls ${CALLS:-20} --log-level notice 2>&1 | tee /tmp/loopback.out &
 LB=$!
 for i in $(seq 1 100); do [ -S /tmp/dialtone/control.sock ] && break; sleep 0.1; done
 sleep 2
@@ -32,22 +32,21 @@ $BIN spans -c $CFG 2>&1 | sed 's/^/SPANS /'
 # Replay the span add events: udev runs `dialtone rescan`, the daemon is told.
 [ -n "$UDEVD" ] && udevadm trigger --subsystem-match=dahdi_spans --action=add && udevadm settle -t 10
 wait $LB
-RC=$?
-cat /tmp/loopback.out
+grep -q '^[0-9]* passed, 0 failed' /tmp/loopback.out && RC=0 || RC=1
 N=$(grep -c 'rescan requested (udev)' /tmp/loopback.out)
 if [ "$N" -ge 4 ]; then echo "PASS udev: the daemon was told of the spans ($N rescans)"; else echo "FAIL udev: the daemon was not told of span events ($N rescans)"; RC=1; fi
 ts "loopback exit rc=$RC"
 
 # Line test tools on the real driver (daemon stopped: a channel has one owner).
 ts "pattern loop test, 10 s per direction"
-if $BIN linetest pattern -c $CFG --span pstn --seconds 10 > /tmp/pattern.out 2>&1; then P=PASS; else P=FAIL; RC=1; fi
+if timeout 120 $BIN linetest pattern -c $CFG --span pstn --seconds 10 > /tmp/pattern.out 2>&1; then P=PASS; else P=FAIL; RC=1; fi
 cat /tmp/pattern.out
 echo "$P pattern loop test pstn<->pstn-far: $(grep -c '0 bit errors, 0 slips' /tmp/pattern.out)/2 directions clean"
 ts "timing test"
-if $BIN linetest timing -c $CFG --span pstn --passes 3 --minimum 95 > /tmp/timing.out 2>&1; then P=PASS; else P=FAIL; RC=1; fi
+if timeout 60 $BIN linetest timing -c $CFG --span pstn --passes 3 --minimum 95 > /tmp/timing.out 2>&1; then P=PASS; else P=FAIL; RC=1; fi
 cat /tmp/timing.out
 echo "$P timing test: $(tail -1 /tmp/timing.out)"
-$BIN linetest maint -c $CFG --span pstn local > /tmp/maint.out 2>&1; M=$?
+timeout 30 $BIN linetest maint -c $CFG --span pstn local > /tmp/maint.out 2>&1; M=$?
 cat /tmp/maint.out
 $BIN linetest maint -c $CFG --span pstn none > /dev/null 2>&1
 if [ $M -eq 0 ] || grep -q 'notSupported' /tmp/maint.out; then echo "PASS maintenance loop: $(cat /tmp/maint.out)"; else echo "FAIL maintenance loop: $(cat /tmp/maint.out)"; RC=1; fi

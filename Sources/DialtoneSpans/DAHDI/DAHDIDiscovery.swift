@@ -118,7 +118,35 @@ public struct DAHDIDiscovery: Sendable {
         func read(_ name: String) -> String {
             ((try? String(contentsOfFile: "\(parent)/\(name)", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return [read("manufacturer"), read("type"), read("hardware_id"), read("location")].filter { !$0.isEmpty }
-            .joined(separator: " ")
+        var parts: [String] = []
+        for p in [read("manufacturer"), read("type"), read("hardware_id"), read("location")] where !p.isEmpty && !parts.contains(p) {
+            parts.append(p)
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension DAHDIDiscovery {
+    /// Where a span sits in sysfs: its card's directory and its local number there.
+    public func assignment(of span: Int) -> (device: String, local: Int)? {
+        let link = "\(sysfs)/bus/dahdi_spans/devices/span-\(span)"
+        var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard realpath(link, &resolved) != nil else { return nil }
+        let dir = String(cString: resolved)
+        let local = (try? String(contentsOfFile: "\(dir)/local_spanno", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard let local else { return nil }
+        return ((dir as NSString).deletingLastPathComponent, local)
+    }
+
+    /// Takes a span away from the DAHDI core (as `dahdi_span_assignments unassign`
+    /// does): its channels vanish and its far end loses the line.
+    public func unassign(device: String, local: Int) throws {
+        try "\(local)".write(toFile: "\(device)/unassign_span", atomically: false, encoding: .utf8)
+    }
+
+    /// Gives the card's local span `local` back as span `span` with channels from `base`.
+    public func assign(device: String, local: Int, span: Int, base: Int) throws {
+        try "\(local):\(span):\(base)".write(toFile: "\(device)/assign_span", atomically: false, encoding: .utf8)
     }
 }

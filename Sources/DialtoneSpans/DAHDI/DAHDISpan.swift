@@ -96,6 +96,7 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
 
     public func stop() {
         var closed = false
+        dport.fd = -1  // first, so the D-channel thread stops using it
         for i in fds.indices where fds[i] >= 0 {
             _ = sys.close(fds[i])
             fds[i] = -1
@@ -198,6 +199,14 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
         return max(0, sys.write(fds[channel], buffer.baseAddress!, buffer.count))
     }
 
+    /// Blocks until the channel has a frame to read (or `timeoutMs` passes):
+    /// lets line tests time frames by their arrival from the driver.
+    public func waitReadable(channel: Int, timeoutMs: Int32) -> Bool {
+        guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return false }
+        var p = pollfd(fd: fds[channel], events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, timeoutMs) > 0
+    }
+
     public func flush(channel: Int) {
         guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return }
         var what = DAHDIConst.flushRead
@@ -207,22 +216,39 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
 
 /// The D-channel of a DAHDI span: whole HDLC frames with their 2 FCS bytes.
 final class DAHDIDChannel: DChannelPort, @unchecked Sendable {
-    var fd: Int32 = -1
+    private let descriptor = Atomic<Int32>(-1)
+    var fd: Int32 {
+        get { descriptor.load(ordering: .acquiring) }
+        set { descriptor.store(newValue, ordering: .releasing) }
+    }
     weak var span: DAHDISpan?
 
     var pollDescriptor: Int32 { fd }
 
+    // The span may be stopped (its descriptors closed) from another thread
+    // while the D-channel thread is here, so EBADF is an outcome, not a trap.
     func readFrame(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard let span, fd >= 0 else { return -1 }
-        let (n, e) = span.sys.retrying { span.sys.read(fd, buffer.baseAddress!, buffer.count) }
-        if n >= 0 { return n }
-        if e == CDAHDI_ELAST { span.pendingEvent(fd: fd); return -1 }
-        return e == EAGAIN ? 0 : -1
+        guard let span else { return -1 }
+        while true {
+            let fd = self.fd
+            guard fd >= 0 else { return -1 }
+            let n = span.sys.read(fd, buffer.baseAddress!, buffer.count)
+            if n >= 0 { return n }
+            let e = span.sys.lastErrno()
+            if e == EINTR { continue }
+            if e == CDAHDI_ELAST { span.pendingEvent(fd: fd); return -1 }
+            return e == EAGAIN ? 0 : -1
+        }
     }
 
     func writeFrame(_ frame: UnsafeRawBufferPointer) -> Int {
-        guard let span, fd >= 0 else { return 0 }
-        let (n, _) = span.sys.retrying { span.sys.write(fd, frame.baseAddress!, frame.count) }
-        return max(n, 0)
+        guard let span else { return 0 }
+        while true {
+            let fd = self.fd
+            guard fd >= 0 else { return 0 }
+            let n = span.sys.write(fd, frame.baseAddress!, frame.count)
+            if n < 0 && span.sys.lastErrno() == EINTR { continue }
+            return max(n, 0)
+        }
     }
 }
