@@ -259,9 +259,9 @@ public final class MediaEngine: @unchecked Sendable {
             bridges[id].bToA = lawA == lawB ? nil : UnsafePointer(tables + (lawB == .mulaw ? 0 : 256))
             spans[a.span].flush(channel: a.channel)
             spans[b.span].flush(channel: b.channel)  // stale received idle; transmit keeps the prime
-            // A channel that was playing a tone already has frames queued: they are its slack.
-            primeIdle(a, count: dsp[slot(a)].toneOn ? 0 : prime)
-            primeIdle(b, count: dsp[slot(b)].toneOn ? 0 : prime)
+            // A channel that was playing a tone has its 3 tone frames queued as slack already.
+            primeIdle(a, count: dsp[slot(a)].toneOn ? max(0, prime - 3) : prime)
+            primeIdle(b, count: dsp[slot(b)].toneOn ? max(0, prime - 3) : prime)
             dsp[slot(a)].toneOn = false  // a bridge replaces any tone
             dsp[slot(b)].toneOn = false
             bridged[slot(a)] = 1
