@@ -34,8 +34,8 @@ struct Loopback: AsyncParsableCommand {
         let daemon = try Daemon(config: config, logger: Logger(label: "dialtone"), pcapPath: pcap)
         try daemon.start()
         let scenarios = try LoopbackScenarios(daemon: daemon)
-        let results = hardware ? await scenarios.runHardware(calls: calls, dahdiConf: dahdiConf) { print($0) }
-                               : await scenarios.runAll(calls: calls) { print($0) }
+        let results = hardware ? await scenarios.runHardware(calls: calls, dahdiConf: dahdiConf) { print($0); fflush(nil) }
+                               : await scenarios.runAll(calls: calls) { print($0); fflush(nil) }
         await daemon.stop(drain: .seconds(2))
         let passed = results.filter(\.passed).count
         print("\(passed) passed, \(results.count - passed) failed")
