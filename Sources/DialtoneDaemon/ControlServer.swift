@@ -23,7 +23,7 @@ final class ControlServer: @unchecked Sendable {
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("control socket: socket() failed: errno \(errno)") }
-        var addr = sockaddr_un.make(path)
+        var addr = SocketSpan.address(path)
         let ok = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
@@ -119,17 +119,6 @@ public struct KernelSpans: Codable, Sendable {
 
 final class ReplyBox: @unchecked Sendable { var data = Data() }
 
-extension sockaddr_un {
-    static func make(_ path: String) -> sockaddr_un {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8.prefix(107)) + [0]
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        return addr
-    }
-}
 
 /// Sends one request to a running daemon's control socket and returns the reply.
 public enum ControlClient {
@@ -137,7 +126,7 @@ public enum ControlClient {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DaemonError("socket() failed") }
         defer { Glibc.close(fd) }
-        var addr = sockaddr_un.make(socketPath)
+        var addr = SocketSpan.address(socketPath)
         let ok = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }

@@ -54,6 +54,18 @@ public struct LoopbackScenarios: Sendable {
 
     static func farName(_ span: String) -> String { "\(span)-far" }
 
+    /// Places `plans` at once in the background; the task's value is every result.
+    func holdCalls(_ plans: [LineSimulator.CallPlan]) -> Task<[LineSimulator.CallResult], Never> {
+        Task {
+            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
+                for p in plans { group.addTask { await sim.place(p) } }
+                var all: [LineSimulator.CallResult] = []
+                for await r in group { all.append(r) }
+                return all
+            }
+        }
+    }
+
     /// Waits until no call and no bridge is left from a previous scenario
     /// and their CDRs are written, so each scenario starts from idle.
     func settle() async {
@@ -184,15 +196,7 @@ public struct LoopbackScenarios: Sendable {
                 i += 1
             }
         }
-        let fillPlans = plans
-        let held = Task {
-            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
-                for p in fillPlans { group.addTask { await sim.place(p) } }
-                var all: [LineSimulator.CallResult] = []
-                for await r in group { all.append(r) }
-                return all
-            }
-        }
+        let held = holdCalls(plans)
         // Wait for the agents span to be full.
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(10))
@@ -232,19 +236,10 @@ public struct LoopbackScenarios: Sendable {
         }
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
         let cdrsBefore = (try? daemon.store.count()) ?? 0
-        let held = Task {
-            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
-                for i in 0..<n {
-                    group.addTask {
-                        await sim.place(.init(port: Self.farName(inbound.name), ani: "617\(5_000_000 + i)", dnis: number(i)!,
-                                              patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(30)))
-                    }
-                }
-                var all: [LineSimulator.CallResult] = []
-                for await r in group { all.append(r) }
-                return all
-            }
-        }
+        let held = holdCalls((0..<n).map { i in
+            .init(port: Self.farName(inbound.name), ani: "617\(5_000_000 + i)", dnis: number(i)!,
+                  patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(30))
+        })
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: .seconds(10))
         while daemon.media.bridgeCount < n && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
@@ -289,19 +284,10 @@ public struct LoopbackScenarios: Sendable {
         let far = Self.farName(inbound.name)
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
         let cdrsBefore = (try? daemon.store.count()) ?? 0
-        let held = Task {
-            await withTaskGroup(of: LineSimulator.CallResult.self, returning: [LineSimulator.CallResult].self) { group in
-                for i in 0..<n {
-                    group.addTask {
-                        await sim.place(.init(port: far, ani: "718\(5_000_000 + i)", dnis: number(i)!,
-                                              patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(60)))
-                    }
-                }
-                var all: [LineSimulator.CallResult] = []
-                for await r in group { all.append(r) }
-                return all
-            }
-        }
+        let held = holdCalls((0..<n).map { i in
+            .init(port: far, ani: "718\(5_000_000 + i)", dnis: number(i)!,
+                  patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(60))
+        })
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: .seconds(20))
         while daemon.media.bridgeCount < n && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }

@@ -284,7 +284,8 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
         h?(event)
     }
 
-    static func address(_ path: String) -> sockaddr_un {
+    /// A Unix socket address for `path` (truncated to the 107 bytes sun_path holds).
+    public static func address(_ path: String) -> sockaddr_un {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8.prefix(107)) + [0]
