@@ -62,7 +62,18 @@ install: deps
 	install -D -m 0755 .build/release/dialtone $(DESTDIR)$(PREFIX)/bin/dialtone
 	install -D -m 0644 udev/60-dialtone.rules $(DESTDIR)/etc/udev/rules.d/60-dialtone.rules
 	install -D -m 0644 udev/dialtone.service $(DESTDIR)/etc/systemd/system/dialtone.service
-	[ -f $(DESTDIR)/etc/dialtone/dialtone.yaml ] || install -D -m 0640 $(CONFIG) $(DESTDIR)/etc/dialtone/dialtone.yaml
+	@# The shipped config with the daemon's paths made absolute for the system service.
+	[ -f $(DESTDIR)/etc/dialtone/dialtone.yaml ] || { mkdir -p $(DESTDIR)/etc/dialtone; \
+	  sed -e 's|control_socket: var/run/control.sock|control_socket: /run/dialtone/control.sock|' \
+	      -e 's|database: var/dialtone.sqlite|database: /var/lib/dialtone/dialtone.sqlite|' \
+	      $(CONFIG) > $(DESTDIR)/etc/dialtone/dialtone.yaml; chmod 0640 $(DESTDIR)/etc/dialtone/dialtone.yaml; }
+	@# The unprivileged user and group the udev rules and the unit name (not when staging into DESTDIR).
+	if [ -z "$(DESTDIR)" ]; then \
+	  getent group dialtone >/dev/null || $(SUDO) groupadd --system dialtone; \
+	  id dialtone >/dev/null 2>&1 || $(SUDO) useradd --system -g dialtone -d /var/lib/dialtone -s /usr/sbin/nologin dialtone; \
+	  $(SUDO) chgrp dialtone /etc/dialtone/dialtone.yaml; \
+	  $(SUDO) udevadm control --reload 2>/dev/null || true; \
+	fi
 
 clean:
 	rm -rf .build
