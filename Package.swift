@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
-        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore"]),
+        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
             "DialtoneSpans", "DialtoneSignalling",

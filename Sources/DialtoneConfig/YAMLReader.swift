@@ -10,14 +10,20 @@ struct YAMLReader {
         ConfigError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, key: key, message: message)
     }
 
+    /// True for an empty value, `~` or `null` (unquoted).
+    static func isNull(_ node: Node) -> Bool { node.null != nil }
+
     /// A mapping's entries, rejecting keys not in `allowed` (with a suggestion).
+    /// An empty value (`daemon:` with nothing under it) is an empty mapping.
     func mapping(_ node: Node, _ path: String, allowed: [String]) throws(ConfigError) -> [String: (key: Node, value: Node)] {
+        if YAMLReader.isNull(node) { return [:] }
         guard case .mapping(let m) = node else {
-            throw error(node, path.isEmpty ? "(top level)" : path, "expected a mapping of keys")
+            throw error(node, path.isEmpty ? "(top level)" : path, "expected a mapping of keys (\(allowed.joined(separator: ", "))), got \(describe(node))")
         }
         var out: [String: (key: Node, value: Node)] = [:]
         for (k, v) in m {
-            guard let name = k.string else { throw error(k, path, "keys must be plain strings") }
+            guard case .scalar(let scalar) = k else { throw error(k, path, "keys must be plain strings") }
+            let name = scalar.string
             let full = path.isEmpty ? name : "\(path).\(name)"
             guard allowed.contains(name) else {
                 var message = "unknown key '\(name)'"
@@ -31,28 +37,37 @@ struct YAMLReader {
         return out
     }
 
+    /// A scalar's text. An empty value is an error (say `""` for an empty string).
     func string(_ node: Node, _ path: String) throws(ConfigError) -> String {
-        guard case .scalar(let s) = node else { throw error(node, path, "expected a string") }
+        guard case .scalar(let s) = node else { throw error(node, path, "expected a string, got \(describe(node))") }
+        guard !YAMLReader.isNull(node) else { throw error(node, path, "expected a string, got an empty value") }
         return s.string
     }
 
     func int(_ node: Node, _ path: String, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
-        guard case .scalar = node, let v = node.int else { throw error(node, path, "expected an integer, got '\(node.string ?? "a collection")'") }
+        guard case .scalar = node, !YAMLReader.isNull(node), let v = node.int else {
+            throw error(node, path, "expected an integer, got \(describe(node))")
+        }
         if let range, !range.contains(v) { throw error(node, path, "\(v) is out of range \(range.lowerBound)…\(range.upperBound)") }
         return v
     }
 
     func double(_ node: Node, _ path: String, min: Double = 0) throws(ConfigError) -> Double {
-        guard case .scalar = node, let v = node.float else { throw error(node, path, "expected a number, got '\(node.string ?? "a collection")'") }
-        guard v >= min else { throw error(node, path, "must be at least \(min)") }
+        guard case .scalar = node, !YAMLReader.isNull(node), let v = node.float, v.isFinite else {
+            throw error(node, path, "expected a number, got \(describe(node))")
+        }
+        guard v >= min else { throw error(node, path, "must be at least \(min.shortText)") }
         return v
     }
 
     func bool(_ node: Node, _ path: String) throws(ConfigError) -> Bool {
-        guard case .scalar = node, let v = node.bool else { throw error(node, path, "expected true or false, got '\(node.string ?? "a collection")'") }
+        guard case .scalar = node, !YAMLReader.isNull(node), let v = node.bool else {
+            throw error(node, path, "expected true or false, got \(describe(node))")
+        }
         return v
     }
 
+    /// One of an enum's raw values (case-insensitive by default).
     func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: String, _ type: T.Type,
                                                     caseInsensitive: Bool = true) throws(ConfigError) -> T where T.RawValue == String {
         let raw = try string(node, path)
@@ -62,19 +77,33 @@ struct YAMLReader {
         throw error(node, path, "'\(raw)' is not one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
+    /// A list's items. An empty value is an empty list.
     func sequence(_ node: Node, _ path: String) throws(ConfigError) -> [Node] {
-        guard case .sequence(let s) = node else { throw error(node, path, "expected a list") }
+        if YAMLReader.isNull(node) { return [] }
+        guard case .sequence(let s) = node else { throw error(node, path, "expected a list, got \(describe(node))") }
         return Array(s)
     }
 
-    /// Levenshtein-closest candidate within distance 2.
+    /// How a node reads in a message: `'J1'`, `a list`, `a mapping`, `an empty value`.
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): YAMLReader.isNull(node) ? "an empty value" : "'\(s.string)'"
+        case .sequence: "a list"
+        case .mapping: "a mapping"
+        case .alias: "an alias"
+        }
+    }
+
+    /// Levenshtein-closest candidate, if it is close enough to be a typo.
     static func closest(_ word: String, in candidates: [String]) -> String? {
         func distance(_ a: [Character], _ b: [Character]) -> Int {
+            if a.isEmpty { return b.count }
+            if b.isEmpty { return a.count }
             var row = Array(0...b.count)
-            for i in 1...max(a.count, 1) where !a.isEmpty {
+            for i in 1...a.count {
                 var prev = row[0]
                 row[0] = i
-                for j in 1...max(b.count, 1) where !b.isEmpty {
+                for j in 1...b.count {
                     let old = row[j]
                     row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
                     prev = old
@@ -87,4 +116,9 @@ struct YAMLReader {
         guard let best, best.1 <= max(2, word.count / 3) else { return nil }
         return best.0
     }
+}
+
+extension Double {
+    /// `10` rather than `10.0` in messages.
+    var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self) }
 }

@@ -2,17 +2,22 @@
 import Foundation
 import GRDB
 
-/// One call detail record, as stored in the `cdr` table.
+/// One call detail record, as stored in the `cdr` table (one row per call,
+/// written when it clears). Times are stored by GRDB as UTC text with
+/// millisecond precision.
 public struct CDR: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
     public static let databaseTableName = "cdr"
 
+    /// Row id, assigned on insert.
     public var id: Int64?
+    /// The switch's call id; unique.
     public var callID: String
     public var startTime: Date
     public var answerTime: Date?
     public var endTime: Date
     public var ani: String
     public var dnis: String
+    /// The number sent out (after the route's strip/prepend); nil if the call was never routed.
     public var dialed: String?
     public var inSpan: String
     public var inChannel: Int

@@ -2,43 +2,43 @@
 import Foundation
 import GRDB
 
-/// A store failure with its SQLite code and what was being done.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public var code: Int32
-    public var operation: String
-    public var message: String
-    /// SQLITE_FULL: the disk (or quota) is full.
-    public var isDiskFull: Bool { code == 13 }
-    public var description: String { "store: \(operation) failed (SQLite \(code)): \(message)" }
-}
-
-/// Dialtone's SQLite database (GRDB): schema by migrations, CDRs.
+/// Dialtone's SQLite database (GRDB): the schema by migrations, and CDRs.
+///
+/// Every method throws ``StoreError``; a CDR that cannot be written (disk
+/// full, I/O error) is the caller's to log, never a reason to drop a call.
 public final class Store: Sendable {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
+    /// The database file, or nil for an in-memory store.
     public let path: String?
 
-    /// Opens (creating if needed) the database file at `path`, WAL mode.
-    public init(path: String) throws {
+    /// Opens (creating it and its parent directories if needed) the database
+    /// file at `path` in WAL journal mode, and migrates it to the current schema.
+    public init(path: String) throws(StoreError) {
+        self.path = path
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(code: .cannotOpen, operation: "create directory", path: path, message: "\(error.localizedDescription)")
+        }
         var config = Configuration()
         config.busyMode = .timeout(5)
         do {
-            writer = try DatabasePool(path: path, configuration: config)
-        } catch let e as DatabaseError {
-            throw StoreError(code: e.resultCode.rawValue, operation: "open \(path)", message: e.message ?? "\(e)")
+            writer = try DatabasePool(path: path, configuration: config)  // a pool is always WAL
+        } catch {
+            throw StoreError(error, operation: "open", callID: nil, path: path)
         }
-        self.path = path
         try migrate()
     }
 
     /// An in-memory database (tests).
-    public init() throws {
-        writer = try DatabaseQueue()
+    public init() throws(StoreError) {
         path = nil
+        do { writer = try DatabaseQueue() } catch { throw StoreError(error, operation: "open", callID: nil, path: nil) }
         try migrate()
     }
 
+    /// The schema, one registered migration per change; never edit a shipped one.
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1-cdr") { db in
@@ -65,35 +65,34 @@ public final class Store: Sendable {
         return m
     }
 
-    private func migrate() throws {
-        do { try Store.migrator.migrate(writer) } catch let e as DatabaseError {
-            throw StoreError(code: e.resultCode.rawValue, operation: "migrate", message: e.message ?? "\(e)")
-        }
+    private func migrate() throws(StoreError) {
+        try run("migrate") { try Store.migrator.migrate(writer) }
     }
 
-    private func wrap<T>(_ operation: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as DatabaseError {
-            throw StoreError(code: e.resultCode.rawValue, operation: operation, message: e.message ?? "\(e)")
-        }
+    private func run<T>(_ operation: String, callID: String? = nil, _ body: () throws -> T) throws(StoreError) -> T {
+        do { return try body() } catch { throw StoreError(error, operation: operation, callID: callID, path: path) }
     }
 
-    /// Inserts a CDR. Throws ``StoreError`` (e.g. disk full); the caller logs and goes on.
-    public func write(_ cdr: CDR) throws {
-        try wrap("write CDR \(cdr.callID)") { try writer.write { db in try cdr.insert(db) } }
+    /// Inserts a CDR. Throws ``StoreError`` (`.constraint` for a repeated call id,
+    /// `.full` / `.ioError` when the disk fails); the caller logs and goes on.
+    public func write(_ cdr: CDR) throws(StoreError) {
+        try run("write CDR", callID: cdr.callID) { try writer.write { db in try cdr.insert(db) } }
     }
 
-    /// Newest first.
-    public func cdrs(limit: Int = 100) throws -> [CDR] {
-        try wrap("read CDRs") {
+    /// The latest `limit` CDRs, newest (by start time) first.
+    public func cdrs(limit: Int = 100) throws(StoreError) -> [CDR] {
+        try run("read CDRs") {
             try writer.read { db in try CDR.order(Column("start_time").desc, Column("id").desc).limit(limit).fetchAll(db) }
         }
     }
 
-    public func cdr(callID: String) throws -> CDR? {
-        try wrap("read CDR \(callID)") { try writer.read { db in try CDR.filter(Column("call_id") == callID).fetchOne(db) } }
+    /// The CDR of one call, if written.
+    public func cdr(callID: String) throws(StoreError) -> CDR? {
+        try run("read CDR", callID: callID) { try writer.read { db in try CDR.filter(Column("call_id") == callID).fetchOne(db) } }
     }
 
-    public func count() throws -> Int {
-        try wrap("count CDRs") { try writer.read { db in try CDR.fetchCount(db) } }
+    /// How many CDRs there are.
+    public func count() throws(StoreError) -> Int {
+        try run("count CDRs") { try writer.read { db in try CDR.fetchCount(db) } }
     }
 }

@@ -1,45 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import DialtoneStore
+@testable import DialtoneStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct StoreTests {
-    func sample(_ id: String, answered: Bool = true) -> CDR {
-        let start = Date(timeIntervalSince1970: 1_800_000_000)
+    /// A scratch directory removed when the test ends.
+    final class TempDir {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-store-\(UUID().uuidString)")
+        deinit { try? FileManager.default.removeItem(at: url) }
+        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    }
+
+    func sample(_ id: String, answered: Bool = true, start: TimeInterval = 1_800_000_000) -> CDR {
+        let start = Date(timeIntervalSince1970: start)
         return CDR(callID: id, startTime: start, answerTime: answered ? start.addingTimeInterval(2) : nil,
-                   endTime: start.addingTimeInterval(32), ani: "4155550100", dnis: "5551000", dialed: "5551000",
-                   inSpan: "pstn", inChannel: 31, outSpan: "agents", outChannel: 31, cause: 16,
-                   causeText: "normal clearing", durationMs: answered ? 30_000 : 0,
+                   endTime: start.addingTimeInterval(32), ani: "4155550100", dnis: "5551000", dialed: answered ? "5551000" : nil,
+                   inSpan: "pstn", inChannel: 31, outSpan: answered ? "agents" : nil, outChannel: answered ? 31 : nil,
+                   cause: 16, causeText: "normal clearing", durationMs: answered ? 30_000 : 0,
                    disposition: answered ? "answered" : "cancelled")
     }
 
-    @Test func writeReadReopen() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-store-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("sub/cdr.sqlite").path
+    @Test func migratesToTheDocumentedSchema() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.path("cdr.sqlite"))
+        let (columns, notNull, indexes) = try store.writer.read { db in
+            let info = try Row.fetchAll(db, sql: "PRAGMA table_info(cdr)")
+            return (info.map { $0["name"] as String }, Set(info.filter { $0["notnull"] as Int == 1 }.map { $0["name"] as String }),
+                    try Row.fetchAll(db, sql: "PRAGMA index_list(cdr)").map { $0["name"] as String })
+        }
+        #expect(columns == ["id", "call_id", "start_time", "answer_time", "end_time", "ani", "dnis", "dialed", "in_span",
+                            "in_channel", "out_span", "out_channel", "cause", "cause_text", "duration_ms", "disposition"])
+        #expect(notNull.isDisjoint(with: ["answer_time", "dialed", "out_span", "out_channel"]))
+        #expect(notNull.isSuperset(of: ["call_id", "start_time", "end_time", "cause", "duration_ms", "disposition"]))
+        #expect(indexes.contains("cdr_start_time"))
+        #expect(try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+    }
+
+    @Test func writeReadBackReopen() throws {
+        let dir = TempDir()
+        let path = dir.path("sub/dir/cdr.sqlite")  // parent directories are created
         do {
             let store = try Store(path: path)
             try store.write(sample("a-1"))
-            try store.write(sample("a-2", answered: false))
+            try store.write(sample("a-2", answered: false, start: 1_800_000_060))
             #expect(try store.count() == 2)
             var expected = sample("a-1")
             expected.id = 1
             #expect(try store.cdr(callID: "a-1") == expected)
+            #expect(try store.cdr(callID: "missing") == nil)
         }
-        let reopened = try Store(path: path)  // migrations run again, idempotently
+        let reopened = try Store(path: path)
+        #expect(reopened.path == path)
         #expect(try reopened.count() == 2)
-        #expect(try reopened.cdrs(limit: 10).map(\.callID) == ["a-2", "a-1"])
-        #expect(try reopened.cdr(callID: "a-2")?.answerTime == nil)
+        #expect(try reopened.cdrs(limit: 10).map(\.callID) == ["a-2", "a-1"])  // newest first
+        #expect(try reopened.cdrs(limit: 1).map(\.callID) == ["a-2"])
+        let unanswered = try #require(try reopened.cdr(callID: "a-2"))
+        #expect(unanswered.answerTime == nil && unanswered.dialed == nil && unanswered.outSpan == nil && unanswered.outChannel == nil)
+        #expect(unanswered.durationMs == 0 && unanswered.disposition == "cancelled")
+    }
+
+    @Test func migrationsAreIdempotent() throws {
+        let dir = TempDir()
+        let path = dir.path("cdr.sqlite")
+        for _ in 0..<3 {
+            let store = try Store(path: path)
+            try store.write(sample(UUID().uuidString))
+        }
+        let store = try Store(path: path)
+        #expect(try store.count() == 3)
+        let applied = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1-cdr"])
+        #expect(try store.writer.read { db in try Store.migrator.hasCompletedMigrations(db) })
     }
 
     @Test func callIDIsUnique() throws {
         let store = try Store()
         try store.write(sample("dup"))
-        #expect(throws: StoreError.self) { try store.write(sample("dup")) }
+        let error = try #require(throws: StoreError.self) { try store.write(sample("dup")) }
+        #expect(error.code == .constraint && error.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+        #expect(error.callID == "dup" && error.operation == "write CDR")
+        #expect("\(error)".contains("call.id dup"))
         #expect(try store.count() == 1)
     }
 
-    @Test func unwritableLocationIsATypedError() throws {
-        #expect(throws: (any Error).self) { try Store(path: "/proc/dialtone/cdr.sqlite") }
+    @Test func fullDiskIsATypedErrorAndTheStoreGoesOn() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.path("cdr.sqlite"))
+        // Cap the file at its current size: the next pages cannot be allocated (SQLITE_FULL).
+        try store.writer.write { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
+            _ = try Row.fetchAll(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        var failure: StoreError?
+        for i in 0..<2_000 where failure == nil {
+            do { try store.write(sample("full-\(i)")) } catch { failure = error }
+        }
+        let error = try #require(failure)
+        #expect(error.isDiskFull && error.code == .full, "\(error)")
+        #expect(error.path == dir.path("cdr.sqlite") && error.callID?.hasPrefix("full-") == true)
+        #expect("\(error)".contains("SQLITE_FULL"))
+        // Reading still works, and writing resumes once there is room.
+        let written = try store.count()
+        try store.writer.write { db in _ = try Row.fetchAll(db, sql: "PRAGMA max_page_count = 1000000") }
+        try store.write(sample("after"))
+        #expect(try store.count() == written + 1)
+    }
+
+    @Test func unopenableLocationIsATypedError() throws {
+        let dir = TempDir()
+        try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
+        let blocker = dir.path("file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+        let error = try #require(throws: StoreError.self) { try Store(path: blocker + "/cdr.sqlite") }
+        #expect(error.code == .cannotOpen && error.path == blocker + "/cdr.sqlite")
     }
 }

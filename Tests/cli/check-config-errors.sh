@@ -1,39 +1,57 @@
 #!/usr/bin/env bash
-# `dialtone check-config` names file:line and the key for a bad config and
-# exits non-zero; the shipped configs pass. Usage: check-config-errors.sh PATH/TO/dialtone
+# `dialtone check-config` names FILE:LINE and the key of a bad config and exits
+# non-zero; the shipped configs pass.
+# Usage: Tests/cli/check-config-errors.sh PATH/TO/dialtone
 set -u
-bin=$(realpath "${1:?usage: $0 dialtone-binary}")
+bin=$(realpath "${1:?usage: $0 PATH/TO/dialtone}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0; failed=0
-check() { if eval "$2"; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; fi; }
+pass() { passed=$((passed + 1)); echo "ok: $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $1"; sed 's/^/    | /' "$work/out"; }
 
-for f in "$root"/config/dialtone.yaml "$root"/config/examples/*.yaml; do
+# run FILE: runs check-config, output in $work/out, status in $rc.
+run() { "$bin" check-config "$1" > "$work/out" 2>&1; rc=$?; }
+
+# The shipped loopback default and every example are valid.
+for f in config/dialtone.yaml config/examples/*.yaml; do
   [ -f "$f" ] || continue
-  "$bin" check-config "$f" > "$work/out" 2>&1
-  check "$(basename "$f") is valid" "[ $? -eq 0 ]"
+  run "$f"
+  if [ $rc -eq 0 ]; then pass "$f is valid"; else fail "$f is valid (exit $rc)"; fi
 done
 
-# A misspelled key on a known line.
-sed 's/^    switchtype: euroisdn_e1    #/    swichtype: euroisdn_e1    #/' "$root/config/dialtone.yaml" > "$work/bad.yaml"
-line=$(grep -n 'swichtype' "$work/bad.yaml" | head -1 | cut -d: -f1)
-"$bin" check-config "$work/bad.yaml" > "$work/out" 2>&1; rc=$?
-cat "$work/out"
-check "misspelled key exits non-zero" "[ $rc -ne 0 ]"
-check "message names $work/bad.yaml:$line and the key" "grep -q '$work/bad.yaml:$line:.*swichtype' '$work/out'"
-check "message suggests the right key" "grep -q \"did you mean 'switchtype'\" '$work/out'"
+# A misspelled key on line 6, column 5.
+bad="$work/misspelled.yaml"
+cat > "$bad" <<'EOF'
+spans:
+  - name: pstn
+    driver: virtual
+    type: E1
+    role: cpe
+    swichtype: euroisdn_e1
+EOF
+run "$bad"
+if [ $rc -ne 0 ] && grep -qF "$bad:6:" "$work/out" && grep -qF "swichtype" "$work/out"; then
+  pass "misspelled key: exit $rc, names $bad:6: and swichtype"
+else
+  fail "misspelled key: want non-zero exit, '$bad:6:' and 'swichtype' (exit $rc)"
+fi
+if grep -qF "did you mean 'switchtype'" "$work/out"; then pass "misspelled key: suggests switchtype"
+else fail "misspelled key: suggests switchtype"; fi
 
-# A bad value.
-sed 's/type: E1                   #/type: E3                   #/' "$root/config/dialtone.yaml" > "$work/bad2.yaml"
-line=$(grep -n 'type: E3' "$work/bad2.yaml" | head -1 | cut -d: -f1)
-"$bin" check-config "$work/bad2.yaml" > "$work/out" 2>&1; rc=$?
-cat "$work/out"
-check "bad span type exits non-zero with file:line" "[ $rc -ne 0 ] && grep -q '$work/bad2.yaml:$line:.*spans\[0\].type' '$work/out'"
+# A bad value: the line of the value and the dotted key.
+bad="$work/bad-type.yaml"
+printf 'spans:\n  - name: pstn\n    type: E3\n    role: cpe\n    switchtype: euroisdn_e1\n' > "$bad"
+run "$bad"
+if [ $rc -ne 0 ] && grep -qF "$bad:3:11: spans[0].type:" "$work/out"; then pass "bad span type: names $bad:3:11 and spans[0].type"
+else fail "bad span type: want non-zero exit and '$bad:3:11: spans[0].type:' (exit $rc)"; fi
 
-# A missing file.
-"$bin" check-config "$work/nope.yaml" > "$work/out" 2>&1; rc=$?
-check "missing file exits non-zero and names it" "[ $rc -ne 0 ] && grep -q 'nope.yaml' '$work/out'"
+# A file that does not exist.
+run "$work/nope.yaml"
+if [ $rc -ne 0 ] && grep -qF "$work/nope.yaml:0:" "$work/out"; then pass "missing file: exit $rc, names it"
+else fail "missing file: want non-zero exit and '$work/nope.yaml:0:' (exit $rc)"; fi
 
 echo "check-config: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Yams
+
+extension ConfigLoader {
+    static let routeKeys = ["match", "prefix", "to", "strip", "prepend", "answer_timeout"]
+
+    static func parseRoute(_ node: Node, _ path: String, _ r: YAMLReader, spans: [SpanConfig]) throws(ConfigError) -> RouteConfig {
+        guard case .mapping = node else { throw r.error(node, path, "expected a route (a mapping with match or prefix, and to)") }
+        let m = try r.mapping(node, path, allowed: routeKeys)
+        let pattern: RouteConfig.Pattern
+        switch (m["match"], m["prefix"]) {
+        case (let match?, nil): pattern = .exact(try digits(match.value, "\(path).match", r))
+        case (nil, let prefix?): pattern = .prefix(try digits(prefix.value, "\(path).prefix", r))
+        case (_?, let prefix?):
+            throw r.error(prefix.key, "\(path).prefix", "a route has either 'match' (exact number) or 'prefix', not both")
+        case (nil, nil):
+            throw r.error(node, "\(path).match", "missing required key 'match' (exact number) or 'prefix' (number prefix)")
+        }
+
+        guard let to = m["to"] else {
+            throw r.error(node, "\(path).to", "missing required key 'to' (a span name or a list of span names)")
+        }
+        let targets: [(node: Node, key: String, name: String)]
+        if case .sequence(let s) = to.value {
+            targets = try s.enumerated().map { (i, n) throws(ConfigError) in (n, "\(path).to[\(i)]", try r.string(n, "\(path).to[\(i)]")) }
+            guard !targets.isEmpty else { throw r.error(to.value, "\(path).to", "the list of destination spans is empty") }
+        } else {
+            targets = [(to.value, "\(path).to", try r.string(to.value, "\(path).to"))]
+        }
+        for t in targets where !spans.contains(where: { $0.name == t.name }) {
+            throw r.error(t.node, t.key, "no span named '\(t.name)' (spans: \(spans.map(\.name).joined(separator: ", ")))")
+        }
+
+        var route = RouteConfig(pattern: pattern, spans: targets.map(\.name), line: node.mark?.line)
+        if let v = m["strip"] { route.strip = try r.int(v.value, "\(path).strip", range: 0...32) }
+        if let v = m["prepend"] { route.prepend = try digits(v.value, "\(path).prepend", r, allowEmpty: true) }
+        if let v = m["answer_timeout"] { route.answerTimeout = try r.double(v.value, "\(path).answer_timeout", min: 1) }
+        return route
+    }
+}
