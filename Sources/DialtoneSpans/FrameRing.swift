@@ -3,19 +3,22 @@ import Synchronization
 
 /// A single-producer/single-consumer ring of fixed-size frames. Storage is
 /// allocated once; `push` and `pop` copy bytes and never allocate or lock.
+/// It holds `capacity` frames (one spare slot tells full from empty).
 public final class FrameRing: @unchecked Sendable {
     public let capacity: Int
     public let frameSize: Int
+    private let slots: Int
     private let storage: UnsafeMutableRawBufferPointer
     private let head = Atomic<Int>(0)  // next slot to read (consumer-owned)
     private let tail = Atomic<Int>(0)  // next slot to write (producer-owned)
     private let overruns = Atomic<Int>(0)
 
     public init(capacity: Int, frameSize: Int = frameBytes) {
-        precondition(capacity > 1 && frameSize > 0)
+        precondition(capacity > 0 && frameSize > 0)
         self.capacity = capacity
         self.frameSize = frameSize
-        storage = .allocate(byteCount: capacity * frameSize, alignment: 16)
+        slots = capacity + 1
+        storage = .allocate(byteCount: slots * frameSize, alignment: 16)
         storage.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
@@ -25,7 +28,7 @@ public final class FrameRing: @unchecked Sendable {
     public var count: Int {
         let t = tail.load(ordering: .acquiring)
         let h = head.load(ordering: .acquiring)
-        return (t - h + capacity) % capacity
+        return (t - h + slots) % slots
     }
 
     /// Frames dropped because the ring was full.
@@ -35,7 +38,7 @@ public final class FrameRing: @unchecked Sendable {
     @discardableResult
     public func push(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let t = tail.load(ordering: .relaxed)
-        let next = (t + 1) % capacity
+        let next = (t + 1) % slots
         if next == head.load(ordering: .acquiring) {
             overruns.add(1, ordering: .relaxed)
             return false
@@ -51,7 +54,7 @@ public final class FrameRing: @unchecked Sendable {
     @discardableResult
     public func push(repeating byte: UInt8) -> Bool {
         let t = tail.load(ordering: .relaxed)
-        let next = (t + 1) % capacity
+        let next = (t + 1) % slots
         if next == head.load(ordering: .acquiring) {
             overruns.add(1, ordering: .relaxed)
             return false
@@ -67,17 +70,19 @@ public final class FrameRing: @unchecked Sendable {
         if h == tail.load(ordering: .acquiring) { return 0 }
         let n = min(buffer.count, frameSize)
         buffer.baseAddress!.copyMemory(from: storage.baseAddress!.advanced(by: h * frameSize), byteCount: n)
-        head.store((h + 1) % capacity, ordering: .releasing)
+        head.store((h + 1) % slots, ordering: .releasing)
         return n
     }
 
     /// Moves one frame from this ring into `other` without an intermediate copy.
-    /// Returns false when this ring is empty or `other` is full.
+    /// Returns false when this ring is empty, or when `other` is full: then the
+    /// frame is dropped (counted as an overrun of `other`), as a line drops
+    /// what a receiver that is not reading cannot hold.
     public func move(to other: FrameRing) -> Bool {
         let h = head.load(ordering: .relaxed)
         if h == tail.load(ordering: .acquiring) { return false }
         let ok = other.push(UnsafeRawBufferPointer(rebasing: storage[(h * frameSize)..<(h * frameSize + frameSize)]))
-        head.store((h + 1) % capacity, ordering: .releasing)
+        head.store((h + 1) % slots, ordering: .releasing)
         return ok
     }
 

@@ -47,8 +47,38 @@ import Testing
     }
 
     @Test func absentDriverIsAReasonNotAnError() {
-        let d = DAHDIDiscovery(sysfs: "/nonexistent")
+        let d = DAHDIDiscovery(sysfs: "/nonexistent", procfs: "/nonexistent")
         #expect(d.spans().isEmpty)
-        #expect(d.absentReason?.contains("not loaded") == true)
+        #expect(d.absentReason == "the DAHDI kernel driver is not loaded (neither /nonexistent/bus/dahdi_spans/devices nor /nonexistent/dahdi exists)")
+    }
+
+    @Test func driverWithoutSpansSaysSo() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: "\(root)/dahdi", withIntermediateDirectories: true)
+        let d = DAHDIDiscovery(sysfs: "/nonexistent", procfs: root)
+        #expect(d.spans().isEmpty)
+        #expect(d.absentReason?.contains("no spans") == true)
+    }
+
+    /// /proc/dahdi/N as dahdi-base.c prints it, for kernels without the sysfs bus.
+    @Test func readsSpansFromProcfs() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: "\(root)/dahdi", withIntermediateDirectories: true)
+        var e1 = "Span 2: TE2/0/2 \"T2XXP (PCI) Card 0 Span 2\" HDB3/CCS/CRC4 RED \n\n\tIRQ misses: 0\n\tCRC4 error count: 0\n\n"
+        for ch in 32...62 { e1 += "\t\(String(repeating: " ", count: 4 - "\(ch)".count))\(ch) TE2/0/2/\(ch - 31) \(ch == 47 ? "HDLCFCS" : "Clear") (In use) \n" }
+        var t1 = "Span 1: TE2/0/1 \"T2XXP (PCI) Card 0 Span 1\" (MASTER) B8ZS/ESF ClockSource \n\n\tIRQ misses: 0\n\n"
+        for ch in 1...24 { t1 += "\t\(String(repeating: " ", count: 4 - "\(ch)".count))\(ch) TE2/0/1/\(ch) Clear \n" }
+        try e1.write(toFile: "\(root)/dahdi/2", atomically: true, encoding: .utf8)
+        try t1.write(toFile: "\(root)/dahdi/1", atomically: true, encoding: .utf8)
+        let spans = DAHDIDiscovery(sysfs: "/nonexistent", procfs: root).spans()
+        try #require(spans.count == 2)
+        #expect(spans[0] == DAHDISpanInfo(number: 1, name: "TE2/0/1", description: "T2XXP (PCI) Card 0 Span 1", type: "T1",
+                                          lineConfig: "B8ZS/ESF", alarms: .none, baseChannel: 1, channels: 24,
+                                          isSyncMaster: true, device: ""))
+        #expect(spans[1] == DAHDISpanInfo(number: 2, name: "TE2/0/2", description: "T2XXP (PCI) Card 0 Span 2", type: "E1",
+                                          lineConfig: "HDB3/CCS/CRC4", alarms: .red, baseChannel: 32, channels: 31,
+                                          isSyncMaster: false, device: ""))
     }
 }

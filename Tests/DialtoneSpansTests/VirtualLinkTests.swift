@@ -87,6 +87,69 @@ final class EventLog: Sendable {
         #expect(buf.withUnsafeMutableBytes { link.b.dchannel.readFrame(into: $0) } == 1 && buf[0] == 9)
     }
 
+    /// Reads every frame waiting on `channel` of `span`.
+    func drain(_ span: VirtualSpan, channel: Int) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var buf = [UInt8](repeating: 0, count: frameBytes)
+        while buf.withUnsafeMutableBytes({ span.readFrame(channel: channel, into: $0) }) == frameBytes { frames.append(buf) }
+        return frames
+    }
+
+    /// Waits for `n` clock ticks (bounded: a stalled clock fails the test, it does not hang it).
+    func ticks(_ n: UInt64, on waiter: TickWaiter) {
+        var seen: UInt64 = 0
+        for _ in 0..<(n * 10) where seen < n { seen += waiter.wait(timeoutMs: 200) }
+        #expect(seen >= n, "clock stalled")
+    }
+
+    @Test(arguments: [G711Law.alaw, .mulaw]) func idleCodeWhenNothingIsSent(law: G711Law) throws {
+        let clock = VirtualClock()
+        let link = try VirtualLink(a: "a", b: "b", type: .e1, law: law, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let waiter = clock.subscribe()
+        defer { clock.unsubscribe(waiter) }
+        ticks(4, on: waiter)
+        for ch in [1, 15, 17, 31] {
+            let frames = drain(link.b, channel: ch)
+            #expect(frames.count >= 4)
+            #expect(frames.allSatisfy { $0 == [UInt8](repeating: law.idleByte, count: frameBytes) })
+        }
+        #expect(law.idleByte == (law == .alaw ? 0xD5 : 0xFF))
+    }
+
+    @Test func cutStopsBearerTrafficAndRestoreResumesIt() throws {
+        let clock = VirtualClock()
+        let link = try VirtualLink(a: "a", b: "b", type: .t1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let waiter = clock.subscribe()
+        defer { clock.unsubscribe(waiter) }
+        let voice = [UInt8](repeating: 0x42, count: frameBytes)
+        let idle = [UInt8](repeating: G711Law.mulaw.idleByte, count: frameBytes)
+        link.cut()
+        _ = drain(link.b, channel: 5)
+        for _ in 0..<6 {
+            #expect(voice.withUnsafeBytes { link.a.writeFrame(channel: 5, from: $0) } == frameBytes)
+            ticks(1, on: waiter)
+        }
+        ticks(1, on: waiter)
+        let during = drain(link.b, channel: 5)
+        #expect(during.count >= 6)
+        #expect(during.allSatisfy { $0 == idle }, "audio crossed a cut link")
+        link.restore()
+        var after: [[UInt8]] = []
+        for _ in 0..<6 {
+            _ = voice.withUnsafeBytes { link.a.writeFrame(channel: 5, from: $0) }
+            ticks(1, on: waiter)
+            after += drain(link.b, channel: 5)
+        }
+        ticks(1, on: waiter)
+        after += drain(link.b, channel: 5)
+        #expect(after.filter { $0 == voice }.count == 6)
+        #expect(after.allSatisfy { $0 == voice || $0 == idle })
+    }
+
     @Test func virtualSpansHaveNoMaintenanceLoops() throws {
         let link = try VirtualLink(a: "a", b: "b", type: .e1, clock: VirtualClock())
         defer { link.close() }

@@ -73,26 +73,39 @@ public struct DAHDISpanInfo: Sendable, Equatable, Codable, Hashable {
 
 /// Reads the spans of the running DAHDI driver from sysfs
 /// (`/sys/bus/dahdi_spans/devices/span-N/…`, the card from the parent
-/// `dahdi_devices` entry). The root is injectable for tests.
+/// `dahdi_devices` entry), or from procfs (`/proc/dahdi/N`) on a kernel
+/// built without the DAHDI sysfs classes. No DAHDI at all is not an error:
+/// the list is empty and ``absentReason`` says why. Roots are injectable for tests.
 public struct DAHDIDiscovery: Sendable {
     public let sysfs: String
+    public let procfs: String
 
-    public init(sysfs: String = "/sys") {
+    public init(sysfs: String = "/sys", procfs: String = "/proc") {
         self.sysfs = sysfs
+        self.procfs = procfs
     }
+
+    private var sysfsBus: String { "\(sysfs)/bus/dahdi_spans/devices" }
+    private var procDir: String { "\(procfs)/dahdi" }
 
     /// Why the list is empty, when it is (driver not loaded, no spans).
     public var absentReason: String? {
-        let bus = "\(sysfs)/bus/dahdi_spans/devices"
-        if !FileManager.default.fileExists(atPath: bus) {
-            return "the DAHDI kernel driver is not loaded (\(bus) does not exist)"
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: sysfsBus) && !fm.fileExists(atPath: procDir) {
+            return "the DAHDI kernel driver is not loaded (neither \(sysfsBus) nor \(procDir) exists)"
         }
         if spans().isEmpty { return "the DAHDI driver has no spans (no card, or spans not assigned)" }
         return nil
     }
 
+    /// The spans, from sysfs when the driver publishes it, else from procfs.
     public func spans() -> [DAHDISpanInfo] {
-        let bus = "\(sysfs)/bus/dahdi_spans/devices"
+        if FileManager.default.fileExists(atPath: sysfsBus) { return sysfsSpans() }
+        return procSpans()
+    }
+
+    func sysfsSpans() -> [DAHDISpanInfo] {
+        let bus = sysfsBus
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: bus) else { return [] }
         return entries.compactMap { entry -> DAHDISpanInfo? in
             guard entry.hasPrefix("span-"), let n = Int(entry.dropFirst(5)) else { return nil }
@@ -102,9 +115,9 @@ public struct DAHDIDiscovery: Sendable {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let alarmText = read("alarms")
-            let alarms = Int(alarmText.hasPrefix("0x") ? String(alarmText.dropFirst(2)) : alarmText, radix: 16) ?? 0
+            let alarms = Int32(alarmText.hasPrefix("0x") ? String(alarmText.dropFirst(2)) : alarmText, radix: 16) ?? 0
             return DAHDISpanInfo(number: n, name: read("name"), description: read("desc"), type: read("spantype"),
-                                 lineConfig: read("lineconfig"), alarms: SpanAlarms(rawValue: alarms & 0x3F),
+                                 lineConfig: read("lineconfig"), alarms: SpanAlarms(dahdi: alarms),
                                  baseChannel: Int(read("basechan")) ?? 0, channels: Int(read("channels")) ?? 0,
                                  isSyncMaster: read("is_sync_master") == "1", device: device(of: dir))
         }.sorted { $0.number < $1.number }

@@ -55,6 +55,7 @@ enum DAHDIConst {
     static let lawAlaw: Int32 = DAHDI_LAW_ALAW
     static let policyImmediate: Int32 = DAHDI_POLICY_IMMEDIATE
     static let flushRead: Int32 = DAHDI_FLUSH_READ
+    static let sigClear: Int32 = CDAHDI_SIG_CLEAR
     static let sigHDLCFCS: Int32 = CDAHDI_SIG_HDLCFCS
     static let sigHardHDLC: Int32 = CDAHDI_SIG_HARDHDLC
     static let eventAlarm: Int32 = DAHDI_EVENT_ALARM
@@ -64,4 +65,24 @@ enum DAHDIConst {
     static let maintNone: Int32 = DAHDI_MAINT_NONE
     static let maintLocalLoop: Int32 = DAHDI_MAINT_LOCALLOOP
     static let maintNetworkLineLoop: Int32 = DAHDI_MAINT_NETWORKLINELOOP
+    /// DAHDI_TIMERACK argument: acknowledge one expiry.
+    static let timerAckOne: Int32 = 1
+}
+
+extension SpanAlarms {
+    /// The `alarms` word of DAHDI_SPANSTAT (or sysfs `alarms`), bit by bit.
+    /// The six DAHDI_ALARM_* bits Dialtone reports happen to have the same
+    /// values as ``SpanAlarms``, but they are mapped by name so a change on
+    /// either side cannot pass silently. DAHDI_ALARM_LOS/LFA/LMFA (bits 8–10)
+    /// are details that drivers raise together with RED; they are dropped.
+    public init(dahdi word: Int32) {
+        var a: SpanAlarms = []
+        if word & DAHDI_ALARM_RECOVER != 0 { a.insert(.recovering) }
+        if word & DAHDI_ALARM_LOOPBACK != 0 { a.insert(.loopback) }
+        if word & DAHDI_ALARM_YELLOW != 0 { a.insert(.yellow) }
+        if word & DAHDI_ALARM_RED != 0 { a.insert(.red) }
+        if word & DAHDI_ALARM_BLUE != 0 { a.insert(.blue) }
+        if word & DAHDI_ALARM_NOTOPEN != 0 { a.insert(.notOpen) }
+        self = a
+    }
 }

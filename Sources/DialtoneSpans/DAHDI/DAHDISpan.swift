@@ -5,7 +5,8 @@ import Synchronization
 
 /// A span on a DAHDI line card (or a dahdi_dynamic loopback span), opened
 /// channel by channel through `/dev/dahdi/channel` + `DAHDI_SPECIFY` the way
-/// chan_dahdi does. The whole ioctl sequence is in ``start()``.
+/// chan_dahdi does. The whole ioctl sequence is in ``start()`` (STYLE §7);
+/// docs/span-drivers.md has it as a table.
 public final class DAHDISpan: SpanDriver, @unchecked Sendable {
     public let name: String
     public let type: SpanType
@@ -21,10 +22,14 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
     public static let bearerBuffers: Int32 = 32
     /// D-channel buffers, as chan_dahdi: 32 × 1024 bytes.
     public static let dchannelBuffers: Int32 = 32
+    public static let dchannelBufferSize: Int32 = 1024
 
     let sys: any DAHDISystemCalls
     private let devicePath: String
-    private var fds: [Int32]  // by timeslot; -1 when closed
+    /// Descriptors by timeslot, -1 when closed. Atomic because the media
+    /// thread (B-channels) and the D-channel thread read them while
+    /// start()/stop() run on a control thread.
+    private let fdTable: UnsafeMutablePointer<Atomic<Int32>>
     private let dport: DAHDIDChannel
     private let alarmBits = Atomic<Int>(0)
     private let handler = Mutex<(@Sendable (SpanEvent) -> Void)?>(nil)
@@ -41,9 +46,19 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
         dchannelTimeslot = dchannel
         sys = system
         self.devicePath = devicePath
-        fds = Array(repeating: -1, count: type.timeslots + 1)
+        fdTable = .allocate(capacity: type.timeslots + 1)
+        for i in 0...type.timeslots { (fdTable + i).initialize(to: Atomic(-1)) }
         dport = DAHDIDChannel()
         dport.span = self
+    }
+
+    deinit {
+        for i in 0...type.timeslots {
+            let fd = (fdTable + i).pointee.exchange(-1, ordering: .acquiringAndReleasing)
+            if fd >= 0 { _ = sys.close(fd) }
+        }
+        fdTable.deinitialize(count: type.timeslots + 1)
+        fdTable.deallocate()
     }
 
     /// The DAHDI channel number of a timeslot.
@@ -51,73 +66,101 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
 
     public var alarms: SpanAlarms { SpanAlarms(rawValue: alarmBits.load(ordering: .acquiring)) }
 
+    /// The open descriptor of a timeslot, -1 when closed or out of range.
+    @inline(__always) func fd(_ timeslot: Int) -> Int32 {
+        guard timeslot > 0, timeslot <= type.timeslots else { return -1 }
+        return (fdTable + timeslot).pointee.load(ordering: .acquiring)
+    }
+
+    @inline(__always) private func setFD(_ timeslot: Int, _ fd: Int32) -> Int32 {
+        (fdTable + timeslot).pointee.exchange(fd, ordering: .acquiringAndReleasing)
+    }
+
     // MARK: The ioctl sequence
 
+    /// Opens and configures every channel of the span, in this order:
+    ///
+    /// D-channel: open O_RDWR|O_NONBLOCK, DAHDI_SPECIFY, DAHDI_GET_PARAMS
+    /// (HDLCFCS/HARDHDLC as configured by `dchan`/`hardhdlc`; a clear channel
+    /// is switched with DAHDI_HDLCFCSMODE 1; anything else is refused),
+    /// DAHDI_SET_BUFINFO immediate/immediate 32 × 1024.
+    /// Each B-channel: open, DAHDI_SPECIFY, DAHDI_GET_PARAMS (must be clear:
+    /// `bchan`), DAHDI_SET_BLOCKSIZE 160, DAHDI_SETLAW, DAHDI_SET_BUFINFO
+    /// immediate/immediate 32 × 160, DAHDI_AUDIOMODE 1.
+    /// Then DAHDI_SPANSTAT for the alarms the span starts with.
     public func start() throws(SpanError) {
-        guard fds[dchannelTimeslot] < 0 else { throw SpanError(.alreadyStarted, span: name, operation: "start") }
+        guard fd(dchannelTimeslot) < 0 else { throw SpanError(.alreadyStarted, span: name, operation: "start") }
         do throws(SpanError) {
             let d = try openChannel(dchannelTimeslot)
-            fds[dchannelTimeslot] = d
             let sigtype = try params(d, dchannelTimeslot).sigtype
-            if sigtype == CDAHDI_SIG_HDLCFCS || sigtype == CDAHDI_SIG_HARDHDLC {
-                // Configured as dchan/hardhdlc in system.conf: already HDLC with FCS.
-            } else if sigtype == CDAHDI_SIG_CLEAR {
-                // A clear channel used as the D-channel: switch it to HDLC with FCS.
-                var one: Int32 = 1
-                try ioctl(d, .hdlcFCSMode, &one, dchannelTimeslot)
-            } else {
-                throw SpanError(.notSupported, span: name, channel: Int(dahdiChannel(dchannelTimeslot)),
-                                operation: "D-channel signalling type 0x\(String(sigtype, radix: 16)) is not HDLC or clear (configure it as dchan in system.conf)")
+            switch sigtype {
+            case DAHDIConst.sigHDLCFCS, DAHDIConst.sigHardHDLC:
+                break  // `dchan`/`hardhdlc` in system.conf: already HDLC with FCS.
+            case DAHDIConst.sigClear:
+                var on: Int32 = 1  // a clear channel used as the D-channel
+                try ioctl(d, .hdlcFCSMode, &on, dchannelTimeslot)
+            default:
+                throw SpanError(.invalidChannel, span: name, channel: Int(dahdiChannel(dchannelTimeslot)),
+                                operation: "D-channel signalling type 0x\(String(sigtype, radix: 16)) is not HDLC (configure it as dchan in system.conf); check")
             }
-            var d_bi = dahdi_bufferinfo(txbufpolicy: DAHDIConst.policyImmediate, rxbufpolicy: DAHDIConst.policyImmediate,
-                                        numbufs: DAHDISpan.dchannelBuffers, bufsize: 1024, readbufs: 0, writebufs: 0)
-            try ioctl(d, .setBufinfo, &d_bi, dchannelTimeslot)
-            dport.fd = d
+            var dbuf = dahdi_bufferinfo(txbufpolicy: DAHDIConst.policyImmediate, rxbufpolicy: DAHDIConst.policyImmediate,
+                                        numbufs: DAHDISpan.dchannelBuffers, bufsize: DAHDISpan.dchannelBufferSize,
+                                        readbufs: 0, writebufs: 0)
+            try ioctl(d, .setBufinfo, &dbuf, dchannelTimeslot)
 
             for ts in bearerChannels {
-                let fd = try openChannel(ts)
-                fds[ts] = fd
-                _ = try params(fd, ts)
-                var block: Int32 = Int32(frameBytes)
-                try ioctl(fd, .setBlocksize, &block, ts)
-                var lawValue = law == .alaw ? DAHDIConst.lawAlaw : DAHDIConst.lawMulaw
-                try ioctl(fd, .setLaw, &lawValue, ts)
-                var bi = dahdi_bufferinfo(txbufpolicy: DAHDIConst.policyImmediate, rxbufpolicy: DAHDIConst.policyImmediate,
-                                          numbufs: DAHDISpan.bearerBuffers, bufsize: Int32(frameBytes), readbufs: 0, writebufs: 0)
-                try ioctl(fd, .setBufinfo, &bi, ts)
+                let b = try openChannel(ts)
+                let sig = try params(b, ts).sigtype
+                guard sig == DAHDIConst.sigClear else {
+                    throw SpanError(.invalidChannel, span: name, channel: Int(dahdiChannel(ts)),
+                                    operation: "B-channel signalling type 0x\(String(sig, radix: 16)) is not clear (configure it as bchan in system.conf); check")
+                }
+                var block = Int32(frameBytes)
+                try ioctl(b, .setBlocksize, &block, ts)
+                var lawCode = law == .alaw ? DAHDIConst.lawAlaw : DAHDIConst.lawMulaw
+                try ioctl(b, .setLaw, &lawCode, ts)
+                var bbuf = dahdi_bufferinfo(txbufpolicy: DAHDIConst.policyImmediate, rxbufpolicy: DAHDIConst.policyImmediate,
+                                            numbufs: DAHDISpan.bearerBuffers, bufsize: Int32(frameBytes),
+                                            readbufs: 0, writebufs: 0)
+                try ioctl(b, .setBufinfo, &bbuf, ts)
+                var audio: Int32 = 1
+                try ioctl(b, .audioMode, &audio, ts)
             }
             refreshAlarms()
         } catch {
             stop()
             throw error
         }
+        dport.fd = fd(dchannelTimeslot)
         emit(.started)
     }
 
     public func stop() {
-        var closed = false
         dport.fd = -1  // first, so the D-channel thread stops using it
-        for i in fds.indices where fds[i] >= 0 {
-            _ = sys.close(fds[i])
-            fds[i] = -1
-            closed = true
+        var closed = false
+        for ts in 1...type.timeslots {
+            let old = setFD(ts, -1)
+            if old >= 0 {
+                _ = sys.close(old)
+                closed = true
+            }
         }
-        dport.fd = -1
         if closed { emit(.stopped) }
     }
 
+    /// open + DAHDI_SPECIFY. The descriptor is in the table as soon as it is
+    /// open, so a failure later in start() closes it with the rest.
     private func openChannel(_ ts: Int) throws(SpanError) -> Int32 {
-        let (fd, e) = sys.retrying { sys.open(devicePath, O_RDWR | O_NONBLOCK) }
-        guard fd >= 0 else {
-            throw SpanError(.openFailed, span: name, channel: Int(dahdiChannel(ts)), operation: "open \(devicePath)", errno: e)
-        }
-        var channo = dahdiChannel(ts)
-        do throws(SpanError) {
-            try ioctl(fd, .specify, &channo, ts)
+        let channel = dahdiChannel(ts)
+        let fd: Int32
+        do {
+            fd = try sys.syscall("open") { sys.open(devicePath, O_RDWR | O_NONBLOCK) }
         } catch {
-            _ = sys.close(fd)
-            throw error
+            throw SpanError(.openFailed, span: name, channel: Int(channel), operation: "open \(devicePath)", errno: error.errno)
         }
+        _ = setFD(ts, fd)
+        var channo = channel
+        try ioctl(fd, .specify, &channo, ts)
         return fd
     }
 
@@ -127,11 +170,19 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
         return p
     }
 
-    private func ioctl<T>(_ fd: Int32, _ op: DAHDIIoctl, _ arg: inout T, _ ts: Int?) throws(SpanError) {
-        let (r, e) = withUnsafeMutablePointer(to: &arg) { p in sys.retrying { sys.ioctl(fd, op.request, p) } }
-        if r < 0 {
-            let code: SpanError.Code = (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == ENOTTY) && op == .maint ? .notSupported : .ioctlFailed
-            throw SpanError(code, span: name, channel: ts.map { Int(dahdiChannel($0)) }, operation: "\(op)", errno: e)
+    /// One ioctl through the syscall helper; failures become a SpanError
+    /// naming the span, the DAHDI channel and the request.
+    /// `mayBeClosed`: the descriptor may be closed by a concurrent stop()
+    /// (events, alarms, flush, maintenance); false inside start().
+    private func ioctl<T>(_ fd: Int32, _ op: DAHDIIoctl, _ arg: inout T, _ ts: Int?,
+                          mayBeClosed: Bool = false) throws(SpanError) {
+        do {
+            _ = try withUnsafeMutablePointer(to: &arg) { p throws(SystemCallError) in
+                try sys.syscall("ioctl", mayBeClosed: mayBeClosed) { sys.ioctl(fd, op.request, p) }
+            }
+        } catch {
+            let code: SpanError.Code = op == .maint && error.unsupported ? .notSupported : .ioctlFailed
+            throw SpanError(code, span: name, channel: ts.map { Int(dahdiChannel($0)) }, operation: "\(op)", errno: error.errno)
         }
     }
 
@@ -139,23 +190,20 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
 
     /// Reads the span's alarms (DAHDI_SPANSTAT) and reports a change.
     func refreshAlarms() {
-        guard fds[dchannelTimeslot] >= 0 else { return }
+        let d = fd(dchannelTimeslot)
+        guard d >= 0 else { return }
         var info = dahdi_spaninfo()
         info.spanno = Int32(spanNumber)
-        do {
-            try ioctl(fds[dchannelTimeslot], .spanstat, &info, nil)
-        } catch {
-            return
-        }
-        let bits = SpanAlarms(rawValue: Int(info.alarms) & 0x3F)
+        do { try ioctl(d, .spanstat, &info, nil, mayBeClosed: true) } catch { return }
+        let bits = SpanAlarms(dahdi: info.alarms)
         let old = alarmBits.exchange(bits.rawValue, ordering: .acquiringAndReleasing)
         if old != bits.rawValue { emit(.alarmsChanged(bits)) }
     }
 
-    /// A read returned ELAST: fetch and act on the pending event.
+    /// A read returned ELAST: fetch the pending event (DAHDI_GETEVENT) and act on it.
     func pendingEvent(fd: Int32) {
         var event: Int32 = 0
-        do { try ioctl(fd, .getEvent, &event, nil) } catch { return }
+        do { try ioctl(fd, .getEvent, &event, nil, mayBeClosed: true) } catch { return }
         switch event {
         case DAHDIConst.eventAlarm, DAHDIConst.eventNoAlarm: refreshAlarms()
         case DAHDIConst.eventAbort: emit(.dchannelAbort)
@@ -173,82 +221,60 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
         h?(event)
     }
 
+    /// DAHDI_MAINT on the span. Drivers without loops answer EINVAL (or
+    /// ENOSYS/EOPNOTSUPP/ENOTTY): that is `.notSupported`.
     public func setMaintenance(_ mode: MaintenanceMode) throws(SpanError) {
-        guard fds[dchannelTimeslot] >= 0 else { throw SpanError(.notStarted, span: name, operation: "maintenance") }
+        let d = fd(dchannelTimeslot)
+        guard d >= 0 else { throw SpanError(.notStarted, span: name, operation: "maintenance") }
         let command: Int32 = switch mode {
         case .none: DAHDIConst.maintNone
         case .localLoop: DAHDIConst.maintLocalLoop
         case .networkLoop: DAHDIConst.maintNetworkLineLoop
         }
         var info = dahdi_maintinfo(spanno: Int32(spanNumber), command: command)
-        try ioctl(fds[dchannelTimeslot], .maint, &info, nil)
+        try ioctl(d, .maint, &info, nil, mayBeClosed: true)
     }
 
     // MARK: B-channel I/O (media thread)
 
     public func readFrame(channel: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return 0 }
-        let n = sys.read(fds[channel], buffer.baseAddress!, min(buffer.count, frameBytes))
-        if n > 0 { return n }
-        if n < 0 && sys.lastErrno() == CDAHDI_ELAST { pendingEvent(fd: fds[channel]) }
-        return 0
+        let f = fd(channel)
+        guard f >= 0, channel != dchannelTimeslot, let base = buffer.baseAddress else { return 0 }
+        do {
+            return try sys.syscall("read", mayBeClosed: true) { sys.read(f, base, min(buffer.count, frameBytes)) }
+        } catch {
+            if error.eventPending { pendingEvent(fd: f) }
+            return 0  // EAGAIN: nothing yet; EBADF: stopped meanwhile
+        }
     }
 
     public func writeFrame(channel: Int, from buffer: UnsafeRawBufferPointer) -> Int {
-        guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return 0 }
-        return max(0, sys.write(fds[channel], buffer.baseAddress!, buffer.count))
+        let f = fd(channel)
+        guard f >= 0, channel != dchannelTimeslot, let base = buffer.baseAddress else { return 0 }
+        do {
+            return try sys.syscall("write", mayBeClosed: true) { sys.write(f, base, buffer.count) }
+        } catch {
+            if error.eventPending { pendingEvent(fd: f) }
+            return 0  // EAGAIN: DAHDI's buffers are full
+        }
     }
 
     /// Blocks until the channel has a frame to read (or `timeoutMs` passes):
     /// lets line tests time frames by their arrival from the driver.
     public func waitReadable(channel: Int, timeoutMs: Int32) -> Bool {
-        guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return false }
-        var p = pollfd(fd: fds[channel], events: Int16(POLLIN), revents: 0)
-        return poll(&p, 1, timeoutMs) > 0
+        let f = fd(channel)
+        guard f >= 0 else { return false }
+        var p = pollfd(fd: f, events: Int16(POLLIN), revents: 0)
+        let r = (try? sys.syscall("poll", mayBeClosed: true) { sys.poll(&p, 1, timeoutMs) }) ?? 0
+        return r > 0 && p.revents & Int16(POLLIN) != 0
     }
 
+    /// DAHDI_FLUSH with DAHDI_FLUSH_READ: the contract of ``SpanDriver/flush(channel:)``
+    /// keeps frames already queued for transmission.
     public func flush(channel: Int) {
-        guard channel > 0, channel < fds.count, fds[channel] >= 0 else { return }
+        let f = fd(channel)
+        guard f >= 0 else { return }
         var what = DAHDIConst.flushRead
-        try? ioctl(fds[channel], .flush, &what, channel)
-    }
-}
-
-/// The D-channel of a DAHDI span: whole HDLC frames with their 2 FCS bytes.
-final class DAHDIDChannel: DChannelPort, @unchecked Sendable {
-    private let descriptor = Atomic<Int32>(-1)
-    var fd: Int32 {
-        get { descriptor.load(ordering: .acquiring) }
-        set { descriptor.store(newValue, ordering: .releasing) }
-    }
-    weak var span: DAHDISpan?
-
-    var pollDescriptor: Int32 { fd }
-
-    // The span may be stopped (its descriptors closed) from another thread
-    // while the D-channel thread is here, so EBADF is an outcome, not a trap.
-    func readFrame(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        guard let span else { return -1 }
-        while true {
-            let fd = self.fd
-            guard fd >= 0 else { return -1 }
-            let n = span.sys.read(fd, buffer.baseAddress!, buffer.count)
-            if n >= 0 { return n }
-            let e = span.sys.lastErrno()
-            if e == EINTR { continue }
-            if e == CDAHDI_ELAST { span.pendingEvent(fd: fd); return -1 }
-            return e == EAGAIN ? 0 : -1
-        }
-    }
-
-    func writeFrame(_ frame: UnsafeRawBufferPointer) -> Int {
-        guard let span else { return 0 }
-        while true {
-            let fd = self.fd
-            guard fd >= 0 else { return 0 }
-            let n = span.sys.write(fd, frame.baseAddress!, frame.count)
-            if n < 0 && span.sys.lastErrno() == EINTR { continue }
-            return max(n, 0)
-        }
+        try? ioctl(f, .flush, &what, channel, mayBeClosed: true)
     }
 }

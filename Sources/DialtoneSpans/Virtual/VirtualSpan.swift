@@ -94,8 +94,12 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
         for ch in 1...type.timeslots where ch != type.dchannelTimeslot {
             let ring = tx[ch]
             if !live { ring.drain() }
-            if !live || !ring.move(to: peer.rx[ch]) {
+            // Idle only when nothing was queued: a frame the full peer ring
+            // dropped is one lost frame (one overrun), not two.
+            if !live || ring.count == 0 {
                 peer.rx[ch].push(repeating: idle)
+            } else {
+                _ = ring.move(to: peer.rx[ch])
             }
         }
     }
