@@ -2,13 +2,13 @@
 # `make demo` and `make test` install what is missing on Debian 12, build, and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev tshark
+DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev tshark espeak-ng sox
 DAHDI_INC := CShims/CDAHDI/include/dahdi
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps build demo test test-hardware loopback check-config clean install
+.PHONY: all deps prompts build demo test test-hardware loopback check-config clean install
 
 all: build
 
@@ -30,17 +30,21 @@ $(DAHDI_INC)/user.h:
 	  cp $$tmp/x/usr/src/dahdi-*/include/dahdi/user.h $$tmp/x/usr/src/dahdi-*/include/dahdi/dahdi_config.h $(DAHDI_INC)/; \
 	  rm -rf $$tmp
 
-build: deps
+# The default English prompt set, spoken from prompts/en.txt (not committed as audio).
+prompts: deps
+	./scripts/make-prompts.sh
+
+build: deps prompts
 	$(SWIFT) build
 
-demo: deps
+demo: deps prompts
 	$(SWIFT) build -c release --product dialtone
 	.build/release/dialtone serve --config $(CONFIG) --demo
 
 loopback: build
 	.build/debug/dialtone loopback --config $(CONFIG)
 
-test: deps
+test: deps prompts
 	$(SWIFT) build --build-tests
 	./Tests/cli/check-config-errors.sh .build/debug/dialtone
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone

@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneConfig", dependencies: [
-            "DialtoneSpans", "DialtoneSignalling",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "DialtoneStore", dependencies: [
@@ -50,13 +50,16 @@ let package = Package(
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig", "DialtoneStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "DialtoneApps", dependencies: [
+            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch",
+        ]),
         .target(name: "DialtoneLineSim", dependencies: [
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "CSpanDSP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
@@ -71,10 +74,11 @@ let package = Package(
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
+        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
-            "DialtoneSpans", "DialtoneSignalling",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
         ]),
     ]
 )

@@ -10,13 +10,13 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Reads `path` and parses it. A file that cannot be read is reported at line 0.
-    public static func load(path: String) throws(ConfigError) -> DialtoneConfig {
+    public static func load(path: String, checkFiles: Bool = true) throws(ConfigError) -> DialtoneConfig {
         func unreadable(_ why: String) -> ConfigError {
             ConfigError(file: path, line: 0, column: 0, key: "(file)", message: "cannot read the configuration: \(why)")
         }
@@ -27,11 +27,12 @@ public enum ConfigLoader {
             throw unreadable(FileManager.default.isReadableFile(atPath: path) ? "read failed" : "permission denied")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw unreadable("not UTF-8 text") }
-        return try parse(yaml: text, file: path)
+        return try parse(yaml: text, file: path, checkFiles: checkFiles)
     }
 
-    /// Parses configuration text; `file` is only used in messages and `sourcePath`.
-    public static func parse(yaml: String, file: String) throws(ConfigError) -> DialtoneConfig {
+    /// Parses configuration text; `file` is used in messages, as `sourcePath`, and
+    /// as the base of relative prompt directories. `checkFiles` reads every prompt.
+    public static func parse(yaml: String, file: String, checkFiles: Bool = true) throws(ConfigError) -> DialtoneConfig {
         let r = YAMLReader(file: file)
         let root = try compose(yaml, file: file)
         let top = try r.mapping(root, "", allowed: topKeys)
@@ -51,13 +52,19 @@ public enum ConfigLoader {
         }
         if config.spans.isEmpty { throw r.error(spansNode.value, "spans", "at least one span is required") }
 
+        let refs = References()
+        if let p = top["prompts"] { config.prompts = try parsePrompts(p.value, r, configFile: file) }
+        else { config.prompts.directory = resolve(config.prompts.directory, relativeTo: file) }
+        if let s = top["schedules"] { config.schedules = try parseSchedules(s.value, r) }
+        if let m = top["menus"] { config.menus = try parseMenus(m.value, r, refs) }
         if let routes = top["routes"] {
             for (i, node) in try r.sequence(routes.value, "routes").enumerated() {
-                config.routes.append(try parseRoute(node, "routes[\(i)]", r, spans: config.spans))
+                config.routes.append(try parseRoute(node, "routes[\(i)]", r, spans: config.spans, refs: refs))
             }
         }
 
         if let s = top["simulator"] { config.simulator = try parseSimulator(s.value, r) }
+        try checkReferences(config, refs, r, checkFiles: checkFiles)
         return config
     }
 

@@ -9,11 +9,18 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var spans: [SpanConfig]
     public var routes: [RouteConfig]
     public var simulator: SimulatorConfig
+    public var prompts: PromptSettings
+    public var menus: [String: MenuConfig]
+    public var schedules: [String: ScheduleConfig]
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 
     public init(daemon: DaemonSettings = .init(), spans: [SpanConfig] = [], routes: [RouteConfig] = [],
-                simulator: SimulatorConfig = .init(), sourcePath: String? = nil) {
+                simulator: SimulatorConfig = .init(), prompts: PromptSettings = .init(),
+                menus: [String: MenuConfig] = [:], schedules: [String: ScheduleConfig] = [:], sourcePath: String? = nil) {
+        self.prompts = prompts
+        self.menus = menus
+        self.schedules = schedules
         self.daemon = daemon
         self.spans = spans
         self.routes = routes
@@ -127,6 +134,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var pattern: Pattern
     /// Destination span names, tried in order (hunt group).
     public var spans: [String]
+    /// Or: Dialtone answers and runs this (a menu, a schedule, an application).
+    public var action: IVRAction?
     /// Digits removed from the front of the DNIS before dialling out.
     public var strip: Int
     /// Digits put in front after stripping.
@@ -137,7 +146,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var line: Int?
 
     public init(pattern: Pattern, spans: [String], strip: Int = 0, prepend: String = "",
-                answerTimeout: Double = 60, line: Int? = nil) {
+                answerTimeout: Double = 60, line: Int? = nil, action: IVRAction? = nil) {
+        self.action = action
         self.pattern = pattern
         self.spans = spans
         self.strip = strip

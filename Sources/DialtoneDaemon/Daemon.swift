@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneApps
 import DialtoneConfig
 import DialtoneLineSim
 import DialtoneMedia
@@ -68,7 +69,19 @@ public final class Daemon: @unchecked Sendable {
         let clock: any FrameClock = VirtualClock.shared
         // DAHDI hosts (and emulated VMs) stall longer than an in-process clock: more slack.
         let slack = config.spans.contains { $0.driver == .dahdi } ? 10 : 3
-        media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack)
+        // Prompts are loaded once (validated again: the files may have changed since check-config).
+        let usesIVR = !config.menus.isEmpty || config.routes.contains { $0.action != nil }
+        var prompts: PromptLibrary?
+        if usesIVR {
+            do {
+                prompts = try PromptLibrary(directory: config.prompts.directory, languages: config.prompts.languages)
+            } catch {
+                throw DaemonError("prompts: \(error)")
+            }
+            logger.notice("prompts loaded", metadata: ["directory": "\(config.prompts.directory)",
+                                                       "prompts": "\(prompts!.count)", "languages": "\(config.prompts.languages)"])
+        }
+        media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack, prompts: prompts)
         let sink = StoreSink(store: store, logger: logger)
 
         // The switch needs the D-channels and the D-channels report to the
@@ -81,7 +94,9 @@ public final class Daemon: @unchecked Sendable {
             switchSpans.append(SwitchSpan(index: i, config: s, driver: drivers[i], dchannel: dchannel))
         }
         spans = switchSpans
-        switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger)
+        switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger,
+                                applications: IVRApplication(menus: config.menus, schedules: config.schedules),
+                                promptLanguage: config.prompts.language)
         box.core = switchCore
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
@@ -175,7 +190,8 @@ struct StoreSink: CallRecordSink {
         let cdr = CDR(callID: r.callID, startTime: r.start, answerTime: r.answer, endTime: r.end,
                       ani: r.ani, dnis: r.dnis, dialed: r.dialed, inSpan: r.inSpan, inChannel: r.inChannel,
                       outSpan: r.outSpan, outChannel: r.outChannel, cause: r.cause, causeText: r.causeText,
-                      durationMs: r.durationMs, disposition: r.disposition.rawValue)
+                      durationMs: r.durationMs, disposition: r.disposition.rawValue,
+                      variables: r.variables, ivrPath: r.ivrPath)
         do {
             try store.write(cdr)
         } catch {

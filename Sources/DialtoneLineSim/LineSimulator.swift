@@ -109,10 +109,13 @@ public final class LineSimulator: @unchecked Sendable {
         let port: Port
         var dchannel: DChannel!
         let channels: [PatternChannel]
+        /// Channels a script drives live (``LiveCall``); they take precedence over patterns.
+        let live: [LiveChannel]
         init(name: String, port: Port) {
             self.name = name
             self.port = port
             channels = (0...port.span.type.timeslots).map { _ in PatternChannel() }
+            live = (0...port.span.type.timeslots).map { _ in LiveChannel() }
         }
     }
 
@@ -193,6 +196,19 @@ public final class LineSimulator: @unchecked Sendable {
         return result
     }
 
+    /// Places a call and, once Dialtone answers, keeps it live for a script
+    /// (listen, send DTMF or keypad digits, hang up). Nil with the cause when
+    /// the call was cleared before answer.
+    public func dialLive(port: String, ani: String, dnis: String, seconds: Int = 120,
+                         timeout: Duration = .seconds(10)) async -> Result<LiveCall, LiveCallError> {
+        let result = await controller.dialLive(port: port, ani: ani, dnis: dnis, seconds: seconds, timeout: timeout)
+        if case .failure(let e) = result, e.cause == .wrongCallState {
+            try? await Task.sleep(for: .milliseconds(200))
+            return await controller.dialLive(port: port, ani: ani, dnis: dnis, seconds: seconds, timeout: timeout)
+        }
+        return result
+    }
+
     /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).
     public func setAgentBehaviour(_ behaviour: AgentBehaviour, port: String? = nil) async {
         await controller.setBehaviour(behaviour, port: port)
@@ -230,7 +246,11 @@ public final class LineSimulator: @unchecked Sendable {
             if waiter.wait(timeoutMs: 100) == 0 { continue }
             for state in list {
                 for ch in state.port.span.type.bearerChannels {
-                    state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
+                    if state.live[ch].isActive {
+                        state.live[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
+                    } else {
+                        state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
+                    }
                 }
             }
         }

@@ -289,6 +289,63 @@ actor SimController {
         return result
     }
 
+    // MARK: Live calls (scripted far end)
+
+    func dialLive(port: String, ani: String, dnis: String, seconds: Int, timeout: Duration) async -> Result<LiveCall, LiveCallError> {
+        guard let st = simulator.ports[port] else { return .failure(LiveCallError(reason: "no simulator port \(port)")) }
+        let span = st.port.span
+        let candidates = st.port.role == .net ? span.type.bearerChannels.reversed() : span.type.bearerChannels
+        guard let channel = candidates.first(where: { !busy[port, default: []].contains($0) && !st.live[$0].isActive }) else {
+            return .failure(LiveCallError(reason: "no free channel on simulator port \(port)"))
+        }
+        busy[port, default: []].insert(channel)
+        let dchannel = st.dchannel!
+        let ref = dchannel.newCallRef()
+        let key = Key(port: port, ref: ref)
+        let (events, continuation) = AsyncStream<SignallingEvent>.makeStream()
+        outgoing[key] = continuation
+        // Everything up to CONNECT goes through a second stream; the LiveCall takes the rest.
+        let (early, earlyContinuation) = AsyncStream<SignallingEvent>.makeStream()
+        let (rest, restContinuation) = AsyncStream<SignallingEvent>.makeStream()
+        let forward = Task {
+            var connected = false
+            for await event in events {
+                if connected { restContinuation.yield(event) } else { earlyContinuation.yield(event) }
+                if case .connected = event { connected = true; earlyContinuation.finish() }
+            }
+            earlyContinuation.finish()
+            restContinuation.finish()
+        }
+        _ = forward
+        let timer = Task { try? await Task.sleep(for: timeout); earlyContinuation.finish() }
+        defer { timer.cancel() }
+        dchannel.send(.setup(ref, OutgoingSetup(channel: channel, exclusive: true,
+                                                calling: PartyNumber(digits: ani, plan: 0x21, presentation: 0x03),
+                                                called: dnis, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw)))
+        var cause: Q931Cause?
+        var connected = false
+        for await event in early {
+            if case .connected = event { connected = true; break }
+            if case .disconnected(_, let c) = event { cause = c }
+            if case .released(_, let c) = event { cause = cause ?? c; break }
+        }
+        guard connected else {
+            if cause == nil { dchannel.send(.hangup(ref, .normalClearing)) }
+            busy[port]?.remove(channel)
+            return .failure(LiveCallError(reason: cause.map { "cleared before answer: \($0)" } ?? "no answer within \(timeout)", cause: cause))
+        }
+        st.live[channel].arm(seconds: seconds)
+        let call = LiveCall(port: port, ani: ani, channel: channel, law: span.law, ref: ref, dchannel: dchannel,
+                            audio: st.live[channel], events: rest)
+        Task {
+            _ = await call.waitForRelease(timeout: .seconds(Int64(seconds) + 60))
+            self.releaseLive(port, channel)
+        }
+        return .success(call)
+    }
+
+    private func releaseLive(_ port: String, _ channel: Int) { busy[port]?.remove(channel) }
+
     private func check(_ st: LineSimulator.PortState, _ channel: Int, ani: String, frames: Int) async -> PatternCheck {
         await collect(st, channel, expected: TestPattern.bytes(seed: TestPattern.seed(ani + "/bwd"), count: patternBytes))
     }
@@ -305,6 +362,13 @@ actor SimController {
             await body(self)
         }
     }
+}
+
+/// Why a live call could not be established.
+public struct LiveCallError: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public var cause: Q931Cause?
+    public var description: String { reason }
 }
 
 extension SignallingEvent {

@@ -10,6 +10,11 @@ struct ChannelDSP {
     var dtmfState: OpaquePointer
     var toneOn = false
     var detect = false
+    /// The prompt being played (audio owned by the ``PromptLibrary``), if any.
+    var prompt: UnsafePointer<UInt8>? = nil
+    var promptLength = 0
+    var promptPosition = 0
+    var promptToken = 0
     var law: G711Law
 
     static let toneSize = CSpanDSP_tone_gen_state_size()

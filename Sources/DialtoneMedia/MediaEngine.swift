@@ -24,12 +24,18 @@ public final class MediaEngine: @unchecked Sendable {
     public enum Event: Sendable, Equatable {
         /// A DTMF digit detected in band on a channel (SpanDSP, ITU-T Q.24).
         case digit(Endpoint, UInt8)
+        /// A prompt played to its end (not sent when it was stopped or replaced).
+        case promptFinished(Endpoint, token: Int)
     }
 
     public enum Command: Sendable {
         /// Plays a call progress tone on a channel until stopped or bridged.
         case playTone(Endpoint, Tone)
         case stopTone(Endpoint)
+        /// Plays a prompt of the engine's ``PromptLibrary`` once on a channel
+        /// (replacing any tone or prompt); `token` comes back in `.promptFinished`.
+        case playPrompt(Endpoint, prompt: Int, token: Int)
+        case stopPrompt(Endpoint)
         /// Turns in-band DTMF detection on or off for a channel.
         case detectDigits(Endpoint, Bool)
         /// Connects two channels both ways; the engine's `primeFrames` of idle
@@ -82,8 +88,13 @@ public final class MediaEngine: @unchecked Sendable {
     private let framesMoved = Atomic<UInt64>(0)
     private let activeBridges = Atomic<Int>(0)
 
-    public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3) {
+    /// Prompts the engine can play (immutable once loaded).
+    public let prompts: PromptLibrary?
+
+    public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
+                prompts: PromptLibrary? = nil) {
         self.primeFrames = primeFrames
+        self.prompts = prompts
         self.spans = spans
         self.clock = clock
         self.logger = logger
@@ -193,7 +204,11 @@ public final class MediaEngine: @unchecked Sendable {
         for s in 0..<spans.count {
             for ch in 1..<MediaEngine.slotsPerSpan {
                 let i = s * MediaEngine.slotsPerSpan + ch
-                if dsp[i].toneOn { playTone(slot: i, span: spans[s], channel: ch) }
+                if dsp[i].prompt != nil {
+                    playPrompt(slot: i, span: spans[s], channel: ch)
+                } else if dsp[i].toneOn {
+                    playTone(slot: i, span: spans[s], channel: ch)
+                }
                 if dsp[i].detect && bridged[i] == 0 {
                     while true {
                         let got = spans[s].readFrame(channel: ch, into: frame)
@@ -213,6 +228,21 @@ public final class MediaEngine: @unchecked Sendable {
         let out = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
         for k in 0..<frameBytes { out[k] = k < n ? g711.encode(linear[k], law) : law.idleByte }
         _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(frame))
+    }
+
+    private func playPrompt(slot i: Int, span: any SpanDriver, channel: Int) {
+        guard let audio = dsp[i].prompt else { return }
+        let out = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let pos = dsp[i].promptPosition
+        let n = min(frameBytes, dsp[i].promptLength - pos)
+        for k in 0..<frameBytes { out[k] = k < n ? audio[pos + k] : dsp[i].law.idleByte }
+        _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(frame))
+        dsp[i].promptPosition = pos + n
+        if dsp[i].promptPosition >= dsp[i].promptLength {
+            dsp[i].prompt = nil
+            _ = events.push(.promptFinished(Endpoint(span: i / MediaEngine.slotsPerSpan, channel: channel),
+                                            token: dsp[i].promptToken))
+        }
     }
 
     /// Feeds the frame in `frame` (channel law) to the slot's DTMF receiver.
@@ -259,11 +289,13 @@ public final class MediaEngine: @unchecked Sendable {
             bridges[id].bToA = lawA == lawB ? nil : UnsafePointer(tables + (lawB == .mulaw ? 0 : 256))
             spans[a.span].flush(channel: a.channel)
             spans[b.span].flush(channel: b.channel)  // stale received idle; transmit keeps the prime
-            // A channel that was playing a tone has its 3 tone frames queued as slack already.
-            primeIdle(a, count: dsp[slot(a)].toneOn ? max(0, prime - 3) : prime)
-            primeIdle(b, count: dsp[slot(b)].toneOn ? max(0, prime - 3) : prime)
-            dsp[slot(a)].toneOn = false  // a bridge replaces any tone
+            // A channel playing a tone or prompt has its 3 frames of slack queued already.
+            primeIdle(a, count: dsp[slot(a)].toneOn || dsp[slot(a)].prompt != nil ? max(0, prime - 3) : prime)
+            primeIdle(b, count: dsp[slot(b)].toneOn || dsp[slot(b)].prompt != nil ? max(0, prime - 3) : prime)
+            dsp[slot(a)].toneOn = false  // a bridge replaces any tone or prompt
             dsp[slot(b)].toneOn = false
+            dsp[slot(a)].prompt = nil
+            dsp[slot(b)].prompt = nil
             bridged[slot(a)] = 1
             bridged[slot(b)] = 1
             bridges[id].active = true
@@ -279,10 +311,23 @@ public final class MediaEngine: @unchecked Sendable {
             let law = dsp[i].law
             guard bridged[i] == 0, let descriptor = toneDescriptors[(law == .alaw ? 1 : 0) * 4 + tone.rawValue] else { return }
             _ = tone_gen_init(dsp[i].toneState, descriptor)
-            if !dsp[i].toneOn { primeIdle(e, count: 3) }
+            if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }
+            dsp[i].prompt = nil
             dsp[i].toneOn = true
         case .stopTone(let e):
             dsp[slot(e)].toneOn = false
+        case .playPrompt(let e, let id, let token):
+            let i = slot(e)
+            guard bridged[i] == 0, let prompts, id >= 0, id < prompts.count else { return }
+            let audio = prompts.audio(id, dsp[i].law)
+            if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }
+            dsp[i].toneOn = false
+            dsp[i].prompt = audio.baseAddress
+            dsp[i].promptLength = audio.count
+            dsp[i].promptPosition = 0
+            dsp[i].promptToken = token
+        case .stopPrompt(let e):
+            dsp[slot(e)].prompt = nil
         case .detectDigits(let e, let on):
             let i = slot(e)
             if on && !dsp[i].detect {

@@ -349,6 +349,8 @@ public final class DChannel: @unchecked Sendable {
             if let call = calls[ref] { pri_answer(pri, call, Int32(channel), 0) }
         case .information(let ref, let digits):
             if let call = calls[ref] { for d in digits.utf8 { pri_information(pri, call, CChar(bitPattern: d)) } }
+        case .keypad(let ref, let digits):
+            if let call = calls[ref] { _ = pri_keypad_facility(pri, call, digits) }
         case .hangup(let ref, let cause):
             guard let call = calls[ref], !clearing.contains(ref) else { return }
             clearing.insert(ref)

@@ -24,6 +24,7 @@ public struct Q931Cause: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let requestedChannelUnavailable = Q931Cause(44)
     public static let resourceUnavailable = Q931Cause(47)
     public static let bearerCapabilityNotAvailable = Q931Cause(58)
+    public static let facilityNotImplemented = Q931Cause(69)
     public static let incompatibleDestination = Q931Cause(88)
     public static let invalidMessage = Q931Cause(95)
     public static let wrongCallState = Q931Cause(101)
@@ -51,6 +52,7 @@ public struct Q931Cause: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 44: "requested channel not available"
         case 47: "resource unavailable"
         case 58: "bearer capability not available"
+        case 69: "requested facility not implemented"
         case 88: "incompatible destination"
         case 95: "invalid message"
         case 101: "message not compatible with call state"

@@ -87,6 +87,8 @@ public enum SignallingCommand: Sendable, Equatable {
     case answer(CallRef, channel: Int)
     case hangup(CallRef, Q931Cause)
     case information(CallRef, String)
+    /// Digits in a keypad facility IE (INFORMATION during a call).
+    case keypad(CallRef, String)
     case restartAll
 }
 

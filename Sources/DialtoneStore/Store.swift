@@ -62,6 +62,12 @@ public final class Store: Sendable {
             }
             try db.create(index: "cdr_start_time", on: "cdr", columns: ["start_time"])
         }
+        m.registerMigration("v2-cdr-ivr") { db in
+            try db.alter(table: "cdr") { t in
+                t.add(column: "variables", .text)
+                t.add(column: "ivr_path", .text)
+            }
+        }
         return m
     }
 

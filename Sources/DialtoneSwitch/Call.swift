@@ -10,6 +10,8 @@ public struct Call: Sendable {
     public enum State: String, Sendable {
         /// Digits still arriving (overlap receiving).
         case collecting
+        /// Answered by Dialtone; an application (IVR…) has the call.
+        case application
         /// Outbound SETUP sent, waiting for the far end.
         case routing
         /// The destination is alerting.
@@ -29,6 +31,8 @@ public struct Call: Sendable {
         /// In-band call progress toward a leg (ringback while the far end alerts).
         case tone(MediaEngine.Endpoint, Tone)
         case stopTone(MediaEngine.Endpoint)
+        /// The application's media ends on this channel (prompt, digit detection).
+        case stopApplication(MediaEngine.Endpoint)
         case finished
     }
 
@@ -53,6 +57,15 @@ public struct Call: Sendable {
     /// The cause that ended the call (first clearing cause seen).
     public var cause: Q931Cause?
     public var bridgeID: Int?
+    /// Dialtone answered the caller itself (IVR): the inbound leg is connected
+    /// before any outbound leg exists, so an outbound ALERTING/CONNECT is not relayed.
+    public private(set) var answeredLocally = false
+    /// The outbound leg answered.
+    public private(set) var outboundAnswered = false
+    /// Input collected from the caller (IVR), kept for routing, screen pop and the CDR.
+    public var variables: [String: String] = [:]
+    /// The IVR steps taken.
+    public var ivrPath: [String] = []
     /// The last transitions, for diagnosis (FreeTDM keeps 10).
     public private(set) var history: [Transition] = []
 
@@ -76,6 +89,22 @@ public struct Call: Sendable {
 
     // MARK: Events
 
+    /// Dialtone answers the caller to run an application.
+    mutating func answerLocally(now: Date) -> [Action] {
+        guard let ch = inbound.channel, !answeredLocally else { return [] }
+        answeredLocally = true
+        inbound.state = .active
+        answer = now
+        set(.application, "answered by application", now: now)
+        return [.signal(span: inbound.span, .answer(inbound.ref, channel: ch))]
+    }
+
+    /// The application hands the call on to a number (an outbound leg follows).
+    mutating func leaveApplication(now: Date) -> [Action] {
+        guard state == .application, let ch = inbound.channel else { return [] }
+        return [.stopApplication(.init(span: inbound.span, channel: ch))]
+    }
+
     /// The outbound leg was placed.
     mutating func dialing(_ leg: CallLeg, number: String, now: Date) {
         outbound = leg
@@ -89,7 +118,8 @@ public struct Call: Sendable {
         outbound = out
         set(.ringing, "outbound ALERTING", now: now)
         // ALERTING says in-band information is available: the caller hears ringback from us.
-        var actions: [Action] = [.signal(span: inbound.span, .alerting(inbound.ref, channel: inbound.channel ?? 0))]
+        var actions: [Action] = answeredLocally ? []
+            : [.signal(span: inbound.span, .alerting(inbound.ref, channel: inbound.channel ?? 0))]
         if let ch = inbound.channel { actions.append(.tone(.init(span: inbound.span, channel: ch), .ringback)) }
         return actions
     }
@@ -107,10 +137,12 @@ public struct Call: Sendable {
         out.state = .active
         outbound = out
         inbound.state = .active
-        answer = now
+        outboundAnswered = true
         set(.active, "outbound CONNECT", now: now)
-        return [.bridge(.init(span: inbound.span, channel: inChannel), .init(span: out.span, channel: outChannel)),
-                .signal(span: inbound.span, .answer(inbound.ref, channel: inChannel))]
+        let bridge = Action.bridge(.init(span: inbound.span, channel: inChannel), .init(span: out.span, channel: outChannel))
+        if answeredLocally { return [bridge] }  // the caller has been connected since the IVR answered
+        answer = now
+        return [bridge, .signal(span: inbound.span, .answer(inbound.ref, channel: inChannel))]
     }
 
     /// Either leg's far end started clearing (or the leg failed).
@@ -120,6 +152,7 @@ public struct Call: Sendable {
         var actions: [Action] = []
         if state == .active { actions.append(.unbridge) }
         if state == .ringing, let ch = inbound.channel { actions.append(.stopTone(.init(span: inbound.span, channel: ch))) }
+        if state == .application, let ch = inbound.channel { actions.append(.stopApplication(.init(span: inbound.span, channel: ch))) }
         if fromInbound {
             if inbound.state != .released { inbound.state = .disconnectIndication }
             inbound.cause = cause
@@ -127,7 +160,7 @@ public struct Call: Sendable {
                 out.state = .disconnectRequest
                 outbound = out
                 // The caller gave up before answer: tell the destination normal clearing.
-                let toOut = answer == nil ? Q931Cause.normalClearing : cause
+                let toOut = outboundAnswered ? cause : Q931Cause.normalClearing
                 actions.append(.signal(span: out.span, .hangup(out.ref, toOut)))
             }
         } else if var out = outbound, out.ref == ref, out.span == span {
@@ -149,6 +182,7 @@ public struct Call: Sendable {
         var actions: [Action] = []
         if state == .active { actions.append(.unbridge) }
         if state == .ringing, let ch = inbound.channel { actions.append(.stopTone(.init(span: inbound.span, channel: ch))) }
+        if state == .application, let ch = inbound.channel { actions.append(.stopApplication(.init(span: inbound.span, channel: ch))) }
         if inbound.state != .released, inbound.state != .disconnectRequest, inbound.state != .disconnectIndication {
             inbound.state = .disconnectRequest
             actions.append(.signal(span: inbound.span, .hangup(inbound.ref, cause)))
@@ -156,7 +190,7 @@ public struct Call: Sendable {
         if var out = outbound, out.state != .released, out.state != .disconnectRequest, out.state != .disconnectIndication {
             out.state = .disconnectRequest
             outbound = out
-            actions.append(.signal(span: out.span, .hangup(out.ref, answer == nil ? .normalClearing : cause)))
+            actions.append(.signal(span: out.span, .hangup(out.ref, outboundAnswered ? cause : .normalClearing)))
         }
         set(.clearing, reason, now: now)
         return actions

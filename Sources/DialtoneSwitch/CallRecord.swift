@@ -20,6 +20,10 @@ public struct CallRecord: Sendable, Equatable {
     public var cause: Int
     public var causeText: String
     public var disposition: Disposition
+    /// Input collected by the IVR (customer number…), for routing, screen pop and the CDR.
+    public var variables: [String: String] = [:]
+    /// The IVR steps taken, in order.
+    public var ivrPath: [String] = []
 
     /// Connected time in milliseconds (0 if never answered).
     public var durationMs: Int {

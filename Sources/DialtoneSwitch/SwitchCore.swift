@@ -29,9 +29,10 @@ public actor SwitchCore {
         case signalling(span: Int, SignallingEvent)
         case timer(callID: String, Timer)
         case alarms(span: Int, SpanAlarms)
+        case media(MediaEngine.Event)
     }
 
-    enum Timer: Sendable { case answer, interdigit }
+    enum Timer: Sendable { case answer, interdigit, app(Int) }
 
     public let spans: [SwitchSpan]
     private let routes: [RouteConfig]
@@ -52,11 +53,20 @@ public actor SwitchCore {
     private var accepting = true
     private var stats = SwitchStatistics()
     private var routeTimeouts: [String: Double] = [:]
+    private let applications: (any CallApplications)?
+    /// Application sessions (IVR…) by call id.
+    private var sessions: [String: any ApplicationSession] = [:]
+    /// Which call an application channel belongs to (media events come by channel).
+    private var mediaOwners: [MediaEngine.Endpoint: String] = [:]
+    private let promptLanguage: String
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
 
     public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
-                sink: any CallRecordSink, logger: Logger) {
+                sink: any CallRecordSink, logger: Logger, applications: (any CallApplications)? = nil,
+                promptLanguage: String = "en") {
+        self.applications = applications
+        self.promptLanguage = promptLanguage
         self.spans = spans
         self.routes = routes
         self.media = media
@@ -83,10 +93,20 @@ public actor SwitchCore {
 
     /// Processes inputs until ``finish()``.
     public func run() async {
+        // Media events (digits, prompt ends) leave the media thread by an SPSC queue:
+        // one consumer polls it every 5 ms and feeds them in order with the rest.
+        let pump = Task.detached { [media, inputContinuation] in
+            while !Task.isCancelled {
+                while let event = media.nextEvent() { inputContinuation.yield(.media(event)) }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        defer { pump.cancel() }
         for await input in inputs {
             switch input {
             case .signalling(let span, let event): handle(span: span, event)
             case .timer(let id, let timer): timerFired(id, timer)
+            case .media(let event): mediaEvent(event)
             case .alarms(let span, let a):
                 alarms[span] = a
                 logger.notice("span alarms", metadata: ["span": "\(spans[span].config.name)", "alarms": "\(a)",
@@ -152,6 +172,11 @@ public actor SwitchCore {
             incoming(span: span, ref: ref, setup: setup)
         case .digits(let ref, let digits, let complete):
             guard let id = legs[LegKey(span: span, ref: ref)], var call = calls[id] else { return }
+            if call.state == .application, call.inbound.span == span, call.inbound.ref == ref {
+                // Keypad facility digits: the same events as digits heard in band.
+                for d in digits { appEvent(id, .digit(d)) }
+                return
+            }
             guard call.state == .collecting else { return }
             call.dnis += digits
             calls[id] = call
@@ -266,20 +291,26 @@ public actor SwitchCore {
         return !routes.contains { if case .exact(let n) = $0.pattern { n != dnis && n.hasPrefix(dnis) } else { false } }
     }
 
-    private func route(_ id: String) {
+    /// Routes the call by its DNIS, or by `number` when an application transfers it.
+    private func route(_ id: String, number: String? = nil) {
         guard var call = calls[id] else { return }
+        let dnis = number ?? call.dnis
         if call.state == .collecting {
             call.inbound.state = .incomingProceeding
             calls[id] = call
             spans[call.inbound.span].dchannel.send(.proceeding(call.inbound.ref, channel: call.inbound.channel ?? 0))
         }
-        var meta: Logger.Metadata = ["call.id": "\(id)", "dnis": "\(call.dnis)"]
-        guard let route = routes.first(where: { $0.matches(call.dnis) }) else {
+        var meta: Logger.Metadata = ["call.id": "\(id)", "dnis": "\(dnis)"]
+        guard let route = routes.first(where: { $0.matches(dnis) }) else {
             logger.notice("no route", metadata: meta)
             clear(id, cause: .unallocatedNumber, reason: "no route")
             return
         }
-        let number = route.translate(call.dnis)
+        if let action = route.action {
+            startApplication(id, action)
+            return
+        }
+        let number = route.translate(dnis)
         for name in route.spans {
             guard let target = spans.first(where: { $0.config.name == name }) else { continue }
             guard linkUp[target.index] else { continue }
@@ -333,8 +364,95 @@ public actor SwitchCore {
             clear(id, cause: .noAnswer, reason: "answer timeout")
         case .interdigit where call.state == .collecting:
             route(id)
+        case .app(let token) where call.state == .application:
+            appEvent(id, .timer(token: token))
         default:
             break
+        }
+    }
+
+    // MARK: Applications
+
+    /// Answers the call (if not yet) and gives it to the application for `action`.
+    private func startApplication(_ id: String, _ action: IVRAction) {
+        guard var call = calls[id], let channel = call.inbound.channel else { return }
+        let info = AppCallInfo(callID: id, ani: call.ani.digits, dnis: call.dnis, span: spans[call.inbound.span].config.name,
+                               variables: call.variables)
+        guard let session = applications?.session(for: action, call: info) else {
+            logger.warning("no application for the route's action", metadata: ["call.id": "\(id)", "action": "\(action)"])
+            clear(id, cause: .facilityNotImplemented, reason: "no application for \(action)")
+            return
+        }
+        let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: channel)
+        let firstTime = !call.answeredLocally
+        let actions = call.answerLocally(now: Date())
+        calls[id] = call
+        perform(actions, id)
+        if firstTime {
+            stats.answered += 1
+            media.send(.detectDigits(endpoint, true))
+            mediaOwners[endpoint] = id
+            logger.info("answered by application", metadata: ["call.id": "\(id)", "action": "\(action)"])
+        }
+        sessions[id] = session
+        appEvent(id, .started)
+    }
+
+    private func mediaEvent(_ event: MediaEngine.Event) {
+        switch event {
+        case .digit(let endpoint, let byte):
+            guard let id = mediaOwners[endpoint] else { return }
+            appEvent(id, .digit(Character(UnicodeScalar(byte))))
+        case .promptFinished(let endpoint, let token):
+            guard let id = mediaOwners[endpoint] else { return }
+            appEvent(id, .promptFinished(token: token))
+        }
+    }
+
+    /// Feeds an event to the call's session and carries out what it asks.
+    private func appEvent(_ id: String, _ event: AppEvent) {
+        guard var session = sessions[id], calls[id]?.state == .application else { return }
+        let commands = session.handle(event, now: Date())
+        sessions[id] = session
+        for command in commands { appCommand(id, command) }
+    }
+
+    private func appCommand(_ id: String, _ command: AppCommand) {
+        guard var call = calls[id], call.state == .application, let channel = call.inbound.channel else { return }
+        let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: channel)
+        switch command {
+        case .play(let prompt, let language, let token):
+            let lang = language ?? promptLanguage
+            if let library = media.prompts,
+               let pid = library.id(prompt, language: lang) ?? library.id(prompt, language: promptLanguage) {
+                media.send(.playPrompt(endpoint, prompt: pid, token: token))
+            } else {
+                // A missing prompt must not strand the caller: carry on as if it had played.
+                logger.warning("prompt missing, skipped", metadata: ["call.id": "\(id)", "prompt": "\(prompt)", "language": "\(lang)"])
+                let continuation = inputContinuation
+                continuation.yield(.media(.promptFinished(endpoint, token: token)))
+            }
+        case .stopPrompt:
+            media.send(.stopPrompt(endpoint))
+        case .startTimer(let token, let seconds):
+            startTimer(id, .app(token), seconds: seconds)
+        case .set(let variable, let value):
+            call.variables[variable] = value
+            calls[id] = call
+        case .visit(let step):
+            call.ivrPath.append(step)
+            calls[id] = call
+        case .transfer(let number):
+            logger.info("application transfers", metadata: ["call.id": "\(id)", "number": "\(number)"])
+            let actions = call.leaveApplication(now: Date())
+            calls[id] = call
+            perform(actions, id)
+            route(id, number: number)
+        case .handOver(let action):
+            sessions[id] = nil
+            startApplication(id, action)
+        case .hangup(let cause):
+            clear(id, cause: cause, reason: "application hung up")
         }
     }
 
@@ -356,6 +474,11 @@ public actor SwitchCore {
                 media.send(.playTone(endpoint, tone))
             case .stopTone(let endpoint):
                 media.send(.stopTone(endpoint))
+            case .stopApplication(let endpoint):
+                media.send(.stopPrompt(endpoint))
+                media.send(.detectDigits(endpoint, false))
+                mediaOwners[endpoint] = nil
+                sessions[id] = nil
             case .unbridge:
                 guard var call = calls[id], let bridge = call.bridgeID else { continue }
                 media.send(.unbridge(id: bridge))
@@ -364,6 +487,7 @@ public actor SwitchCore {
                 calls[id] = call
             case .finished:
                 guard let call = calls.removeValue(forKey: id) else { continue }
+                sessions[id] = nil
                 if let bridge = call.bridgeID {  // defensive: never leak a bridge
                     media.send(.unbridge(id: bridge))
                     freeBridges.append(bridge)
@@ -385,7 +509,8 @@ public actor SwitchCore {
                           ani: call.ani.digits, dnis: call.dnis, dialed: call.dialed,
                           inSpan: spans[call.inbound.span].config.name, inChannel: call.inbound.channel ?? 0,
                           outSpan: call.outbound.map { spans[$0.span].config.name }, outChannel: call.outbound?.channel,
-                          cause: cause.rawValue, causeText: cause.name, disposition: call.disposition)
+                          cause: cause.rawValue, causeText: cause.name, disposition: call.disposition,
+                          variables: call.variables, ivrPath: call.ivrPath)
     }
 }
 

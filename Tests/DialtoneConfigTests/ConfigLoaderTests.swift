@@ -23,11 +23,22 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
                                    law: .alaw, framing: "ccs", coding: "hdb3", peer: .simulator, overlap: false, debug: 0))
         #expect(config.span(named: "pstn2")?.role == .cpe)
         #expect(config.span(named: "agents")?.role == .net)
-        #expect(config.routes.count == 2)
-        #expect(config.routes[0].pattern == .exact("5551000") && config.routes[0].spans == ["agents"])
-        #expect(config.routes[0].strip == 0 && config.routes[0].prepend == "" && config.routes[0].answerTimeout == 60)
-        #expect(config.routes[1].pattern == .prefix("555") && config.routes[1].spans == ["agents"])
-        #expect(config.routes[1].answerTimeout == 30)
+        #expect(config.routes.count == 4)
+        #expect(config.routes[0].pattern == .exact("5552000") && config.routes[0].action == .menu("main"))
+        #expect(config.routes[1].action == .schedule("office", open: .menu("main"), closed: .hangup(prompt: "closed")))
+        #expect(config.routes[2].pattern == .exact("5551000") && config.routes[2].spans == ["agents"])
+        #expect(config.routes[2].strip == 0 && config.routes[2].prepend == "" && config.routes[2].answerTimeout == 60)
+        #expect(config.routes[3].pattern == .prefix("555") && config.routes[3].spans == ["agents"])
+        #expect(config.routes[3].answerTimeout == 30)
+        // The IVR: prompts next to the config, five menus, an office schedule.
+        #expect(config.prompts.directory == repoRoot.appendingPathComponent("config/../prompts").path)
+        #expect(config.prompts.languages == ["en"])
+        #expect(config.menus.keys.sorted() == ["account", "billing", "main", "sales", "support"])
+        #expect(config.menus["main"]?.options["1"] == .menu("sales") && config.menus["main"]?.options["0"] == .route("5551000"))
+        #expect(config.menus["main"]?.failure == .hangup(prompt: "goodbye"))
+        #expect(config.menus["account"]?.collect == CollectConfig(variable: "customer", minDigits: 4, maxDigits: 10,
+                                                                 terminator: "#", then: .route("5551005")))
+        #expect(config.schedules["office"]?.open.count == 2)
         #expect(config.simulator == SimulatorConfig(callsPerSecond: 0, holdSeconds: 4, maxCalls: 40,
                                                     dialNumbers: ["5551000"], answerDelay: 0.2))
     }

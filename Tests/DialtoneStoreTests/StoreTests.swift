@@ -30,8 +30,9 @@ import Testing
                     try Row.fetchAll(db, sql: "PRAGMA index_list(cdr)").map { $0["name"] as String })
         }
         #expect(columns == ["id", "call_id", "start_time", "answer_time", "end_time", "ani", "dnis", "dialed", "in_span",
-                            "in_channel", "out_span", "out_channel", "cause", "cause_text", "duration_ms", "disposition"])
-        #expect(notNull.isDisjoint(with: ["answer_time", "dialed", "out_span", "out_channel"]))
+                            "in_channel", "out_span", "out_channel", "cause", "cause_text", "duration_ms", "disposition",
+                            "variables", "ivr_path"])
+        #expect(notNull.isDisjoint(with: ["answer_time", "dialed", "out_span", "out_channel", "variables", "ivr_path"]))
         #expect(notNull.isSuperset(of: ["call_id", "start_time", "end_time", "cause", "duration_ms", "disposition"]))
         #expect(indexes.contains("cdr_start_time"))
         #expect(try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
@@ -60,6 +61,24 @@ import Testing
         #expect(unanswered.durationMs == 0 && unanswered.disposition == "cancelled")
     }
 
+    @Test func ivrInputAndPathRoundTrip() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.path("cdr.sqlite"))
+        var cdr = sample("ivr-1")
+        cdr = CDR(callID: cdr.callID, startTime: cdr.startTime, answerTime: cdr.answerTime, endTime: cdr.endTime, ani: cdr.ani,
+                  dnis: "5552000", dialed: "5551005", inSpan: "pstn", inChannel: 1, outSpan: "agents", outChannel: 31,
+                  cause: 16, causeText: "normal clearing", durationMs: 30_000, disposition: "answered",
+                  variables: ["customer": "123456", "lang": "en"], ivrPath: ["menu:main", "3", "customer=123456"])
+        try store.write(cdr)
+        let back = try #require(try store.cdrs(limit: 10).first)
+        #expect(back.variables == #"{"customer":"123456","lang":"en"}"#)
+        #expect(back.variableValues == ["customer": "123456", "lang": "en"])
+        #expect(back.ivrPath == "menu:main 3 customer=123456")
+        try store.write(sample("plain"))
+        let plain = try #require(try store.cdrs(limit: 10).first { $0.callID == "plain" })
+        #expect(plain.variables == nil && plain.ivrPath == nil && plain.variableValues.isEmpty)
+    }
+
     @Test func migrationsAreIdempotent() throws {
         let dir = TempDir()
         let path = dir.path("cdr.sqlite")
@@ -70,7 +89,7 @@ import Testing
         let store = try Store(path: path)
         #expect(try store.count() == 3)
         let applied = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1-cdr"])
+        #expect(applied == ["v1-cdr", "v2-cdr-ivr"])
         #expect(try store.writer.read { db in try Store.migrator.hasCompletedMigrations(db) })
     }
 

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
+import Foundation
+import Yams
+
+extension ConfigLoader {
+    static let promptKeys = ["directory", "language", "languages"]
+    static let menuKeys = ["prompt", "language", "options", "collect", "first_digit_timeout", "inter_digit_timeout",
+                           "retries", "invalid_prompt", "timeout_prompt", "failure"]
+    static let collectKeys = ["variable", "min_digits", "max_digits", "terminator", "then"]
+    static let scheduleKeys = ["open", "holidays", "timezone"]
+    static let actionKeys = ["menu", "route", "hangup", "schedule", "open", "closed", "application", "argument"]
+
+    /// Prompt names the configuration uses, with where (checked against the files at the end).
+    struct PromptUse {
+        var node: Node
+        var key: String
+        var name: String
+        var language: String?
+    }
+
+    /// Everything the IVR sections refer to, checked once all are read.
+    final class References {
+        var prompts: [PromptUse] = []
+        var menus: [(node: Node, key: String, name: String)] = []
+        var schedules: [(node: Node, key: String, name: String)] = []
+    }
+
+    static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String) throws(ConfigError) -> PromptSettings {
+        let m = try r.mapping(node, "prompts", allowed: promptKeys)
+        var p = PromptSettings()
+        if let v = m["directory"] { p.directory = try path(v.value, "prompts.directory", r) }
+        if let v = m["language"] { p.language = try languageName(v.value, "prompts.language", r) }
+        p.languages = [p.language]
+        if let v = m["languages"] {
+            for (i, n) in try r.sequence(v.value, "prompts.languages").enumerated() {
+                let l = try languageName(n, "prompts.languages[\(i)]", r)
+                if !p.languages.contains(l) { p.languages.append(l) }
+            }
+        }
+        p.directory = resolve(p.directory, relativeTo: configFile)
+        return p
+    }
+
+    /// A relative path taken from the configuration file's directory.
+    static func resolve(_ path: String, relativeTo configFile: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let base = URL(fileURLWithPath: configFile).deletingLastPathComponent().path
+        return base == "/" ? "/\(path)" : "\(base)/\(path)"
+    }
+
+    static func languageName(_ node: Node, _ key: String, _ r: YAMLReader) throws(ConfigError) -> String {
+        let l = try r.string(node, key)
+        guard !l.isEmpty, l.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw r.error(node, key, "'\(l)' is not a language name (a prompt set directory such as en, de, fr-ca)")
+        }
+        return l
+    }
+
+    static func promptName(_ node: Node, _ key: String, _ r: YAMLReader, _ refs: References,
+                           language: String?) throws(ConfigError) -> String {
+        let p = try r.string(node, key)
+        guard !p.isEmpty, p.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw r.error(node, key, "'\(p)' is not a prompt name (the file name without .wav: lowercase letters, digits, '-', '_')")
+        }
+        refs.prompts.append(PromptUse(node: node, key: key, name: p, language: language))
+        return p
+    }
+
+    static func parseMenus(_ node: Node, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> [String: MenuConfig] {
+        guard case .mapping(let m) = node else {
+            throw r.error(node, "menus", "expected a mapping of menu names to menus, got \(r.describe(node))")
+        }
+        var menus: [String: MenuConfig] = [:]
+        for (k, v) in m {
+            let name = k.string ?? ""
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw r.error(k, "menus", "'\(name)' is not a menu name: use letters, digits, '-' and '_'")
+            }
+            if menus[name] != nil { throw r.error(k, "menus.\(name)", "menu '\(name)' appears twice") }
+            menus[name] = try parseMenu(v, name: name, r, refs)
+        }
+        return menus
+    }
+
+    static func parseMenu(_ node: Node, name: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> MenuConfig {
+        let path = "menus.\(name)"
+        guard case .mapping = node else { throw r.error(node, path, "expected a menu (a mapping with prompt and options or collect)") }
+        let m = try r.mapping(node, path, allowed: menuKeys)
+        let language = try m["language"].map { v throws(ConfigError) in try languageName(v.value, "\(path).language", r) }
+        guard let promptNode = m["prompt"] else {
+            throw r.error(node, "\(path).prompt", "missing required key 'prompt' (the prompt played on entry)")
+        }
+        var menu = MenuConfig(name: name, prompt: try promptName(promptNode.value, "\(path).prompt", r, refs, language: language),
+                              language: language, line: node.mark?.line)
+        if let v = m["first_digit_timeout"] { menu.firstDigitTimeout = try r.double(v.value, "\(path).first_digit_timeout", min: 0.5) }
+        if let v = m["inter_digit_timeout"] { menu.interDigitTimeout = try r.double(v.value, "\(path).inter_digit_timeout", min: 0.5) }
+        if let v = m["retries"] { menu.retries = try r.int(v.value, "\(path).retries", range: 0...20) }
+        if let v = m["invalid_prompt"] {
+            menu.invalidPrompt = try promptName(v.value, "\(path).invalid_prompt", r, refs, language: language)
+        }
+        if let v = m["timeout_prompt"] {
+            menu.timeoutPrompt = try promptName(v.value, "\(path).timeout_prompt", r, refs, language: language)
+        }
+        if let v = m["failure"] { menu.failure = try action(v.value, "\(path).failure", r, refs) }
+        switch (m["options"], m["collect"]) {
+        case (_?, let c?):
+            throw r.error(c.key, "\(path).collect", "a menu has either 'options' (one digit each) or 'collect' (an input), not both")
+        case (nil, nil):
+            throw r.error(node, "\(path).options", "missing 'options' (digit: action) or 'collect' (an input such as a customer number)")
+        case (let o?, nil):
+            guard case .mapping(let options) = o.value else {
+                throw r.error(o.value, "\(path).options", "expected a mapping of digits to actions, e.g. \"1\": {menu: sales}")
+            }
+            for (k, v) in options {
+                let key = k.string ?? ""
+                guard key.count == 1, let digit = key.first, "0123456789*#".contains(digit) else {
+                    throw r.error(k, "\(path).options", "'\(key)' is not a digit: options are single keys 0-9, \"*\" or \"#\" (quote * and #)")
+                }
+                if menu.options[digit] != nil { throw r.error(k, "\(path).options.\(key)", "option '\(key)' appears twice") }
+                menu.options[digit] = try action(v, "\(path).options.\(key)", r, refs)
+            }
+        case (nil, let c?):
+            menu.collect = try parseCollect(c.value, "\(path).collect", r, refs)
+        }
+        return menu
+    }
+
+    static func parseCollect(_ node: Node, _ path: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> CollectConfig {
+        let m = try r.mapping(node, path, allowed: collectKeys)
+        guard let v = m["variable"] else { throw r.error(node, "\(path).variable", "missing required key 'variable' (where the digits are kept)") }
+        let variable = try r.string(v.value, "\(path).variable")
+        guard !variable.isEmpty, variable.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw r.error(v.value, "\(path).variable", "'\(variable)' is not a variable name (letters, digits, '_')")
+        }
+        guard let maxNode = m["max_digits"] else { throw r.error(node, "\(path).max_digits", "missing required key 'max_digits'") }
+        let maxDigits = try r.int(maxNode.value, "\(path).max_digits", range: 1...64)
+        var minDigits = 1
+        if let v = m["min_digits"] { minDigits = try r.int(v.value, "\(path).min_digits", range: 1...maxDigits) }
+        var terminator: Character? = "#"
+        if let v = m["terminator"] {
+            if YAMLReader.isNull(v.value) {
+                terminator = nil
+            } else {
+                let t = try r.string(v.value, "\(path).terminator")
+                if t.isEmpty { return CollectConfig(variable: variable, minDigits: minDigits, maxDigits: maxDigits, terminator: nil,
+                                                    then: try collectThen(m, node, path, r, refs)) }
+                guard t.count == 1, let c = t.first, "*#".contains(c) else {
+                    throw r.error(v.value, "\(path).terminator", "'\(t)' is not a terminator: \"#\", \"*\" or empty for none")
+                }
+                terminator = c
+            }
+        }
+        return CollectConfig(variable: variable, minDigits: minDigits, maxDigits: maxDigits, terminator: terminator,
+                             then: try collectThen(m, node, path, r, refs))
+    }
+
+    private static func collectThen(_ m: [String: (key: Node, value: Node)], _ node: Node, _ path: String, _ r: YAMLReader,
+                                    _ refs: References) throws(ConfigError) -> IVRAction {
+        guard let then = m["then"] else { throw r.error(node, "\(path).then", "missing required key 'then' (the action once the input is complete)") }
+        return try action(then.value, "\(path).then", r, refs)
+    }
+
+    /// `repeat`, `back`, `hangup`, or one of {menu: M}, {route: "N"}, {hangup: PROMPT},
+    /// {schedule: S, open: ACTION, closed: ACTION}, {application: NAME, argument: X}.
+    static func action(_ node: Node, _ path: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> IVRAction {
+        let forms = "repeat, back, hangup, {menu: NAME}, {route: \"NUMBER\"}, {hangup: PROMPT}, {schedule: NAME, open: ACTION, closed: ACTION}"
+        if case .scalar = node {
+            switch try r.string(node, path) {
+            case "repeat": return .repeatMenu
+            case "back": return .back
+            case "hangup": return .hangup(prompt: nil)
+            case let other: throw r.error(node, path, "'\(other)' is not an action: \(forms)")
+            }
+        }
+        let m = try r.mapping(node, path, allowed: actionKeys)
+        if let v = m["menu"] {
+            let name = try r.string(v.value, "\(path).menu")
+            refs.menus.append((v.value, "\(path).menu", name))
+            return .menu(name)
+        }
+        if let v = m["route"] { return .route(try digits(v.value, "\(path).route", r)) }
+        if let v = m["hangup"] { return .hangup(prompt: try promptName(v.value, "\(path).hangup", r, refs, language: nil)) }
+        if let v = m["schedule"] {
+            let name = try r.string(v.value, "\(path).schedule")
+            refs.schedules.append((v.value, "\(path).schedule", name))
+            guard let open = m["open"], let closed = m["closed"] else {
+                throw r.error(node, "\(path).\(m["open"] == nil ? "open" : "closed")", "a schedule action needs both 'open' and 'closed' actions")
+            }
+            return .schedule(name, open: try action(open.value, "\(path).open", r, refs),
+                             closed: try action(closed.value, "\(path).closed", r, refs))
+        }
+        if let v = m["application"] {
+            let arg = try m["argument"].map { a throws(ConfigError) in try r.string(a.value, "\(path).argument") } ?? ""
+            return .application(try r.string(v.value, "\(path).application"), argument: arg)
+        }
+        throw r.error(node, path, "not an action: \(forms)")
+    }
+
+    static func parseSchedules(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> [String: ScheduleConfig] {
+        guard case .mapping(let m) = node else {
+            throw r.error(node, "schedules", "expected a mapping of schedule names to schedules, got \(r.describe(node))")
+        }
+        var out: [String: ScheduleConfig] = [:]
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let path = "schedules.\(name)"
+            if out[name] != nil { throw r.error(k, path, "schedule '\(name)' appears twice") }
+            let s = try r.mapping(v, path, allowed: scheduleKeys)
+            var schedule = ScheduleConfig(name: name, open: [])
+            if let tz = s["timezone"] {
+                let id = try r.string(tz.value, "\(path).timezone")
+                guard TimeZone(identifier: id) != nil else {
+                    throw r.error(tz.value, "\(path).timezone", "'\(id)' is not a time zone (IANA names such as Europe/Berlin, America/New_York)")
+                }
+                schedule.timeZone = id
+            }
+            guard let open = s["open"] else {
+                throw r.error(v, "\(path).open", "missing required key 'open' (a list like \"mon-fri 08:00-18:00\")")
+            }
+            for (i, n) in try r.sequence(open.value, "\(path).open").enumerated() {
+                schedule.open.append(try interval(n, "\(path).open[\(i)]", r))
+            }
+            if let h = s["holidays"] {
+                for (i, n) in try r.sequence(h.value, "\(path).holidays").enumerated() {
+                    let text = try r.string(n, "\(path).holidays[\(i)]")
+                    let parts = text.split(separator: "-").compactMap { Int($0) }
+                    guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
+                        throw r.error(n, "\(path).holidays[\(i)]", "'\(text)' is not a date (YYYY-MM-DD, quoted)")
+                    }
+                    schedule.holidays.append(DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+                }
+            }
+            out[name] = schedule
+        }
+        return out
+    }
+
+    /// "mon-fri 08:00-18:00", "sat 09:00-12:30", "mon,wed 14:00-16:00", "sun 00:00-24:00".
+    static func interval(_ node: Node, _ path: String, _ r: YAMLReader) throws(ConfigError) -> ScheduleConfig.Interval {
+        let text = try r.string(node, path)
+        let bad = "'\(text)' is not an opening interval: DAYS HH:MM-HH:MM, e.g. \"mon-fri 08:00-18:00\""
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2 else { throw r.error(node, path, bad) }
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        var days: Set<Int> = []
+        for item in parts[0].lowercased().split(separator: ",") {
+            let ends = item.split(separator: "-").map { names.firstIndex(of: String($0)) }
+            guard (1...2).contains(ends.count), let a = ends.first ?? nil, let b = ends.last ?? nil, a <= b else {
+                throw r.error(node, path, bad + " (days: mon tue wed thu fri sat sun, ranges like mon-fri)")
+            }
+            for d in a...b { days.insert(d + 1) }
+        }
+        func minutes(_ s: Substring) -> Int? {
+            let hm = s.split(separator: ":").compactMap { Int($0) }
+            guard hm.count == 2, (0...24).contains(hm[0]), (0...59).contains(hm[1]), hm[0] * 60 + hm[1] <= 1440 else { return nil }
+            return hm[0] * 60 + hm[1]
+        }
+        let times = parts[1].split(separator: "-")
+        guard times.count == 2, let from = minutes(times[0]), let to = minutes(times[1]), from < to else {
+            throw r.error(node, path, bad + " (times 00:00-24:00, start before end)")
+        }
+        return .init(days: days, from: from, to: to)
+    }
+
+    /// Checks every menu, schedule and prompt the configuration refers to;
+    /// prompt files are read and validated (a bad file is an error naming it).
+    static func checkReferences(_ config: DialtoneConfig, _ refs: References, _ r: YAMLReader,
+                                checkFiles: Bool) throws(ConfigError) {
+        for (node, key, name) in refs.menus where config.menus[name] == nil {
+            let known = config.menus.keys.sorted()
+            var message = "no menu named '\(name)'"
+            if let near = YAMLReader.closest(name, in: known) { message += "; did you mean '\(near)'?" }
+            throw r.error(node, key, message + " (menus: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        for (node, key, name) in refs.schedules where config.schedules[name] == nil {
+            throw r.error(node, key, "no schedule named '\(name)' (schedules: \(config.schedules.keys.sorted().joined(separator: ", ")))")
+        }
+        guard checkFiles, !refs.prompts.isEmpty else { return }
+        var checked: Set<String> = []
+        for use in refs.prompts {
+            let languages = use.language.map { [$0] } ?? config.prompts.languages
+            for language in languages {
+                let file = "\(config.prompts.directory)/\(language)/\(use.name).wav"
+                guard checked.insert(file).inserted else { continue }
+                guard FileManager.default.fileExists(atPath: file) else {
+                    var hint = ""
+                    if language == "en" { hint = " (`make prompts` generates the default English set)" }
+                    throw r.error(use.node, use.key, "prompt '\(use.name)' (\(language)): \(file): no such file\(hint)")
+                }
+                do {
+                    _ = try PromptLibrary.validated(file)
+                } catch {
+                    throw r.error(use.node, use.key, "prompt '\(use.name)' (\(language)): \(error)")
+                }
+            }
+        }
+    }
+}

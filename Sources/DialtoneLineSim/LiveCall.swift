@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import CSpanDSP
+import DialtoneMedia
+import DialtoneSignalling
+import DialtoneSpans
+import Foundation
+import Synchronization
+
+/// A far-end B-channel driven live by a test script: it sends queued audio a
+/// frame per tick (idle when the queue is empty) and records everything it
+/// receives. Buffers are allocated when armed, never on the media thread.
+final class LiveChannel: @unchecked Sendable {
+    private let active = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private var tx = FrameRing(capacity: 2)
+    private var rx = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+    private let rxLength = Atomic<Int>(0)
+    private let primed = Atomic<Bool>(false)
+
+    var isActive: Bool { active.load(ordering: .acquiring) }
+
+    /// Control side, while inactive: room for `seconds` of received audio.
+    func arm(seconds: Int) {
+        precondition(!isActive)
+        rx.deallocate()
+        rx = .allocate(capacity: seconds * 8000)
+        tx = FrameRing(capacity: 3000)  // 60 s of queued audio
+        rxLength.store(0, ordering: .relaxed)
+        primed.store(false, ordering: .relaxed)
+        stopping.store(false, ordering: .relaxed)
+        active.store(true, ordering: .releasing)
+    }
+
+    /// Control side: queues audio (whole frames, idle-padded). False when the queue is full.
+    func send(_ bytes: [UInt8], idle: UInt8) -> Bool {
+        var frame = [UInt8](repeating: idle, count: frameBytes)
+        var i = 0
+        while i < bytes.count {
+            let n = min(frameBytes, bytes.count - i)
+            for k in 0..<frameBytes { frame[k] = k < n ? bytes[i + k] : idle }
+            let ok = frame.withUnsafeBytes { tx.push($0) }
+            if !ok { return false }
+            i += n
+        }
+        return true
+    }
+
+    /// Control side: the audio received so far (published length, acquire).
+    func received(from start: Int = 0) -> [UInt8] {
+        let n = rxLength.load(ordering: .acquiring)
+        guard start < n else { return [] }
+        return Array(rx[start..<n])
+    }
+
+    var receivedCount: Int { rxLength.load(ordering: .acquiring) }
+
+    func stop() { if isActive { stopping.store(true, ordering: .releasing) } }
+
+    deinit { rx.deallocate() }
+
+    /// Media side, each tick.
+    func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
+        if stopping.load(ordering: .acquiring) {
+            active.store(false, ordering: .releasing)
+            return
+        }
+        if !primed.load(ordering: .relaxed) {
+            span.flush(channel: channel)
+            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+            for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
+            primed.store(true, ordering: .relaxed)
+        }
+        if tx.pop(into: scratch) == 0 {
+            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+        }
+        _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch))
+        while true {
+            let got = span.readFrame(channel: channel, into: scratch)
+            if got == 0 { break }
+            let len = rxLength.load(ordering: .relaxed)
+            let n = min(got, rx.count - len)
+            if n > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(rx)[len..<(len + n)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                rxLength.store(len + n, ordering: .releasing)
+            }
+        }
+    }
+}
+
+/// Where a reference sound (a prompt) was found in what a far end received.
+public struct AudioMatch: Sendable, CustomStringConvertible {
+    /// Sample offset in the received audio where the reference starts.
+    public var offset: Int
+    /// Normalised cross-correlation over `compared` samples (1.0 = identical).
+    public var correlation: Double
+    public var compared: Int
+    public var description: String { String(format: "at %.2f s, correlation %.4f over %.2f s", Double(offset) / 8000, correlation, Double(compared) / 8000) }
+}
+
+/// A call the simulated network placed toward Dialtone and keeps live: the
+/// script listens (prompts found by correlation), sends DTMF in band
+/// (SpanDSP's generator at a chosen level and twist) or as keypad IEs, and
+/// hangs up or waits for Dialtone to clear.
+public final class LiveCall: @unchecked Sendable {
+    public let port: String
+    public let ani: String
+    public let channel: Int
+    public let law: G711Law
+    let ref: CallRef
+    let dchannel: DChannel
+    let audio: LiveChannel
+    private let state = Mutex<(cause: Q931Cause?, released: Bool)>((nil, false))
+    private var consumer: Task<Void, Never>?
+
+    init(port: String, ani: String, channel: Int, law: G711Law, ref: CallRef, dchannel: DChannel, audio: LiveChannel,
+         events: AsyncStream<SignallingEvent>) {
+        self.port = port
+        self.ani = ani
+        self.channel = channel
+        self.law = law
+        self.ref = ref
+        self.dchannel = dchannel
+        self.audio = audio
+        consumer = Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                switch event {
+                case .disconnected(_, let cause):
+                    self.state.withLock { if $0.cause == nil { $0.cause = cause } }
+                case .released(_, let cause):
+                    self.state.withLock { s in
+                        if s.cause == nil { s.cause = cause }
+                        s.released = true
+                    }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// The cause Dialtone cleared with (nil while the call is up or when we cleared).
+    public var cause: Q931Cause? { state.withLock { $0.cause } }
+    public var released: Bool { state.withLock { $0.released } }
+    /// Samples received so far.
+    public var receivedSamples: Int { audio.receivedCount }
+
+    /// Sends digits in band: SpanDSP's DTMF generator, low group at `level`
+    /// dBm0 and the high group `twist` dB above it, `on`/`off` ms each.
+    public func sendDTMF(_ digits: String, level: Int = -10, twist: Int = 0, onMs: Int = 60, offMs: Int = 60) {
+        guard let tx = dtmf_tx_init(nil) else { return }
+        defer { _ = dtmf_tx_free(tx) }
+        dtmf_tx_set_level(tx, Int32(level), Int32(twist))
+        dtmf_tx_set_timing(tx, Int32(onMs), Int32(offMs))
+        _ = dtmf_tx_put(tx, digits, Int32(digits.utf8.count))
+        var samples = [Int16](repeating: 0, count: frameBytes)
+        var bytes: [UInt8] = []
+        while true {
+            let n = Int(dtmf_tx(tx, &samples, Int32(frameBytes)))
+            if n <= 0 { break }
+            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
+        }
+        _ = audio.send(bytes, idle: law.idleByte)
+    }
+
+    /// Sends digits as a Q.931 keypad facility IE (INFORMATION).
+    public func sendKeypad(_ digits: String) { dchannel.send(.keypad(ref, digits)) }
+
+    /// Clears the call (normal clearing) and waits for the release.
+    public func hangUp(timeout: Duration = .seconds(5)) async {
+        if !released { dchannel.send(.hangup(ref, .normalClearing)) }
+        _ = await waitForRelease(timeout: timeout)
+        audio.stop()
+    }
+
+    /// Waits for Dialtone to clear the call; its cause, or nil on timeout.
+    public func waitForRelease(timeout: Duration) async -> Q931Cause? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if released {
+                audio.stop()
+                return cause ?? .normalClearing
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// Received audio as G.711 bytes of the call's law.
+    public func received(from start: Int = 0) -> [UInt8] { audio.received(from: start) }
+
+    /// Received audio as linear samples.
+    public func receivedLinear(from start: Int = 0) -> [Int16] { audio.received(from: start).map { G711.linear($0, law) } }
+
+    /// Waits until `reference` (linear samples, e.g. a prompt decoded in this
+    /// call's law) is heard after sample `from`, and at least `minimum`
+    /// samples of it (or all of it) have arrived; correlates them. A 100 ms
+    /// key from the reference's first loud part finds the alignment, then
+    /// the whole received stretch is correlated. Nil on timeout.
+    public func waitForAudio(_ reference: [Int16], from: Int = 0, minimum: Int = 8000,
+                             timeout: Duration = .seconds(15)) async -> AudioMatch? {
+        guard let keyStart = reference.indices.first(where: { abs(Int(reference[$0])) > 2000 }) else { return nil }
+        let keyLength = min(800, reference.count - keyStart)
+        let key = reference[keyStart..<(keyStart + keyLength)].map(Double.init)
+        let keyEnergy = key.reduce(0) { $0 + $1 * $1 }
+        let need = min(minimum, reference.count)
+        // Voiced speech repeats every pitch period: once the key correlates,
+        // look one more key length on and keep the best lag.
+        let window = keyLength
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var scanned = from + keyStart
+        var best: (lag: Int, score: Double)?
+        var aligned: Int?
+        while clock.now < deadline {
+            let rx = receivedLinear()
+            if aligned == nil {
+                rx.withUnsafeBufferPointer { r in
+                    key.withUnsafeBufferPointer { k in
+                        var lag = scanned
+                        while lag + keyLength <= r.count {
+                            if let b = best, lag > b.lag + window { break }
+                            var dot = 0.0, energy = 0.0
+                            for j in 0..<keyLength {
+                                let x = Double(r[lag + j])
+                                dot += x * k[j]
+                                energy += x * x
+                            }
+                            let score = energy > 0 ? dot / (energy * keyEnergy).squareRoot() : 0
+                            if score > 0.9, score > (best?.score ?? 0) { best = (lag, score) }
+                            lag += 1
+                        }
+                        scanned = lag
+                        if let b = best, lag > b.lag + window { aligned = b.lag - keyStart }
+                    }
+                }
+            }
+            if let offset = aligned, rx.count >= offset + need {
+                let n = min(reference.count, rx.count - offset)
+                var dot = 0.0, e1 = 0.0, e2 = 0.0
+                for j in 0..<n {
+                    let a = Double(rx[offset + j]), b = Double(reference[j])
+                    dot += a * b
+                    e1 += a * a
+                    e2 += b * b
+                }
+                return AudioMatch(offset: offset, correlation: e1 > 0 && e2 > 0 ? dot / (e1 * e2).squareRoot() : 0, compared: n)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneConfig
+import DialtoneSignalling
+import Foundation
+
+/// What the switch tells an application about its call.
+public struct AppCallInfo: Sendable, Equatable {
+    public var callID: String
+    public var ani: String
+    public var dnis: String
+    public var span: String
+    public var variables: [String: String]
+}
+
+/// Events an application session receives, in order.
+public enum AppEvent: Sendable, Equatable {
+    /// The session took the call (answered by Dialtone).
+    case started
+    /// A digit from the caller: in band (DTMF, SpanDSP) or from a Q.931 keypad
+    /// facility — the same event either way.
+    case digit(Character)
+    /// The prompt started with this token played to its end.
+    case promptFinished(token: Int)
+    /// The timer started with this token expired (stale tokens are the session's to ignore).
+    case timer(token: Int)
+}
+
+/// What an application asks the switch to do.
+public enum AppCommand: Sendable, Equatable {
+    /// Play a prompt of the library (language nil = the default set). A
+    /// prompt that is missing is skipped: `promptFinished` comes at once.
+    case play(prompt: String, language: String?, token: Int)
+    case stopPrompt
+    case startTimer(token: Int, seconds: Double)
+    /// Keep a value on the call (routing, screen pop, CDR).
+    case set(variable: String, value: String)
+    /// Record a step in the call's IVR path (CDR).
+    case visit(String)
+    /// Leave the application: route the call to this number (routing table).
+    case transfer(number: String)
+    /// Hand the call to the application that runs this action.
+    case handOver(IVRAction)
+    case hangup(Q931Cause)
+}
+
+/// One call in an application: a state machine fed events, answering with
+/// commands (STYLE §9). The switch owns it and runs the commands.
+public protocol ApplicationSession: Sendable {
+    mutating func handle(_ event: AppEvent, now: Date) -> [AppCommand]
+}
+
+/// Makes sessions for the actions it handles (the IVR; queues, voicemail
+/// and fax on demand register the same way).
+public protocol CallApplications: Sendable {
+    /// A session running `action` for a call, or nil when this action is not one of ours.
+    func session(for action: IVRAction, call: AppCallInfo) -> (any ApplicationSession)?
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The IVR end to end: the far end (the line simulator: real libpri, SpanDSP's
+// DTMF generator, correlation against the prompt files) dials in, hears the
+// prompts, walks the menus with in-band DTMF at Q.24 levels and twists and
+// with keypad IEs, enters a customer number, times out, retries, and reaches
+// the destinations, where the simulated agents answer.
+import DialtoneConfig
+import DialtoneDaemon
+import DialtoneLineSim
+import DialtoneMedia
+import DialtoneSignalling
+import DialtoneSpans
+import DialtoneStore
+import Foundation
+import Logging
+import Testing
+
+/// The repository's generated English prompts (`make prompts`).
+let promptDirectory: String = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent("prompts").path
+}()
+
+func ivrConfigText(dir: String, holiday: String) -> String {
+    """
+    daemon:
+      control_socket: \(dir)/control.sock
+      database: \(dir)/cdr.sqlite
+      log_level: warning
+    spans:
+      - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
+      - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
+    prompts:
+      directory: \(promptDirectory)
+      language: en
+    schedules:
+      always:
+        open: ["mon-sun 00:00-24:00"]
+      holiday:
+        open: ["mon-sun 00:00-24:00"]
+        holidays: ["\(holiday)"]
+    menus:
+      main:
+        prompt: welcome
+        invalid_prompt: invalid
+        timeout_prompt: timeout
+        first_digit_timeout: 2
+        retries: 1
+        failure: {hangup: goodbye}
+        options:
+          "1": {menu: sales}
+          "2": {menu: support}
+          "3": {menu: account}
+          "0": {route: "5551000"}
+          "9": repeat
+      sales:
+        prompt: sales
+        options:
+          "1": {route: "5551001"}
+          "2": {route: "5551002"}
+          "*": back
+      support:
+        prompt: support
+        options:
+          "1": {route: "5551003"}
+          "2": {menu: billing}
+          "*": back
+      billing:
+        prompt: billing
+        options:
+          "1": {route: "5551004"}
+          "*": back
+      account:
+        prompt: enter-account
+        invalid_prompt: invalid
+        inter_digit_timeout: 3
+        collect: {variable: customer, min_digits: 4, max_digits: 10, terminator: "#", then: {route: "5551005"}}
+    routes:
+      - {match: "5552000", menu: main}
+      - match: "5553000"
+        action: {schedule: always, open: {menu: main}, closed: {hangup: closed}}
+      - match: "5554000"
+        action: {schedule: holiday, open: {menu: main}, closed: {hangup: closed}}
+      - {prefix: "555", to: agents}
+    """
+}
+
+@Suite(.serialized) struct IVREndToEndTests {
+    final class Rig: @unchecked Sendable {
+        let daemon: Daemon
+        let sim: LineSimulator
+        let dir: String
+        let prompts: PromptLibrary
+
+        init(_ name: String) async throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-ivr-\(name)-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd"
+            let text = ivrConfigText(dir: dir, holiday: f.string(from: Date()))
+            try text.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
+            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
+            var logger = Logger(label: "ivr.\(name)")
+            logger.logLevel = .warning
+            daemon = try Daemon(config: config, logger: logger)
+            try daemon.start()
+            sim = daemon.simulator!
+            prompts = daemon.media.prompts!
+            await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+            #expect(await daemon.waitForLinks())
+        }
+
+        func prompt(_ name: String, _ law: G711Law = .alaw) -> [Int16] { prompts.linear(prompts.id(name, language: "en")!, law: law) }
+
+        /// Waits for a prompt in what the caller hears from sample `from` on; expects it to match.
+        @discardableResult
+        func hear(_ call: LiveCall, _ name: String, from: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) async -> AudioMatch? {
+            let match = await call.waitForAudio(prompt(name, call.law), from: from, minimum: 6000, timeout: .seconds(15))
+            #expect(match != nil, "prompt '\(name)' not heard", sourceLocation: sourceLocation)
+            if let match { #expect(match.correlation > 0.99, "prompt '\(name)' \(match)", sourceLocation: sourceLocation) }
+            return match
+        }
+
+        func stop() async {
+            await daemon.stop(drain: .seconds(2))
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        func cdr(ani: String) async throws -> CDR? {
+            for _ in 0..<50 {
+                if let c = try daemon.store.cdrs(limit: 1000).first(where: { $0.ani == ani }) { return c }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return nil
+        }
+
+        /// The agent's record once the agent has answered (or the timeout).
+        func agent(_ ani: String) async -> LineSimulator.AgentRecord? {
+            for _ in 0..<100 {
+                if let r = await sim.agentRecord(ani: ani), r.answered { return r }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return await sim.agentRecord(ani: ani)
+        }
+
+        /// Sends digits in band after noting where the caller's audio stands.
+        func press(_ call: LiveCall, _ digits: String, level: Int = -10, twist: Int = 0) -> Int {
+            let mark = call.receivedSamples
+            call.sendDTMF(digits, level: level, twist: twist)
+            return mark
+        }
+
+        func dial(_ ani: String, _ dnis: String, port: String = "pstn-far") async throws -> LiveCall {
+            switch await sim.dialLive(port: port, ani: ani, dnis: dnis) {
+            case .success(let call): return call
+            case .failure(let e): throw e
+            }
+        }
+    }
+
+    /// Three menu levels with in-band DTMF at −10, −25 and −35 dBm0, twist 0,
+    /// +4 dB (high group louder) and −8 dB (low group louder); `back`; the destination's agent answers and the caller
+    /// hears the agent's audio bit-exact through the bridge.
+    @Test func walksThreeLevelsInBand() async throws {
+        let rig = try await Rig("walk")
+        let call = try await rig.dial("4155550101", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "support", from: rig.press(call, "2", level: -10, twist: 0))
+        await rig.hear(call, "billing", from: rig.press(call, "2", level: -25, twist: 4))
+        await rig.hear(call, "support", from: rig.press(call, "*", level: -35, twist: 4))
+        await rig.hear(call, "billing", from: rig.press(call, "2", level: -25, twist: -8))
+        let beforeTransfer = rig.press(call, "1", level: -25, twist: -8)
+
+        // The agent on 5551004 answers; its pattern reaches the caller bit-exact.
+        let agent = await rig.agent("4155550101")
+        #expect(agent?.dnis == "5551004" && agent?.answered == true, "\(String(describing: agent))")
+        try await Task.sleep(for: rig.sim.audioWindow())
+        let pattern = TestPattern.bytes(seed: TestPattern.seed("4155550101/bwd"), count: 25 * 160)
+        let received = call.received(from: beforeTransfer)
+        let check = received.withUnsafeBufferPointer { PatternCheck.check(pattern: pattern, in: $0) }
+        #expect(check.bitExact, "agent → caller after the IVR: \(check)")
+        await call.hangUp()
+
+        let cdr = try await rig.cdr(ani: "4155550101")
+        #expect(cdr?.ivrPath == "menu:main 2 menu:support 2 menu:billing * menu:support 2 menu:billing 1 route:5551004",
+                "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.outSpan == "agents" && cdr?.dialed == "5551004" && cdr?.disposition == "answered")
+        await rig.stop()
+    }
+
+    /// A customer number collected with a `#` terminator (−35 dBm0 with +4 dB
+    /// twist, −20 dBm0 with −8 dB) goes with the call and into the CDR; then the route.
+    @Test func collectsACustomerNumber() async throws {
+        let rig = try await Rig("collect")
+        let call = try await rig.dial("4155550102", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "enter-account", from: rig.press(call, "3", level: -25, twist: 0))
+        _ = rig.press(call, "12", level: -35, twist: 4)
+        _ = rig.press(call, "3456#", level: -20, twist: -8)
+        let agent = await rig.agent("4155550102")
+        #expect(agent?.dnis == "5551005" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550102")
+        #expect(cdr?.variableValues == ["customer": "123456"], "\(String(describing: cdr?.variables))")
+        #expect(cdr?.ivrPath == "menu:main 3 menu:account customer=123456 route:5551005", "\(String(describing: cdr?.ivrPath))")
+        await rig.stop()
+    }
+
+    /// No digit: the timeout prompt and the menu again; an invalid digit: the
+    /// invalid prompt and the menu again; retries exhausted: goodbye, cleared
+    /// with normal clearing, CDR written.
+    @Test func timesOutRetriesAndGivesUp() async throws {
+        let rig = try await Rig("retry")
+        let call = try await rig.dial("4155550103", "5552000")
+        let first = await rig.hear(call, "welcome")
+        let timeout = await rig.hear(call, "timeout", from: (first?.offset ?? 0) + 1)
+        await rig.hear(call, "welcome", from: (timeout?.offset ?? 0) + 1)
+        await rig.hear(call, "goodbye", from: rig.press(call, "7"))  // retries: 1, so the second failure ends it
+        let cause = await call.waitForRelease(timeout: .seconds(10))
+        #expect(cause == .normalClearing)
+        let cdr = try await rig.cdr(ani: "4155550103")
+        #expect(cdr?.ivrPath == "menu:main timeout invalid:7 hangup",
+                "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.disposition == "answered" && cdr?.cause == 16)
+
+        // A retry that succeeds: invalid digit, the invalid prompt, then 0 → the operator route.
+        let again = try await rig.dial("4155550104", "5552000")
+        await rig.hear(again, "welcome")
+        let invalid = await rig.hear(again, "invalid", from: rig.press(again, "8"))
+        await rig.hear(again, "welcome", from: (invalid?.offset ?? 0) + 1)
+        _ = rig.press(again, "0")
+        let agent = await rig.agent("4155550104")
+        #expect(agent?.dnis == "5551000" && agent?.answered == true)
+        await again.hangUp()
+        await rig.stop()
+    }
+
+    /// Keypad facility digits from a user-side caller are the same events as
+    /// in-band digits.
+    @Test func keypadDigitsDriveTheMenus() async throws {
+        let rig = try await Rig("keypad")
+        let call = try await rig.dial("4155550105", "5552000", port: "agents-far")
+        await rig.hear(call, "welcome")
+        let mark = call.receivedSamples
+        call.sendKeypad("1")
+        await rig.hear(call, "sales", from: mark)
+        call.sendKeypad("2")
+        let agent = await rig.agent("4155550105")
+        #expect(agent?.dnis == "5551002" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550105")
+        #expect(cdr?.ivrPath == "menu:main 1 menu:sales 2 route:5551002", "\(String(describing: cdr?.ivrPath))")
+        await rig.stop()
+    }
+
+    /// Time-of-day routing: open hours reach the menu, a holiday the closed message.
+    @Test func schedulesChooseTheEntry() async throws {
+        let rig = try await Rig("schedule")
+        let open = try await rig.dial("4155550106", "5553000")
+        await rig.hear(open, "welcome")
+        await open.hangUp()
+        let closed = try await rig.dial("4155550107", "5554000")
+        await rig.hear(closed, "closed")
+        #expect(await closed.waitForRelease(timeout: .seconds(15)) == .normalClearing)
+        let cdr = try await rig.cdr(ani: "4155550107")
+        #expect(cdr?.ivrPath == "schedule:holiday:closed hangup", "\(String(describing: cdr?.ivrPath))")
+        await rig.stop()
+    }
+}
