@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneMedia", dependencies: [
-            "DialtoneSpans", "CSpanDSP",
+            "DialtoneSpans", "CSpanDSP", "CALSA",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneConfig", dependencies: [

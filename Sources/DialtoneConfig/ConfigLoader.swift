@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 import Foundation
@@ -10,7 +11,9 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording"]
+    static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config"]
+    static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -64,6 +67,7 @@ public enum ConfigLoader {
         }
 
         if let s = top["simulator"] { config.simulator = try parseSimulator(s.value, r) }
+        if let v = top["recording"] { config.recording = try parseRecording(v.value, r, config: config) }
         try checkReferences(config, refs, r, checkFiles: checkFiles)
         return config
     }
@@ -99,6 +103,43 @@ public enum ConfigLoader {
             daemon.logLevel = level
         }
         return daemon
+    }
+
+    static func parseRecording(_ node: Node, _ r: YAMLReader, config: DialtoneConfig) throws(ConfigError) -> RecordingConfig {
+        let m = try r.mapping(node, "recording", allowed: recordingKeys)
+        var rec = RecordingConfig()
+        if let v = m["directory"] { rec.directory = try path(v.value, "recording.directory", r) }
+        if let v = m["format"] { rec.format = try r.choice(v.value, "recording.format", WAVFormat.self) }
+        if let v = m["layout"] { rec.layout = try r.choice(v.value, "recording.layout", RecordingLayout.self) }
+        if let v = m["alsa_device"] { rec.alsaDevice = try r.string(v.value, "recording.alsa_device") }
+        if let v = m["alsa_config"] { rec.alsaConfig = try r.string(v.value, "recording.alsa_config") }
+        if let v = m["calls"] {
+            for (i, n) in try r.sequence(v.value, "recording.calls").enumerated() {
+                let key = "recording.calls[\(i)]"
+                let rule = try r.mapping(n, key, allowed: recordingRuleKeys)
+                var out = RecordingConfig.Rule()
+                if let s = rule["span"] {
+                    let name = try r.string(s.value, "\(key).span")
+                    guard config.span(named: name) != nil else {
+                        throw r.error(s.value, "\(key).span", "no span named '\(name)' (spans: \(config.spans.map(\.name).joined(separator: ", ")))")
+                    }
+                    out.span = name
+                }
+                if let s = rule["route"] {
+                    let text = try digits(s.value, "\(key).route", r)
+                    guard config.routes.contains(where: { $0.pattern == .exact(text) || $0.pattern == .prefix(text) }) else {
+                        throw r.error(s.value, "\(key).route", "no route with match or prefix '\(text)'")
+                    }
+                    out.route = text
+                }
+                if let p = rule["percent"] {
+                    out.percent = try r.double(p.value, "\(key).percent")
+                    guard out.percent <= 100 else { throw r.error(p.value, "\(key).percent", "must be at most 100") }
+                }
+                rec.rules.append(out)
+            }
+        }
+        return rec
     }
 
     static func parseSimulator(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> SimulatorConfig {

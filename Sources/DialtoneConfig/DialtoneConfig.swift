@@ -12,12 +12,15 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var prompts: PromptSettings
     public var menus: [String: MenuConfig]
     public var schedules: [String: ScheduleConfig]
+    public var recording: RecordingConfig
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 
     public init(daemon: DaemonSettings = .init(), spans: [SpanConfig] = [], routes: [RouteConfig] = [],
                 simulator: SimulatorConfig = .init(), prompts: PromptSettings = .init(),
-                menus: [String: MenuConfig] = [:], schedules: [String: ScheduleConfig] = [:], sourcePath: String? = nil) {
+                menus: [String: MenuConfig] = [:], schedules: [String: ScheduleConfig] = [:],
+                recording: RecordingConfig = .init(), sourcePath: String? = nil) {
+        self.recording = recording
         self.prompts = prompts
         self.menus = menus
         self.schedules = schedules

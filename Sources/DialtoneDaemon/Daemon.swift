@@ -18,6 +18,8 @@ public final class Daemon: @unchecked Sendable {
     public let logger: Logger
     public let switchCore: SwitchCore
     public let media: MediaEngine
+    /// Writes call recordings (policy, DTMF or API).
+    public let recorder: RecordingWriter?
     public let simulator: LineSimulator?
     public let store: Store
     public let spans: [SwitchSpan]
@@ -81,7 +83,9 @@ public final class Daemon: @unchecked Sendable {
             logger.notice("prompts loaded", metadata: ["directory": "\(config.prompts.directory)",
                                                        "prompts": "\(prompts!.count)", "languages": "\(config.prompts.languages)"])
         }
-        media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack, prompts: prompts)
+        // Always there: the API and DTMF may start a recording on any call.
+        recorder = RecordingWriter(logger: logger)
+        media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack, prompts: prompts, recorder: recorder)
         let sink = StoreSink(store: store, logger: logger)
 
         // The switch needs the D-channels and the D-channels report to the
@@ -96,7 +100,7 @@ public final class Daemon: @unchecked Sendable {
         spans = switchSpans
         switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger,
                                 applications: IVRApplication(menus: config.menus, schedules: config.schedules),
-                                promptLanguage: config.prompts.language)
+                                promptLanguage: config.prompts.language, recording: config.recording)
         box.core = switchCore
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
@@ -119,6 +123,12 @@ public final class Daemon: @unchecked Sendable {
     /// Starts everything: store is open; spans, media, D-channels, switch,
     /// simulator, control socket.
     public func start() throws {
+        // Recordings a crash left behind get valid headers before anything else.
+        if recorder != nil, FileManager.default.fileExists(atPath: config.recording.directory) {
+            let repaired = RecordingWriter.repairDirectory(config.recording.directory, logger: logger)
+            if !repaired.isEmpty { logger.notice("recordings repaired", metadata: ["count": "\(repaired.count)"]) }
+        }
+        recorder?.start()
         for s in spans {
             try s.driver.start()
             logger.notice("span opened", metadata: ["span": "\(s.config.name)", "identity": "\(s.driver.identity)",
@@ -146,6 +156,7 @@ public final class Daemon: @unchecked Sendable {
         simulator?.stop()
         for s in spans { s.dchannel.stop() }
         media.stop()
+        recorder?.stop()
         for s in spans { s.driver.stop() }
         for l in links { l.close() }
         await switchCore.finish()
@@ -196,6 +207,16 @@ struct StoreSink: CallRecordSink {
             try store.write(cdr)
         } catch {
             logger.error("CDR not written", metadata: ["call.id": "\(r.callID)", "error": "\(error)"])
+        }
+    }
+
+    func recording(_ r: RecordingRecord) async {
+        let row = RecordingRow(callID: r.callID, path: r.path, format: r.format, layout: r.layout, startTime: r.start,
+                               endTime: r.end, durationMs: r.durationMs, bytes: r.bytes, complete: r.complete, problem: r.problem)
+        do {
+            try store.write(row)
+        } catch {
+            logger.error("recording not indexed", metadata: ["call.id": "\(r.callID)", "path": "\(r.path)", "error": "\(error)"])
         }
     }
 }

@@ -15,6 +15,9 @@ struct ChannelDSP {
     var promptLength = 0
     var promptPosition = 0
     var promptToken = 0
+    /// The recording slot this channel's received audio goes to (-1: none), and which party it is.
+    var recordSlot = -1
+    var recordSide = 0
     var law: G711Law
 
     static let toneSize = CSpanDSP_tone_gen_state_size()

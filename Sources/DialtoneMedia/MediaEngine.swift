@@ -26,6 +26,8 @@ public final class MediaEngine: @unchecked Sendable {
         case digit(Endpoint, UInt8)
         /// A prompt played to its end (not sent when it was stopped or replaced).
         case promptFinished(Endpoint, token: Int)
+        /// The engine no longer writes to this recording slot: the writer may close it.
+        case recordingStopped(slot: Int)
     }
 
     public enum Command: Sendable {
@@ -36,6 +38,11 @@ public final class MediaEngine: @unchecked Sendable {
         /// (replacing any tone or prompt); `token` comes back in `.promptFinished`.
         case playPrompt(Endpoint, prompt: Int, token: Int)
         case stopPrompt(Endpoint)
+        /// Taps what `first` and `second` send (each tick, both parties) into a
+        /// slot of the engine's ``RecordingWriter`` (opened by the caller first).
+        case record(slot: Int, first: Endpoint, second: Endpoint?)
+        /// Ends a tap; `.recordingStopped` follows.
+        case stopRecording(slot: Int)
         /// Turns in-band DTMF detection on or off for a channel.
         case detectDigits(Endpoint, Bool)
         /// Connects two channels both ways; the engine's `primeFrames` of idle
@@ -90,11 +97,27 @@ public final class MediaEngine: @unchecked Sendable {
 
     /// Prompts the engine can play (immutable once loaded).
     public let prompts: PromptLibrary?
+    /// Where recording taps go.
+    public let recorder: RecordingWriter?
+    private struct Tap {
+        var active = false
+        var first = Endpoint(span: 0, channel: 0)
+        var second: Endpoint? = nil
+        var filled: (Bool, Bool) = (false, false)
+    }
+    private let taps: UnsafeMutablePointer<Tap>
+    private let tapFrames: UnsafeMutableRawBufferPointer  // [slot × 2 frames]
+    private let tapCount: Int
 
     public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
-                prompts: PromptLibrary? = nil) {
+                prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil) {
         self.primeFrames = primeFrames
         self.prompts = prompts
+        self.recorder = recorder
+        tapCount = recorder?.slotCount ?? 0
+        taps = .allocate(capacity: max(1, tapCount))
+        taps.initialize(repeating: Tap(), count: max(1, tapCount))
+        tapFrames = .allocate(byteCount: max(1, tapCount) * 2 * frameBytes, alignment: 16)
         self.spans = spans
         self.clock = clock
         self.logger = logger
@@ -135,6 +158,9 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     deinit {
+        taps.deinitialize(count: max(1, tapCount))
+        taps.deallocate()
+        tapFrames.deallocate()
         bridges.deinitialize(count: MediaEngine.maxBridges)
         bridges.deallocate()
         frame.deallocate()
@@ -209,15 +235,17 @@ public final class MediaEngine: @unchecked Sendable {
                 } else if dsp[i].toneOn {
                     playTone(slot: i, span: spans[s], channel: ch)
                 }
-                if dsp[i].detect && bridged[i] == 0 {
+                if (dsp[i].detect || dsp[i].recordSlot >= 0) && bridged[i] == 0 {
                     while true {
                         let got = spans[s].readFrame(channel: ch, into: frame)
                         if got == 0 { break }
-                        detect(slot: i, count: got)
+                        if dsp[i].detect { detect(slot: i, count: got) }
+                        if dsp[i].recordSlot >= 0 { tap(slot: i, count: got) }
                     }
                 }
             }
         }
+        if let recorder { flushTaps(recorder) }
         framesMoved.add(moved, ordering: .relaxed)
         tickCount.add(1, ordering: .relaxed)
     }
@@ -245,6 +273,32 @@ public final class MediaEngine: @unchecked Sendable {
         }
     }
 
+    /// Copies the frame in `frame` (as received from the slot's channel) into its recording tap.
+    @inline(__always)
+    private func tap(slot i: Int, count: Int) {
+        let r = dsp[i].recordSlot, side = dsp[i].recordSide
+        let dst = tapFrames.baseAddress! + (r * 2 + side) * frameBytes
+        dst.copyMemory(from: frame.baseAddress!, byteCount: min(count, frameBytes))
+        if count < frameBytes { (dst + count).initializeMemory(as: UInt8.self, repeating: dsp[i].law.idleByte, count: frameBytes - count) }
+        if side == 0 { taps[r].filled.0 = true } else { taps[r].filled.1 = true }
+    }
+
+    /// Hands each active tap's tick to the writer (silence for a party that sent nothing).
+    private func flushTaps(_ recorder: RecordingWriter) {
+        for r in 0..<tapCount where taps[r].active {
+            let base = tapFrames.baseAddress! + r * 2 * frameBytes
+            if !taps[r].filled.0 {
+                base.initializeMemory(as: UInt8.self, repeating: spans[taps[r].first.span].law.idleByte, count: frameBytes)
+            }
+            if !taps[r].filled.1 {
+                let law = taps[r].second.map { spans[$0.span].law } ?? spans[taps[r].first.span].law
+                (base + frameBytes).initializeMemory(as: UInt8.self, repeating: law.idleByte, count: frameBytes)
+            }
+            recorder.push(slot: r, tick: UnsafeRawBufferPointer(start: base, count: 2 * frameBytes))
+            taps[r].filled = (false, false)
+        }
+    }
+
     /// Feeds the frame in `frame` (channel law) to the slot's DTMF receiver.
     @inline(__always)
     private func detect(slot i: Int, count: Int) {
@@ -267,6 +321,7 @@ public final class MediaEngine: @unchecked Sendable {
             let got = input.readFrame(channel: src.channel, into: frame)
             if got == 0 { break }
             if tap { detect(slot: slot(src), count: got) }
+            if dsp[slot(src)].recordSlot >= 0 { self.tap(slot: slot(src), count: got) }
             if let table {
                 let p = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 for k in 0..<got { p[k] = table[Int(p[k])] }
@@ -328,6 +383,21 @@ public final class MediaEngine: @unchecked Sendable {
             dsp[i].promptToken = token
         case .stopPrompt(let e):
             dsp[slot(e)].prompt = nil
+        case .record(let r, let first, let second):
+            guard r >= 0, r < tapCount, !taps[r].active else { return }
+            taps[r] = Tap(active: true, first: first, second: second)
+            dsp[slot(first)].recordSlot = r
+            dsp[slot(first)].recordSide = 0
+            if let second {
+                dsp[slot(second)].recordSlot = r
+                dsp[slot(second)].recordSide = 1
+            }
+        case .stopRecording(let r):
+            guard r >= 0, r < tapCount, taps[r].active else { return }
+            if dsp[slot(taps[r].first)].recordSlot == r { dsp[slot(taps[r].first)].recordSlot = -1 }
+            if let second = taps[r].second, dsp[slot(second)].recordSlot == r { dsp[slot(second)].recordSlot = -1 }
+            taps[r].active = false
+            _ = events.push(.recordingStopped(slot: r))
         case .detectDigits(let e, let on):
             let i = slot(e)
             if on && !dsp[i].detect {

@@ -128,8 +128,9 @@ public enum WAVFile {
         return h
     }
 
-    /// Makes the header agree with the file (after a crash): the data size
-    /// becomes what is on disk, a partial trailing sample frame is cut off.
+    /// Makes the header agree with the file (after a crash): the data chunk
+    /// (the last chunk, as Dialtone writes it) runs to the end of the file, a
+    /// partial trailing sample frame is cut off.
     /// Nil when the file was already consistent.
     @discardableResult
     public static func repair(path: String) throws(WAVError) -> RepairResult? {
@@ -137,7 +138,11 @@ public enum WAVFile {
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())
         let fileSize = Int((try? handle.seekToEnd()) ?? 0)
-        let (info, declared) = try parse(head, fileSize: fileSize, path: path)
+        var (info, declared) = try parse(head, fileSize: fileSize, path: path)
+        // Dialtone's recordings end with their data chunk: everything after
+        // its header is audio, whatever size the header had got to.
+        let frame = info.format.bytesPerSample * info.channels
+        info.dataBytes = (fileSize - info.dataOffset) - (fileSize - info.dataOffset) % frame
         let riffDeclared = u32(head, 4)
         let end = info.dataOffset + info.dataBytes
         if declared == info.dataBytes && riffDeclared == end - 8 && end == fileSize { return nil }

@@ -34,6 +34,9 @@ public final class FrameRing: @unchecked Sendable {
     /// Frames dropped because the ring was full.
     public var overrunCount: Int { overruns.load(ordering: .relaxed) }
 
+    /// Starts counting overruns afresh (when the ring is reused).
+    public func resetOverruns() { overruns.store(0, ordering: .relaxed) }
+
     /// Appends one frame (`bytes.count` ≤ frameSize, the rest left as is). Returns false when full.
     @discardableResult
     public func push(_ bytes: UnsafeRawBufferPointer) -> Bool {

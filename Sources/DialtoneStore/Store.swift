@@ -68,6 +68,21 @@ public final class Store: Sendable {
                 t.add(column: "ivr_path", .text)
             }
         }
+        m.registerMigration("v3-recording") { db in
+            try db.create(table: "recording") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("call_id", .text).notNull().indexed()
+                t.column("path", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("layout", .text).notNull()
+                t.column("start_time", .datetime).notNull()
+                t.column("end_time", .datetime).notNull()
+                t.column("duration_ms", .integer).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("complete", .boolean).notNull()
+                t.column("problem", .text)
+            }
+        }
         return m
     }
 
@@ -75,7 +90,7 @@ public final class Store: Sendable {
         try run("migrate") { try Store.migrator.migrate(writer) }
     }
 
-    private func run<T>(_ operation: String, callID: String? = nil, _ body: () throws -> T) throws(StoreError) -> T {
+    func run<T>(_ operation: String, callID: String? = nil, _ body: () throws -> T) throws(StoreError) -> T {
         do { return try body() } catch { throw StoreError(error, operation: operation, callID: callID, path: path) }
     }
 

@@ -66,6 +66,10 @@ public struct Call: Sendable {
     public var variables: [String: String] = [:]
     /// The IVR steps taken.
     public var ivrPath: [String] = []
+    /// The match/prefix text of the route that placed the outbound leg.
+    public var routeKey: String?
+    /// The recording slot while the call is recorded.
+    public var recordingSlot: Int?
     /// The last transitions, for diagnosis (FreeTDM keeps 10).
     public private(set) var history: [Transition] = []
 

@@ -32,8 +32,40 @@ public struct CallRecord: Sendable, Equatable {
     }
 }
 
+/// A finished recording, indexed with its call.
+public struct RecordingRecord: Sendable, Equatable {
+    public var callID: String
+    public var path: String
+    public var format: String
+    public var layout: String
+    public var start: Date
+    public var end: Date
+    public var durationMs: Int
+    public var bytes: Int
+    public var complete: Bool
+    public var problem: String?
+    public init(callID: String, path: String, format: String, layout: String, start: Date, end: Date, durationMs: Int,
+                bytes: Int, complete: Bool, problem: String?) {
+        self.callID = callID
+        self.path = path
+        self.format = format
+        self.layout = layout
+        self.start = start
+        self.end = end
+        self.durationMs = durationMs
+        self.bytes = bytes
+        self.complete = complete
+        self.problem = problem
+    }
+}
+
 /// Where finished calls go (the store, in the daemon). Must not throw: a
 /// failing store is logged by the sink and the switch carries on.
 public protocol CallRecordSink: Sendable {
     func record(_ cdr: CallRecord) async
+    func recording(_ recording: RecordingRecord) async
+}
+
+extension CallRecordSink {
+    public func recording(_ recording: RecordingRecord) async {}
 }

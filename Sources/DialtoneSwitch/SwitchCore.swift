@@ -59,12 +59,16 @@ public actor SwitchCore {
     /// Which call an application channel belongs to (media events come by channel).
     private var mediaOwners: [MediaEngine.Endpoint: String] = [:]
     private let promptLanguage: String
+    private let recording: RecordingConfig
+    /// Recordings the engine is still writing to, by slot.
+    private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaTap?)] = [:]
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
 
     public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
                 sink: any CallRecordSink, logger: Logger, applications: (any CallApplications)? = nil,
-                promptLanguage: String = "en") {
+                promptLanguage: String = "en", recording: RecordingConfig = .init()) {
+        self.recording = recording
         self.applications = applications
         self.promptLanguage = promptLanguage
         self.spans = spans
@@ -319,6 +323,7 @@ public actor SwitchCore {
             let ref = target.dchannel.newCallRef()
             let leg = CallLeg(span: target.index, ref: ref, channel: channel, state: .callInitiated)
             call.dialing(leg, number: number, now: Date())
+            switch route.pattern { case .exact(let t), .prefix(let t): call.routeKey = t }
             calls[id] = call
             legs[LegKey(span: target.index, ref: ref)] = id
             let bearer = target.config.law == .alaw ? Bearer.speechALaw : Bearer.speechMuLaw
@@ -406,7 +411,82 @@ public actor SwitchCore {
         case .promptFinished(let endpoint, let token):
             guard let id = mediaOwners[endpoint] else { return }
             appEvent(id, .promptFinished(token: token))
+        case .recordingStopped(let slot):
+            guard let r = recordings.removeValue(forKey: slot), let recorder = media.recorder else { return }
+            let sink = self.sink, logger = self.logger, format = recording.format, layout = recording.layout
+            Task.detached {
+                guard let result = recorder.close(slot: slot) else { return }
+                let end = Date()
+                if !result.complete {
+                    logger.error("recording incomplete", metadata: ["call.id": "\(r.callID)", "path": "\(result.path)",
+                                                                    "problem": "\(result.problem ?? "-")"])
+                }
+                await sink.recording(RecordingRecord(callID: r.callID, path: result.path, format: format.rawValue,
+                                                     layout: layout.rawValue, start: r.start, end: end,
+                                                     durationMs: result.frames * 20, bytes: result.dataBytes,
+                                                     complete: result.complete, problem: result.problem))
+            }
         }
+    }
+
+    // MARK: Recording
+
+    /// True when a recording rule covers the call (percent rules sample at random).
+    private func policyRecords(_ call: Call) -> Bool {
+        let span = spans[call.inbound.span].config.name
+        for rule in recording.rules {
+            if let s = rule.span, s != span { continue }
+            if let r = rule.route, r != call.routeKey { continue }
+            return rule.percent >= 100 || Double.random(in: 0..<100) < rule.percent
+        }
+        return false
+    }
+
+    /// Starts recording a bridged call (by policy, DTMF or the API). False with a reason when it cannot.
+    @discardableResult
+    public func startRecording(_ id: String, reason: String = "api") -> String? {
+        guard let recorder = media.recorder else { return "recording is not configured" }
+        guard var call = calls[id] else { return "no call \(id)" }
+        guard call.recordingSlot == nil else { return "call \(id) is already recorded" }
+        guard call.state == .active, let inCh = call.inbound.channel, let out = call.outbound, let outCh = out.channel else {
+            return "call \(id) is not connected"
+        }
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        day.timeZone = TimeZone(identifier: "UTC")
+        let now = Date()
+        let path = "\(recording.directory)/\(day.string(from: now))/" +
+            RecordingWriter.fileName(start: now, callID: id, ani: call.ani.digits, dnis: call.dnis)
+        var alsa: AlsaTap?
+        if let device = recording.alsaDevice {
+            do {
+                alsa = try AlsaTap(device: device, configText: recording.alsaConfig,
+                                   channels: recording.layout == .stereo ? 2 : 1, logger: logger)
+            } catch {
+                logger.error("ALSA stream not opened; recording to the file only", metadata: ["call.id": "\(id)", "error": "\(error)"])
+            }
+        }
+        let slot: Int
+        do {
+            slot = try recorder.open(path: path, format: recording.format, layout: recording.layout,
+                                     laws: (spans[call.inbound.span].config.law, spans[out.span].config.law), alsa: alsa)
+        } catch {
+            logger.error("recording not started; the call goes on", metadata: ["call.id": "\(id)", "error": "\(error)"])
+            return "\(error)"
+        }
+        call.recordingSlot = slot
+        calls[id] = call
+        recordings[slot] = (id, path, now, alsa)
+        media.send(.record(slot: slot, first: .init(span: call.inbound.span, channel: inCh), second: .init(span: out.span, channel: outCh)))
+        logger.info("recording", metadata: ["call.id": "\(id)", "path": "\(path)", "reason": "\(reason)"])
+        return nil
+    }
+
+    private func stopRecording(_ id: String) {
+        guard var call = calls[id], let slot = call.recordingSlot else { return }
+        call.recordingSlot = nil
+        calls[id] = call
+        media.send(.stopRecording(slot: slot))
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
@@ -468,8 +548,9 @@ public actor SwitchCore {
                 call.bridgeID = bridge
                 calls[id] = call
                 media.send(.bridge(id: bridge, a, b))
-                stats.answered += 1
+                if !call.answeredLocally { stats.answered += 1 }
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
+                if policyRecords(call) { startRecording(id, reason: "policy") }
             case .tone(let endpoint, let tone):
                 media.send(.playTone(endpoint, tone))
             case .stopTone(let endpoint):
@@ -480,12 +561,14 @@ public actor SwitchCore {
                 mediaOwners[endpoint] = nil
                 sessions[id] = nil
             case .unbridge:
+                stopRecording(id)
                 guard var call = calls[id], let bridge = call.bridgeID else { continue }
                 media.send(.unbridge(id: bridge))
                 freeBridges.append(bridge)
                 call.bridgeID = nil
                 calls[id] = call
             case .finished:
+                stopRecording(id)
                 guard let call = calls.removeValue(forKey: id) else { continue }
                 sessions[id] = nil
                 if let bridge = call.bridgeID {  // defensive: never leak a bridge

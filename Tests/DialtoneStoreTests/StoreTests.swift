@@ -89,7 +89,7 @@ import Testing
         let store = try Store(path: path)
         #expect(try store.count() == 3)
         let applied = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1-cdr", "v2-cdr-ivr"])
+        #expect(applied == ["v1-cdr", "v2-cdr-ivr", "v3-recording"])
         #expect(try store.writer.read { db in try Store.migrator.hasCompletedMigrations(db) })
     }
 

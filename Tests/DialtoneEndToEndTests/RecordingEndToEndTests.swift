@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Call recording end to end: a bridged call between the simulated network and
+// a simulated agent is recorded by policy; the WAV (checked with sox's soxi)
+// holds each party's known audio bit for bit on its own channel; the same
+// audio reaches an ALSA device (alsa-lib's `file` plugin, no card needed);
+// the recording is indexed in the store with the call.
+import DialtoneConfig
+import DialtoneDaemon
+import DialtoneLineSim
+import DialtoneMedia
+import DialtoneSignalling
+import DialtoneSpans
+import DialtoneStore
+import Foundation
+import Logging
+import Testing
+
+func soxi(_ flag: String, _ path: String) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/soxi")
+    p.arguments = [flag, path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try? p.run()
+    p.waitUntilExit()
+    return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+@Suite(.serialized) struct RecordingEndToEndTests {
+    @Test func bridgedCallIsRecordedStereoAndStreamedToALSA() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-rec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tap = "\(dir)/tap.raw"
+        let config = DialtoneConfig(
+            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
+            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
+                    SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1)],
+            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
+            recording: RecordingConfig(directory: "\(dir)/recordings", format: .alaw, layout: .stereo,
+                                       rules: [.init(span: "pstn", percent: 100)], alsaDevice: "tap",
+                                       alsaConfig: "pcm.tap { type file slave.pcm { type null } file \"\(tap)\" format \"raw\" }"))
+        var logger = Logger(label: "rec")
+        logger.logLevel = .warning
+        let daemon = try Daemon(config: config, logger: logger)
+        try daemon.start()
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+
+        let result = await sim.place(.init(port: "pstn-far", ani: "4155550150", dnis: "5551000", patternFrames: 50,
+                                           hold: .seconds(2)))
+        #expect(result.connected && result.backward?.bitExact == true, "\(result)")
+        var rows: [RecordingRow] = []
+        for _ in 0..<50 where rows.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try daemon.store.recordings()
+        }
+        let row = try #require(rows.first)
+        let cdr = try #require(try daemon.store.cdrs().first { $0.ani == "4155550150" })
+        #expect(row.callID == cdr.callID && row.complete && row.problem == nil && row.format == "alaw" && row.layout == "stereo")
+        #expect(row.path.hasPrefix("\(dir)/recordings/") && row.path.hasSuffix("_\(cdr.callID)_4155550150_5551000.wav"))
+
+        // sox agrees on the format, and the duration is the call's.
+        #expect(soxi("-c", row.path) == "2" && soxi("-r", row.path) == "8000" && soxi("-e", row.path) == "A-law")
+        let seconds = Double(soxi("-D", row.path)) ?? 0
+        #expect(abs(seconds - Double(row.durationMs) / 1000) < 0.05 && seconds > 2, "\(seconds) s")
+
+        // Left: what the caller sent; right: what the agent sent — bit for bit.
+        let (info, data) = try WAVFile.read(path: row.path)
+        #expect(info.channels == 2 && info.format == .alaw)
+        let left = stride(from: 0, to: data.count, by: 2).map { data[$0] }
+        let right = stride(from: 1, to: data.count, by: 2).map { data[$0] }
+        let caller = TestPattern.bytes(seed: TestPattern.seed("4155550150/fwd"), count: 50 * 160)
+        let agent = TestPattern.bytes(seed: TestPattern.seed("4155550150/bwd"), count: 50 * 160)
+        let l = left.withUnsafeBufferPointer { PatternCheck.check(pattern: caller, in: $0) }
+        let r = right.withUnsafeBufferPointer { PatternCheck.check(pattern: agent, in: $0) }
+        #expect(l.bitExact, "caller channel: \(l)")
+        #expect(r.bitExact, "agent channel: \(r)")
+
+        // The ALSA device got the same audio as 16-bit stereo, in step with the file.
+        let raw = try #require(FileManager.default.contents(atPath: tap))
+        let pcm = [UInt8](raw)
+        let streamed = (0..<(pcm.count / 2)).map { Int16(bitPattern: UInt16(pcm[2 * $0]) | UInt16(pcm[2 * $0 + 1]) << 8) }
+        let fileSamples = WAVFile.samples(of: data, info: info)
+        #expect(streamed.count >= fileSamples.count - 320 && streamed.count <= fileSamples.count + 320, "\(streamed.count) vs \(fileSamples.count)")
+        let n = min(streamed.count, fileSamples.count)
+        #expect(n > 0 && Array(streamed[0..<n]) == Array(fileSamples[0..<n]))
+        await daemon.stop(drain: .seconds(2))
+    }
+
+    /// A recording left by a crash (header not updated since the last
+    /// interval, data after it) is made valid when the daemon starts.
+    @Test func aCrashedRecordingIsRepaired() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-repair-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let writer = RecordingWriter(logger: Logger(label: "rec"), slots: 4, headerInterval: .milliseconds(100))
+        writer.start()
+        let path = "\(dir)/recordings/2026-11-24/crashed.wav"
+        let slot = try writer.open(path: path, format: .pcm16, layout: .mono, laws: (.alaw, .alaw))
+        let tick = [UInt8](repeating: 0x55, count: 320)
+        for _ in 0..<100 {
+            tick.withUnsafeBytes { writer.push(slot: slot, tick: $0) }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        writer.abandon(slot: slot)  // the header is at most one interval behind
+        // Frames written after the last header update, as a crash leaves them.
+        let extra = FileHandle(forWritingAtPath: path)!
+        try extra.seekToEnd()
+        try extra.write(contentsOf: Data(repeating: 0, count: 3201))  // and half a sample
+        try extra.close()
+        writer.stop()
+        let repaired = RecordingWriter.repairDirectory("\(dir)/recordings", logger: Logger(label: "rec"))  // what start-up runs
+        #expect(repaired.count == 1 && repaired.first?.newDataBytes == (100 * 160 + 1600) * 2, "\(repaired)")
+        #expect(soxi("-s", path) == "\(100 * 160 + 1600)")
+        #expect(try WAVFile.repair(path: path) == nil)  // consistent now
+    }
+}
