@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import CAllocationCounter
+import DialtoneMedia
+import DialtoneSpans
+import Foundation
+import Logging
+import Testing
+
+let repoPrompts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("prompts").path
+
+/// Runs `frames` of far-end audio into a channel with detection on; the digits detected.
+func detectedDigits(_ audio: [UInt8]) throws -> String {
+    let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)  // the test moves the frames itself
+    let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+    defer { link.close() }
+    try link.a.start(); try link.b.start()
+    let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"))
+    engine.send(.detectDigits(.init(span: 0, channel: 1), true))
+    var got = ""
+    var i = 0
+    let padded = audio + [UInt8](repeating: 0xD5, count: 10 * 160)
+    while i < padded.count {
+        let end = min(i + 160, padded.count)
+        _ = padded[i..<end].withUnsafeBytes { link.b.writeFrame(channel: 1, from: $0) }
+        link.clockTick()
+        engine.tick()
+        while let e = engine.nextEvent() { if case .digit(_, let d) = e { got.append(Character(UnicodeScalar(d))) } }
+        i = end
+    }
+    return got
+}
+
+/// A dual tone (A-law) at `level` dBm0 per tone, `ms` long, then `gap` ms of silence.
+func dualTone(_ low: Double, _ high: Double, level: Double = -10, ms: Int, gap: Int = 60) -> [UInt8] {
+    let amplitude = 32768 * pow(10, (level - 3.14) / 20)  // 0 dBm0 = 3.14 dB below A-law full scale
+    let on = (0..<(ms * 8)).map { n -> UInt8 in
+        let t = Double(n) / 8000
+        return G711.encode(Int16(amplitude * (sin(2 * .pi * low * t) + sin(2 * .pi * high * t))), .alaw)
+    }
+    return on + [UInt8](repeating: 0xD5, count: gap * 8)
+}
+
+@Suite(.serialized) struct Q24Tests {
+    /// ITU-T Q.24: a receiver accepts tones within ±1.5 % of nominal and
+    /// rejects them at ±3.5 %. Digit 5 = 770 + 1336 Hz.
+    @Test(arguments: [(1.0, "5"), (1.015, "5"), (0.985, "5"), (1.035, ""), (0.965, "")])
+    func frequencyTolerance(factor: Double, expected: String) throws {
+        #expect(try detectedDigits(dualTone(770 * factor, 1336 * factor, ms: 60)) == expected)
+    }
+
+    /// Tones of 40 ms and more are digits; a 20 ms blip is not.
+    @Test(arguments: [(60, "5"), (40, "5"), (20, "")])
+    func duration(ms: Int, expected: String) throws {
+        #expect(try detectedDigits(dualTone(770, 1336, ms: ms)) == expected)
+    }
+
+    /// Barge-in safety: the prompts' own speech never looks like a digit
+    /// (talk-off), so a prompt heard back on the line cannot select an option.
+    @Test func promptsCauseNoFalseDigits() throws {
+        let library = try PromptLibrary(directory: repoPrompts, languages: ["en"])
+        #expect(library.count >= 10)
+        var all: [UInt8] = []
+        for id in 0..<library.count { all += Array(library.audio(id, .alaw)) }
+        #expect(all.count > 8000 * 30)  // over 30 s of speech
+        #expect(try detectedDigits(all) == "")
+        // Loud (+6 dB hotter than recorded) speech too.
+        let hot = all.map { G711.encode(Int16(clamping: Int(G711.linear($0, .alaw)) * 2), .alaw) }
+        #expect(try detectedDigits(hot) == "")
+    }
+}
+
+@Suite(.serialized) struct PromptPlaybackTests {
+    /// A prompt reaches the far end byte for byte, once, then `.promptFinished`.
+    @Test(arguments: [SpanType.e1, .t1])
+    func playsAPromptExactly(type: SpanType) throws {
+        let library = try PromptLibrary(directory: repoPrompts, languages: ["en"])
+        let id = try #require(library.id("goodbye", language: "en"))
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: type, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"), prompts: library)
+        let ep = MediaEngine.Endpoint(span: 0, channel: 3)
+        engine.send(.playPrompt(ep, prompt: id, token: 42))
+        let expected = Array(library.audio(id, link.a.law))
+        var heard: [UInt8] = []
+        var finished: [Int] = []
+        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: 160, alignment: 16)
+        defer { frame.deallocate() }
+        for _ in 0..<(expected.count / 160 + 20) {
+            engine.tick()
+            link.clockTick()
+            while true {
+                let n = link.b.readFrame(channel: 3, into: frame)
+                if n == 0 { break }
+                heard += frame[0..<n]
+            }
+            while let e = engine.nextEvent() { if case .promptFinished(let at, let t) = e, at == ep { finished.append(t) } }
+        }
+        #expect(finished == [42])
+        // The prompt as sent from its first non-idle byte, against the same stretch received.
+        let e0 = try #require(expected.firstIndex { $0 != link.a.law.idleByte })
+        let h0 = try #require(heard.firstIndex { $0 != link.a.law.idleByte })
+        let want = Array(expected[e0...])
+        let got = Array(heard[h0..<min(heard.count, h0 + want.count)])
+        let same = got == want
+        #expect(same, "\(got.count) of \(want.count) bytes received; first difference at \(zip(got, want).enumerated().first { $0.1.0 != $0.1.1 }?.offset ?? -1)")
+    }
+
+    /// Stopping a prompt (barge-in) ends it at once, with no finished event.
+    @Test func stopPromptIsSilentAndImmediate() throws {
+        let library = try PromptLibrary(directory: repoPrompts, languages: ["en"])
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"), prompts: library)
+        let ep = MediaEngine.Endpoint(span: 0, channel: 3)
+        engine.send(.playPrompt(ep, prompt: library.id("welcome", language: "en")!, token: 1))
+        for _ in 0..<10 { engine.tick() }
+        engine.send(.stopPrompt(ep))
+        for _ in 0..<500 { engine.tick() }
+        var events = 0
+        while engine.nextEvent() != nil { events += 1 }
+        #expect(events == 0)
+    }
+
+    /// The tick allocates nothing while prompts play and recordings tap bridges.
+    @Test func promptsAndTapsDoNotAllocate() throws {
+        let library = try PromptLibrary(directory: repoPrompts, languages: ["en"])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-tap-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let a = try VirtualLink(a: "a", b: "a-far", type: .e1, clock: clock)
+        defer { a.close() }
+        try a.a.start(); try a.b.start()
+        let recorder = RecordingWriter(logger: Logger(label: "test"), slots: 8, ringFrames: 200)
+        let engine = MediaEngine(spans: [a.a], clock: clock, logger: Logger(label: "test"), prompts: library, recorder: recorder)
+        for ch in 1...4 {
+            engine.send(.bridge(id: ch, .init(span: 0, channel: ch), .init(span: 0, channel: ch + 4)))
+            let slot = try recorder.open(path: "\(dir)/\(ch).wav", format: .pcm16, layout: .stereo, laws: (.alaw, .alaw))
+            engine.send(.record(slot: slot, first: .init(span: 0, channel: ch), second: .init(span: 0, channel: ch + 4)))
+        }
+        for ch in 17...25 { engine.send(.playPrompt(.init(span: 0, channel: ch), prompt: ch % library.count, token: ch)) }
+        for _ in 0..<5 { engine.tick() }
+        let frame = [UInt8](repeating: 0x55, count: 160)
+        var allocations = 0
+        for _ in 0..<50 {
+            for ch in 1...8 { _ = frame.withUnsafeBytes { a.b.writeFrame(channel: ch, from: $0) } }
+            a.clockTick()
+            CAllocationCounter_start()
+            engine.tick()
+            allocations += CAllocationCounter_stop()
+        }
+        #expect(allocations == 0)
+        for slot in 0..<4 { engine.send(.stopRecording(slot: slot)) }
+        engine.tick()
+        var stopped = 0
+        while let e = engine.nextEvent() { if case .recordingStopped = e { stopped += 1 } }
+        #expect(stopped == 4)
+        let result = try #require(recorder.close(slot: 0))
+        #expect(result.frames >= 50)  // the taps delivered every counted tick
+    }
+}
