@@ -8,7 +8,7 @@ CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps prompts build demo test test-hardware loopback check-config clean install
+.PHONY: all deps prompts build demo test bench test-hardware loopback check-config clean install
 
 all: build
 
@@ -51,6 +51,14 @@ test: deps prompts
 	./Tests/cli/socket-peer.sh .build/debug/dialtone
 	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
 	$(SWIFT) test --skip-build
+
+# Media engine capacity (figures, not pass/fail): channels sustained in real
+# time with DTMF + bridging + recording on every channel, and the ratio to a C floor.
+BENCH_SECONDS ?= 60
+bench: deps
+	$(SWIFT) build -c release --product dialtone
+	cc -O2 -o .build/bench-floor bench/floor.c -lspandsp -ltiff -lm
+	.build/release/dialtone bench --seconds $(BENCH_SECONDS) --floor .build/bench-floor
 
 # The real DAHDI driver with looped dynamic spans in a QEMU VM (T1 and E1).
 test-hardware: deps

@@ -59,7 +59,7 @@ let package = Package(
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "CSpanDSP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [

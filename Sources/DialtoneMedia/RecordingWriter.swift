@@ -66,6 +66,9 @@ public final class RecordingWriter: @unchecked Sendable {
 
     public var activeCount: Int { slots.withLock { $0.compactMap { $0 }.count } }
 
+    /// Ticks waiting in the rings (not yet written).
+    public var pending: Int { rings.reduce(0) { $0 + $1.count } }
+
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in run() }

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import ArgumentParser
+import DialtoneDaemon
+import Foundation
+
+/// `dialtone bench`: media engine capacity, and the ratio to a C floor.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure how many channels the media engine carries in real time (figures, not pass/fail).")
+
+    @Option(help: "Channels (rounded up to whole E1 spans of 30); every pair is a bridged, recorded call with DTMF detection on both.")
+    var channels = 1024
+    @Option(help: "Ticks measured back to back for the per-channel cost.")
+    var ticks = 1000
+    @Option(help: "Seconds of the real-time run on the 20 ms clock (0 = skip).")
+    var seconds = 60.0
+    @Option(help: "The C floor program (bench/floor.c, built by `make bench`).")
+    var floor: String?
+
+    func run() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func say(_ s: String) { print(s); fflush(nil) }
+
+        say("Dialtone media benchmark: every channel runs SpanDSP DTMF detection, every pair of channels is a bridged call")
+        say("recorded in stereo A-law (writer thread, real files in \(dir)).")
+        let f = try MediaBenchmark.unpaced(channels: channels, ticks: ticks, directory: dir)
+        say(String(format: "  back to back, %d channels, %d ticks: media tick %.0f µs, process CPU %.0f µs per tick",
+                   f.channels, f.ticks, f.tickMicros, f.cpuPerTickMicros))
+        say(String(format: "  cost per channel: %.0f ns per 20 ms tick = %.4f %% of a core; one core carries about %d channels",
+                   f.nanosPerChannel, f.nanosPerChannel / 20_000_000 * 100, f.channelsPerCore))
+
+        if let floor {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: floor)
+            p.arguments = ["\(f.channels)", "\(ticks)", dir]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            p.waitUntilExit()
+            let fields = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
+            if p.terminationStatus == 0, fields.count >= 3, let micros = Double(fields[2]) {
+                let floorNanos = micros * 1000 / Double(f.channels)
+                say(String(format: "  C floor (SpanDSP + memcpy + write, same work): %.0f µs per tick, %.0f ns per channel",
+                           micros, floorNanos))
+                say(String(format: "  ratio Dialtone / floor: %.2f (goal ≤ 1.5)", f.nanosPerChannel / floorNanos))
+            } else {
+                say("  C floor: \(floor) failed (status \(p.terminationStatus))")
+            }
+        }
+
+        if seconds > 0 {
+            say(String(format: "  real time on the 20 ms clock for %.0f s at %d channels ...", seconds, f.channels))
+            let r = try MediaBenchmark.realTime(channels: channels, seconds: seconds, directory: dir)
+            say(String(format: "  real time: %d channels, %llu ticks in %.1f s, %llu missed, process CPU %.1f %% of one core",
+                       r.channels, r.ticks, r.seconds, r.missed, r.cpuPercent))
+            say(r.missed == 0 ? "  sustained: \(r.channels) channels with zero missed ticks"
+                : "  NOT sustained: \(r.missed) ticks missed at \(r.channels) channels")
+        }
+    }
+}
