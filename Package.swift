@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
-            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim",
+            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim", "DialtoneStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -12,7 +12,7 @@ public enum ConfigLoader {
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
     static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording"]
-    static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config"]
+    static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
@@ -113,6 +113,13 @@ public enum ConfigLoader {
         if let v = m["layout"] { rec.layout = try r.choice(v.value, "recording.layout", RecordingLayout.self) }
         if let v = m["alsa_device"] { rec.alsaDevice = try r.string(v.value, "recording.alsa_device") }
         if let v = m["alsa_config"] { rec.alsaConfig = try r.string(v.value, "recording.alsa_config") }
+        if let v = m["on_demand"] {
+            let code = try digits(v.value, "recording.on_demand", r)
+            guard (2...8).contains(code.count) else {
+                throw r.error(v.value, "recording.on_demand", "'\(code)' should be 2 to 8 keys, e.g. \"*1\" (one key would trigger by accident)")
+            }
+            rec.onDemandCode = code
+        }
         if let v = m["calls"] {
             for (i, n) in try r.sequence(v.value, "recording.calls").enumerated() {
                 let key = "recording.calls[\(i)]"

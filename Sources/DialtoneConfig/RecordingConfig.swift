@@ -24,9 +24,12 @@ public struct RecordingConfig: Sendable, Equatable {
     public var alsaDevice: String?
     /// A private alsa-lib configuration defining the device (instead of the system's).
     public var alsaConfig: String?
+    /// DTMF code the caller dials during a connected call to have it recorded (e.g. `*1`).
+    public var onDemandCode: String?
 
     public init(directory: String = "/var/lib/dialtone/recordings", format: WAVFormat = .pcm16, layout: RecordingLayout = .stereo,
-                rules: [Rule] = [], alsaDevice: String? = nil, alsaConfig: String? = nil) {
+                rules: [Rule] = [], alsaDevice: String? = nil, alsaConfig: String? = nil, onDemandCode: String? = nil) {
+        self.onDemandCode = onDemandCode
         self.directory = directory
         self.format = format
         self.layout = layout

@@ -102,8 +102,17 @@ final class ControlServer: @unchecked Sendable {
                                                     events: daemon.kernelSpans.events, absent: nil))) ?? Data()
         case "stats":
             data = (try? encoder.encode(await daemon.status())) ?? Data()
+        case "recordings":
+            data = (try? encoder.encode((try? daemon.store.recordings(limit: 100)) ?? [])) ?? Data()
+        case let r where r.hasPrefix("record "):
+            let id = String(r.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            if let problem = await daemon.switchCore.startRecording(id, reason: "api") {
+                data = (try? encoder.encode(["error": problem])) ?? Data()
+            } else {
+                data = (try? encoder.encode(["recording": id])) ?? Data()
+            }
         default:
-            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, kernel-spans or rescan\"}".utf8)
+            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, recordings, record CALL-ID, kernel-spans or rescan\"}".utf8)
         }
         data.append(0x0A)
         return data

@@ -70,6 +70,8 @@ public struct Call: Sendable {
     public var routeKey: String?
     /// The recording slot while the call is recorded.
     public var recordingSlot: Int?
+    /// The caller's last digits during the connected call (on-demand recording code).
+    public var connectedDigits = ""
     /// The last transitions, for diagnosis (FreeTDM keeps 10).
     public private(set) var history: [Transition] = []
 

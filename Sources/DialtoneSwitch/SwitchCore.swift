@@ -181,6 +181,10 @@ public actor SwitchCore {
                 for d in digits { appEvent(id, .digit(d)) }
                 return
             }
+            if call.state == .active, call.inbound.span == span, call.inbound.ref == ref {
+                for d in digits { connectedDigit(id, d) }
+                return
+            }
             guard call.state == .collecting else { return }
             call.dnis += digits
             calls[id] = call
@@ -407,7 +411,11 @@ public actor SwitchCore {
         switch event {
         case .digit(let endpoint, let byte):
             guard let id = mediaOwners[endpoint] else { return }
-            appEvent(id, .digit(Character(UnicodeScalar(byte))))
+            if calls[id]?.state == .active {
+                connectedDigit(id, Character(UnicodeScalar(byte)))
+            } else {
+                appEvent(id, .digit(Character(UnicodeScalar(byte))))
+            }
         case .promptFinished(let endpoint, let token):
             guard let id = mediaOwners[endpoint] else { return }
             appEvent(id, .promptFinished(token: token))
@@ -482,6 +490,20 @@ public actor SwitchCore {
         return nil
     }
 
+    /// A digit from the caller during a connected call: the on-demand recording code.
+    private func connectedDigit(_ id: String, _ digit: Character) {
+        guard var call = calls[id], let code = recording.onDemandCode else { return }
+        call.connectedDigits = String((call.connectedDigits + String(digit)).suffix(code.count))
+        calls[id] = call
+        if call.connectedDigits == code {
+            call.connectedDigits = ""
+            calls[id] = call
+            if let problem = startRecording(id, reason: "dtmf \(code)") {
+                logger.notice("on-demand recording not started", metadata: ["call.id": "\(id)", "why": "\(problem)"])
+            }
+        }
+    }
+
     private func stopRecording(_ id: String) {
         guard var call = calls[id], let slot = call.recordingSlot else { return }
         call.recordingSlot = nil
@@ -550,6 +572,12 @@ public actor SwitchCore {
                 media.send(.bridge(id: bridge, a, b))
                 if !call.answeredLocally { stats.answered += 1 }
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
+                if recording.onDemandCode != nil, let ch = call.inbound.channel {
+                    // Listen for the caller's on-demand recording code through the call.
+                    let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: ch)
+                    media.send(.detectDigits(endpoint, true))
+                    mediaOwners[endpoint] = id
+                }
                 if policyRecords(call) { startRecording(id, reason: "policy") }
             case .tone(let endpoint, let tone):
                 media.send(.playTone(endpoint, tone))
@@ -562,6 +590,13 @@ public actor SwitchCore {
                 sessions[id] = nil
             case .unbridge:
                 stopRecording(id)
+                if let call = calls[id], let ch = call.inbound.channel {
+                    let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: ch)
+                    if mediaOwners[endpoint] == id {
+                        media.send(.detectDigits(endpoint, false))
+                        mediaOwners[endpoint] = nil
+                    }
+                }
                 guard var call = calls[id], let bridge = call.bridgeID else { continue }
                 media.send(.unbridge(id: bridge))
                 freeBridges.append(bridge)
@@ -571,6 +606,10 @@ public actor SwitchCore {
                 stopRecording(id)
                 guard let call = calls.removeValue(forKey: id) else { continue }
                 sessions[id] = nil
+                for (endpoint, owner) in mediaOwners where owner == id {
+                    media.send(.detectDigits(endpoint, false))
+                    mediaOwners[endpoint] = nil
+                }
                 if let bridge = call.bridgeID {  // defensive: never leak a bridge
                     media.send(.unbridge(id: bridge))
                     freeBridges.append(bridge)

@@ -3,6 +3,7 @@ import ArgumentParser
 import DialtoneConfig
 import DialtoneDaemon
 import DialtoneSpans
+import DialtoneStore
 import DialtoneSwitch
 import Foundation
 
@@ -129,5 +130,38 @@ struct Rescan: ParsableCommand {
         let data = try connection.request("rescan")
         let reply = try decoder().decode(KernelSpans.self, from: data)
         print("daemon sees \(reply.spans.count) DAHDI span(s)\(event.isEmpty ? "" : " after \(event.joined(separator: " "))")")
+    }
+}
+
+struct Record: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start recording a connected call now (on demand).")
+    @OptionGroup var connection: DaemonConnection
+    @Argument(help: "The call's id (see `dialtone calls`).")
+    var callID: String
+
+    func run() throws {
+        let data = try connection.request("record \(callID)")
+        if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
+        let reply = try JSONDecoder().decode([String: String].self, from: data)
+        if let error = reply["error"] {
+            printError(error)
+            throw ExitCode(1)
+        }
+        print("recording \(callID)")
+    }
+}
+
+struct Recordings: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the latest recordings (from the store).")
+    @OptionGroup var connection: DaemonConnection
+
+    func run() throws {
+        let data = try connection.request("recordings")
+        if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
+        let rows = try decoder().decode([RecordingRow].self, from: data)
+        if rows.isEmpty { print("no recordings"); return }
+        print(table(["CALL", "SECONDS", "FORMAT", "COMPLETE", "PATH"],
+                    rows.map { [$0.callID, String(format: "%.1f", Double($0.durationMs) / 1000), "\($0.format) \($0.layout)",
+                                $0.complete ? "yes" : "NO: \($0.problem ?? "?")", $0.path] }))
     }
 }

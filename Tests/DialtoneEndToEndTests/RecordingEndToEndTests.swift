@@ -90,6 +90,78 @@ func soxi(_ flag: String, _ path: String) -> String {
         await daemon.stop(drain: .seconds(2))
     }
 
+    /// On demand: the caller dials the code during the call (in band), or
+    /// an integrator asks over the control socket; only those calls are recorded.
+    @Test func onDemandByDTMFAndByTheAPI() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-ondemand-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DialtoneConfig(
+            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
+            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
+                    SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1)],
+            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
+            recording: RecordingConfig(directory: "\(dir)/recordings", format: .pcm16, layout: .mono, onDemandCode: "*1"))
+        var logger = Logger(label: "rec")
+        logger.logLevel = .warning
+        let daemon = try Daemon(config: config, logger: logger)
+        try daemon.start()
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+
+        // Not recorded without asking.
+        let plain = try await { () async throws -> LiveCall in
+            switch await sim.dialLive(port: "pstn-far", ani: "4155550160", dnis: "5551000") {
+            case .success(let c): return c
+            case .failure(let e): throw e
+            }
+        }()
+        plain.sendDTMF("1*", level: -20)  // not the code
+        try await Task.sleep(for: .milliseconds(600))
+        await plain.hangUp()
+
+        // The caller dials *1 in band.
+        let byDTMF: LiveCall
+        switch await sim.dialLive(port: "pstn-far", ani: "4155550161", dnis: "5551000") {
+        case .success(let c): byDTMF = c
+        case .failure(let e): throw e
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        byDTMF.sendDTMF("*1", level: -20)
+        try await Task.sleep(for: .seconds(1))
+        await byDTMF.hangUp()
+
+        // The API records a call by its id.
+        let byAPI: LiveCall
+        switch await sim.dialLive(port: "pstn-far", ani: "4155550162", dnis: "5551000") {
+        case .success(let c): byAPI = c
+        case .failure(let e): throw e
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let id = try #require(await daemon.switchCore.activeCalls().first { $0.ani == "4155550162" }?.id)
+        let reply = try ControlClient.request("record \(id)", socketPath: "\(dir)/control.sock")
+        #expect(String(decoding: reply, as: UTF8.self).contains("\"recording\""), "\(String(decoding: reply, as: UTF8.self))")
+        let again = try ControlClient.request("record \(id)", socketPath: "\(dir)/control.sock")
+        #expect(String(decoding: again, as: UTF8.self).contains("already recorded"))
+        let unknown = try ControlClient.request("record nope", socketPath: "\(dir)/control.sock")
+        #expect(String(decoding: unknown, as: UTF8.self).contains("no call nope"))
+        try await Task.sleep(for: .seconds(1))
+        await byAPI.hangUp()
+
+        var rows: [RecordingRow] = []
+        for _ in 0..<50 where rows.count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try daemon.store.recordings()
+        }
+        let cdrs = try daemon.store.cdrs()
+        let callOf = { (ani: String) in cdrs.first { $0.ani == ani }?.callID }
+        #expect(Set(rows.map(\.callID)) == Set([callOf("4155550161"), callOf("4155550162")].compactMap { $0 }), "\(rows)")
+        #expect(rows.allSatisfy { $0.complete && $0.durationMs >= 600 && $0.layout == "mono" && $0.format == "pcm16" }, "\(rows)")
+        for row in rows { #expect(soxi("-c", row.path) == "1" && soxi("-b", row.path) == "16") }
+        await daemon.stop(drain: .seconds(2))
+    }
+
     /// A recording left by a crash (header not updated since the last
     /// interval, data after it) is made valid when the daemon starts.
     @Test func aCrashedRecordingIsRepaired() async throws {
