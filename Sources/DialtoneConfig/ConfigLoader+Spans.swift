@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 import Foundation
@@ -6,7 +7,7 @@ import Yams
 
 extension ConfigLoader {
     static let spanKeys = ["name", "driver", "type", "role", "switchtype", "law", "framing", "coding", "channels",
-                           "peer", "overlap", "debug", "dahdi_span", "dahdi_base_channel"]
+                           "peer", "overlap", "debug", "dahdi_span", "dahdi_base_channel", "tones"]
 
     /// The `name:` value of a span item (for pointing at duplicates), else the item.
     static func spanName(_ node: Node) -> Node {
@@ -14,7 +15,8 @@ extension ConfigLoader {
         return node
     }
 
-    static func parseSpan(_ node: Node, _ path: String, _ r: YAMLReader) throws(ConfigError) -> SpanConfig {
+    static func parseSpan(_ node: Node, _ path: String, _ r: YAMLReader,
+                          toneSets: [String: ToneSet] = [:]) throws(ConfigError) -> SpanConfig {
         guard case .mapping = node else { throw r.error(node, path, "expected a span (a mapping with name, type, role, switchtype)") }
         let m = try r.mapping(node, path, allowed: spanKeys)
         func required(_ key: String, _ what: String) throws(ConfigError) -> Node {
@@ -58,6 +60,14 @@ extension ConfigLoader {
             span.dahdiBaseChannel = try r.int(v.value, "\(path).dahdi_base_channel", range: 1...8192)
         }
         if let v = m["peer"] { span.peer = try peer(v.value, "\(path).peer", driver: driver, r) }
+        if let v = m["tones"] {
+            let name = try r.string(v.value, "\(path).tones")
+            guard toneSets[name] != nil || ToneSet.builtIn[name] != nil else {
+                let known = (ToneSet.builtIn.keys.sorted() + toneSets.keys.sorted()).joined(separator: ", ")
+                throw r.error(v.value, "\(path).tones", "no tone set '\(name)' (built in or in tone_sets: \(known))")
+            }
+            span.tones = name
+        }
 
         if driver == .dahdi {
             if span.dahdiSpan == nil {

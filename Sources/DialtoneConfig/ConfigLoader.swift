@@ -11,7 +11,7 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets"]
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds"]
@@ -46,8 +46,9 @@ public enum ConfigLoader {
         guard let spansNode = top["spans"] else {
             throw r.error(root, "spans", "missing required key 'spans' (a list of spans)")
         }
+        if let t = top["tone_sets"] { config.toneSets = try parseToneSets(t.value, r) }
         for (i, node) in try r.sequence(spansNode.value, "spans").enumerated() {
-            let span = try parseSpan(node, "spans[\(i)]", r)
+            let span = try parseSpan(node, "spans[\(i)]", r, toneSets: config.toneSets)
             if config.spans.contains(where: { $0.name == span.name }) {
                 throw r.error(spanName(node), "spans[\(i)].name", "duplicate span name '\(span.name)'")
             }
@@ -147,6 +148,31 @@ public enum ConfigLoader {
             }
         }
         return rec
+    }
+
+    /// `NAME: {dial: SPEC, ringback: SPEC, busy: SPEC, congestion: SPEC}`, SPEC as in ``ToneSet/parseSpec(_:)``.
+    static func parseToneSets(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> [String: ToneSet] {
+        guard case .mapping(let m) = node else { throw r.error(node, "tone_sets", "expected a mapping of set names to tones") }
+        var out: [String: ToneSet] = [:]
+        for (k, v) in m {
+            let name = k.string ?? ""
+            let path = "tone_sets.\(name)"
+            let tones = try r.mapping(v, path, allowed: Tone.allCases.map(\.name))
+            var set = ToneSet(name: name, specs: [:])
+            for tone in Tone.allCases {
+                guard let t = tones[tone.name] else {
+                    throw r.error(v, "\(path).\(tone.name)", "missing '\(tone.name)' (every set defines dial, ringback, busy and congestion)")
+                }
+                let text = try r.string(t.value, "\(path).\(tone.name)")
+                guard let spec = ToneSet.parseSpec(text) else {
+                    throw r.error(t.value, "\(path).\(tone.name)",
+                                  "'\(text)' is not a tone: F1[+F2][@LEVEL][/ON,OFF[,ON,OFF]] in Hz, dBm0 and ms, e.g. \"400+450@-19/400,200,400,2000\"")
+                }
+                set.specs[tone] = spec
+            }
+            out[name] = set
+        }
+        return out
     }
 
     static func parseSimulator(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> SimulatorConfig {

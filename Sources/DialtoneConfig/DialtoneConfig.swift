@@ -1,5 +1,6 @@
 // The daemon's configuration model (docs/config.md documents every key).
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 
@@ -13,6 +14,8 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var menus: [String: MenuConfig]
     public var schedules: [String: ScheduleConfig]
     public var recording: RecordingConfig
+    /// Tone sets defined in the file (`tone_sets:`), besides the built-in ones.
+    public var toneSets: [String: ToneSet] = [:]
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 
@@ -32,6 +35,12 @@ public struct DialtoneConfig: Sendable, Equatable {
     }
 
     public func span(named name: String) -> SpanConfig? { spans.first { $0.name == name } }
+
+    /// The tone set a span plays.
+    public func toneSet(for span: SpanConfig) -> ToneSet {
+        guard let name = span.tones else { return ToneSet.default(for: span.law) }
+        return toneSets[name] ?? ToneSet.builtIn[name] ?? ToneSet.default(for: span.law)
+    }
 }
 
 public struct DaemonSettings: Sendable, Equatable {
@@ -106,6 +115,9 @@ public struct SpanConfig: Sendable, Equatable {
     public var overlap: Bool
     /// libpri debug flags to log (0 = none).
     public var debug: Int
+    /// Call progress tones: a built-in set (us, eu, uk, de, fr, au, jp) or one
+    /// from `tone_sets:`. Default: eu on A-law spans, us on µ-law spans.
+    public var tones: String?
 
     public init(name: String, driver: SpanDriverKind = .virtual, type: SpanType, role: SignallingRole,
                 switchType: SwitchType, law: G711Law? = nil, framing: String? = nil, coding: String? = nil,

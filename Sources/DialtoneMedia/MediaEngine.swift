@@ -68,11 +68,12 @@ public final class MediaEngine: @unchecked Sendable {
     private let dsp: UnsafeMutablePointer<ChannelDSP>
     private let bridged: UnsafeMutablePointer<UInt8>
     private let dtmfContexts: UnsafeMutablePointer<DTMFContext>
-    private let toneDescriptors: UnsafeMutablePointer<OpaquePointer?>  // [law × 4 + tone]
+    private let toneDescriptors: UnsafeMutablePointer<OpaquePointer?>  // [span × 4 + tone]
     private let g711 = G711Tables()
     private let linear: UnsafeMutablePointer<Int16>
     private let events = SPSCQueue<Event>(capacity: 1024)
-    public let toneSets: [G711Law: ToneSet]
+    /// Each span's call progress tones.
+    public let toneSets: [ToneSet]
 
     struct DTMFContext {
         var engine: UnsafeMutableRawPointer
@@ -110,7 +111,7 @@ public final class MediaEngine: @unchecked Sendable {
     private let tapCount: Int
 
     public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
-                prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil) {
+                prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil) {
         self.primeFrames = primeFrames
         self.prompts = prompts
         self.recorder = recorder
@@ -139,11 +140,15 @@ public final class MediaEngine: @unchecked Sendable {
             (dsp + i).initialize(to: ChannelDSP(law: law))
         }
         linear = .allocate(capacity: frameBytes)
-        toneSets = [.alaw: ToneSet.default(for: .alaw), .mulaw: ToneSet.default(for: .mulaw)]
-        toneDescriptors = .allocate(capacity: 8)
-        for (l, law) in [G711Law.mulaw, .alaw].enumerated() {
+        let sets = spans.enumerated().map { i, span in
+            toneSets.flatMap { i < $0.count ? $0[i] : nil } ?? ToneSet.default(for: span.law)
+        }
+        self.toneSets = sets
+        toneDescriptors = .allocate(capacity: max(1, sets.count) * 4)
+        toneDescriptors.initialize(repeating: nil, count: max(1, sets.count) * 4)
+        for (l, set) in sets.enumerated() {
             for tone in Tone.allCases {
-                let spec: ToneSet.Spec = toneSets[law]!.specs[tone]!
+                guard let spec = set.specs[tone] else { continue }
                 let f1 = Int32(spec.f1), f2 = Int32(spec.f2), level = Int32(spec.level)
                 let d1 = Int32(spec.cadence.0), d2 = Int32(spec.cadence.1), d3 = Int32(spec.cadence.2), d4 = Int32(spec.cadence.3)
                 let repeats: Int32 = spec.cadence.0 == 0 ? 0 : 1
@@ -170,7 +175,7 @@ public final class MediaEngine: @unchecked Sendable {
         dsp.deallocate()
         bridged.deallocate()
         dtmfContexts.deallocate()
-        for i in 0..<8 { if let d = toneDescriptors[i] { tone_gen_descriptor_free(d) } }
+        for i in 0..<(max(1, toneSets.count) * 4) { if let d = toneDescriptors[i] { tone_gen_descriptor_free(d) } }
         toneDescriptors.deallocate()
         linear.deallocate()
         g711.deallocate()
@@ -363,8 +368,7 @@ public final class MediaEngine: @unchecked Sendable {
             activeBridges.subtract(1, ordering: .relaxed)
         case .playTone(let e, let tone):
             let i = slot(e)
-            let law = dsp[i].law
-            guard bridged[i] == 0, let descriptor = toneDescriptors[(law == .alaw ? 1 : 0) * 4 + tone.rawValue] else { return }
+            guard bridged[i] == 0, let descriptor = toneDescriptors[e.span * 4 + tone.rawValue] else { return }
             _ = tone_gen_init(dsp[i].toneState, descriptor)
             if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }
             dsp[i].prompt = nil

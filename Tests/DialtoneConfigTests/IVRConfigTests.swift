@@ -162,3 +162,33 @@ import Testing
         #expect(bad.key == "schedules.office.open[0]" && bad.message.contains("DAYS HH:MM-HH:MM"), "\(bad)")
     }
 }
+
+@Suite struct ToneConfigTests {
+    @Test func builtInAndCustomSets() throws {
+        let config = try ConfigLoader.parse(yaml: """
+        tone_sets:
+          lab:
+            dial: "500"
+            ringback: "500+600@-15/300,300"
+            busy: "500/200,200"
+            congestion: "500/100,100"
+        spans:
+          - {name: a, type: E1, role: cpe, switchtype: euroisdn_e1, tones: uk}
+          - {name: b, type: E1, role: cpe, switchtype: euroisdn_e1, tones: lab}
+          - {name: c, type: T1, role: cpe, switchtype: national}
+        """, file: "t.yaml")
+        #expect(config.toneSet(for: config.spans[0]).name == "uk")
+        #expect(config.toneSet(for: config.spans[1]).specs[.ringback]?.f2 == 600)
+        #expect(config.toneSet(for: config.spans[2]).name == "us")
+    }
+
+    @Test func unknownSetsAndBadSpecsAreNamed() {
+        func error(_ yaml: String) -> ConfigError? {
+            do { _ = try ConfigLoader.parse(yaml: yaml, file: "t.yaml"); return nil } catch { return error }
+        }
+        let unknown = error("spans:\n  - {name: a, type: E1, role: cpe, switchtype: euroisdn_e1, tones: mars}\n")
+        #expect(unknown?.key == "spans[0].tones" && unknown?.message.contains("no tone set 'mars'") == true)
+        let bad = error("tone_sets:\n  x: {dial: \"425\", ringback: \"425/1\", busy: \"425\", congestion: \"425\"}\nspans: []\n")
+        #expect(bad?.key == "tone_sets.x.ringback" && bad?.line == 2, "\(String(describing: bad))")
+    }
+}

@@ -163,3 +163,49 @@ func dualTone(_ low: Double, _ high: Double, level: Double = -10, ms: Int, gap: 
         #expect(result.frames >= 50)  // the taps delivered every counted tick
     }
 }
+
+@Suite struct ToneSetTests {
+    /// The far end's audio while a tone plays, 100 ms windows of linear samples.
+    func capture(_ set: ToneSet, _ tone: Tone, seconds: Int) throws -> [[Double]] {
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"), toneSets: [set])
+        engine.send(.playTone(.init(span: 0, channel: 1), tone))
+        var heard: [Double] = []
+        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: 160, alignment: 16)
+        defer { frame.deallocate() }
+        for _ in 0..<(seconds * 50 + 5) {
+            engine.tick()
+            link.clockTick()
+            while link.b.readFrame(channel: 1, into: frame) > 0 { heard += frame.map { Double(G711.linear($0, .alaw)) } }
+        }
+        let start = try #require(heard.firstIndex { abs($0) > 100 })
+        let audio = Array(heard[start...])
+        return stride(from: 0, to: audio.count - 800, by: 800).map { Array(audio[$0..<($0 + 800)]) }
+    }
+
+    /// UK ringback: 400+450 Hz, 0.4 s on, 0.2 off, 0.4 on, 2 s off.
+    @Test func ukRingbackFrequenciesAndCadence() throws {
+        let windows = try capture(.unitedKingdom, .ringback, seconds: 4)
+        let on = windows[0] + windows[1] + windows[2]  // 0–300 ms
+        #expect(MediaEngineTests.power(on, 400) > 100 * MediaEngineTests.power(on, 425))
+        #expect(MediaEngineTests.power(on, 450) > 100 * MediaEngineTests.power(on, 425))
+        let energy = windows.map { w in w.reduce(0) { $0 + $1 * $1 } / Double(w.count) }
+        let loud = energy.map { $0 > 10_000 }
+        // 100 ms windows: on×4, off×2, on×4, off×20, then again.
+        #expect(Array(loud[0..<4]) == [true, true, true, true])
+        #expect(Array(loud[4..<6]) == [false, false])
+        #expect(Array(loud[6..<10]) == [true, true, true, true])
+        #expect(loud[10..<30].allSatisfy { !$0 })
+        #expect(loud[30])
+    }
+
+    @Test func specsParse() {
+        let s = ToneSet.parseSpec("400+450@-19/400,200,400,2000")
+        #expect(s == ToneSet.Spec(f1: 400, f2: 450, level: -19, cadence: (400, 200, 400, 2000)))
+        #expect(ToneSet.parseSpec("425") == ToneSet.Spec(f1: 425, f2: 0, level: -10, cadence: (0, 0, 0, 0)))
+        for bad in ["", "425/1000", "425/1,2,3", "9000", "425@5", "x+y"] { #expect(ToneSet.parseSpec(bad) == nil, "\(bad)") }
+    }
+}
