@@ -43,6 +43,10 @@ public final class MediaEngine: @unchecked Sendable {
         case record(slot: Int, first: Endpoint, second: Endpoint?)
         /// Ends a tap; `.recordingStopped` follows.
         case stopRecording(slot: Int)
+        /// Adds a channel to an N-party conference (each member hears the sum
+        /// of the others, not itself). A channel in a conference is not bridged.
+        case joinConference(Int, Endpoint)
+        case leaveConference(Int, Endpoint)
         /// Turns in-band DTMF detection on or off for a channel.
         case detectDigits(Endpoint, Bool)
         /// Connects two channels both ways; the engine's `primeFrames` of idle
@@ -110,6 +114,13 @@ public final class MediaEngine: @unchecked Sendable {
     private let tapFrames: UnsafeMutableRawBufferPointer  // [slot × 2 frames]
     private let tapCount: Int
 
+    public static let maxConferences = 64
+    public static let maxConferenceMembers = 32
+    private let confMembers: UnsafeMutablePointer<Endpoint>   // [conf × maxMembers + k]
+    private let confSizes: UnsafeMutablePointer<Int>
+    private let confLinear: UnsafeMutablePointer<Int16>       // [(conf × maxMembers + k) × frameBytes]
+    private let confSum: UnsafeMutablePointer<Int32>
+
     public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
                 prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil) {
         self.primeFrames = primeFrames
@@ -119,6 +130,12 @@ public final class MediaEngine: @unchecked Sendable {
         taps = .allocate(capacity: max(1, tapCount))
         taps.initialize(repeating: Tap(), count: max(1, tapCount))
         tapFrames = .allocate(byteCount: max(1, tapCount) * 2 * frameBytes, alignment: 16)
+        confMembers = .allocate(capacity: MediaEngine.maxConferences * MediaEngine.maxConferenceMembers)
+        confMembers.initialize(repeating: Endpoint(span: 0, channel: 0), count: MediaEngine.maxConferences * MediaEngine.maxConferenceMembers)
+        confSizes = .allocate(capacity: MediaEngine.maxConferences)
+        confSizes.initialize(repeating: 0, count: MediaEngine.maxConferences)
+        confLinear = .allocate(capacity: MediaEngine.maxConferences * MediaEngine.maxConferenceMembers * frameBytes)
+        confSum = .allocate(capacity: frameBytes)
         self.spans = spans
         self.clock = clock
         self.logger = logger
@@ -163,6 +180,10 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     deinit {
+        confMembers.deallocate()
+        confSizes.deallocate()
+        confLinear.deallocate()
+        confSum.deallocate()
         taps.deinitialize(count: max(1, tapCount))
         taps.deallocate()
         tapFrames.deallocate()
@@ -231,6 +252,7 @@ public final class MediaEngine: @unchecked Sendable {
             moved &+= pump(from: bridges[i].a, to: bridges[i].b, table: bridges[i].aToB)
             moved &+= pump(from: bridges[i].b, to: bridges[i].a, table: bridges[i].bToA)
         }
+        for c in 0..<MediaEngine.maxConferences where confSizes[c] > 0 { mix(conference: c) }
         // Tones and detection on channels that are not bridged.
         for s in 0..<spans.count {
             for ch in 1..<MediaEngine.slotsPerSpan {
@@ -275,6 +297,40 @@ public final class MediaEngine: @unchecked Sendable {
             dsp[i].prompt = nil
             _ = events.push(.promptFinished(Endpoint(span: i / MediaEngine.slotsPerSpan, channel: channel),
                                             token: dsp[i].promptToken))
+        }
+    }
+
+    /// N−1 mixing: every member's frame in linear, the sum, and each member
+    /// gets the sum without its own voice (saturated, in its span's law).
+    private func mix(conference c: Int) {
+        let n = confSizes[c], base = c * MediaEngine.maxConferenceMembers
+        for k in 0..<frameBytes { confSum[k] = 0 }
+        for m in 0..<n {
+            let e = confMembers[base + m], i = slot(e)
+            let own = confLinear + (base + m) * frameBytes
+            var got = 0
+            while true {  // the newest frame counts; older ones are dropped (catch-up)
+                let r = spans[e.span].readFrame(channel: e.channel, into: frame)
+                if r == 0 { break }
+                got = r
+                if dsp[i].detect { detect(slot: i, count: r) }
+            }
+            let p = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let law = dsp[i].law
+            for k in 0..<frameBytes {
+                own[k] = k < got ? g711.linear(p[k], law) : 0
+                confSum[k] &+= Int32(own[k])
+            }
+        }
+        let out = frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for m in 0..<n {
+            let e = confMembers[base + m]
+            let own = confLinear + (base + m) * frameBytes
+            let law = dsp[slot(e)].law
+            for k in 0..<frameBytes {
+                out[k] = g711.encode(Int16(clamping: confSum[k] - Int32(own[k])), law)
+            }
+            _ = spans[e.span].writeFrame(channel: e.channel, from: UnsafeRawBufferPointer(frame))
         }
     }
 
@@ -395,6 +451,26 @@ public final class MediaEngine: @unchecked Sendable {
             if let second {
                 dsp[slot(second)].recordSlot = r
                 dsp[slot(second)].recordSide = 1
+            }
+        case .joinConference(let c, let e):
+            guard c >= 0, c < MediaEngine.maxConferences, confSizes[c] < MediaEngine.maxConferenceMembers,
+                  bridged[slot(e)] == 0 else { return }
+            let base = c * MediaEngine.maxConferenceMembers
+            confMembers[base + confSizes[c]] = e
+            confSizes[c] += 1
+            bridged[slot(e)] = 2  // 2: in a conference
+            dsp[slot(e)].toneOn = false
+            dsp[slot(e)].prompt = nil
+            spans[e.span].flush(channel: e.channel)
+            primeIdle(e, count: primeFrames)
+        case .leaveConference(let c, let e):
+            guard c >= 0, c < MediaEngine.maxConferences else { return }
+            let base = c * MediaEngine.maxConferenceMembers
+            for m in 0..<confSizes[c] where confMembers[base + m] == e {
+                confMembers[base + m] = confMembers[base + confSizes[c] - 1]
+                confSizes[c] -= 1
+                bridged[slot(e)] = 0
+                break
             }
         case .stopRecording(let r):
             guard r >= 0, r < tapCount, taps[r].active else { return }

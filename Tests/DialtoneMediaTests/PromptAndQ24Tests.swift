@@ -209,3 +209,55 @@ func dualTone(_ low: Double, _ high: Double, level: Double = -10, ms: Int, gap: 
         for bad in ["", "425/1000", "425/1,2,3", "9000", "425@5", "x+y"] { #expect(ToneSet.parseSpec(bad) == nil, "\(bad)") }
     }
 }
+
+@Suite struct ConferenceTests {
+    /// Three parties with their own tones: each hears the other two and not
+    /// itself; after one leaves, the rest hear only each other. No allocation.
+    @Test func eachMemberHearsTheOthers() throws {
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let e1 = try VirtualLink(a: "e1", b: "e1-far", type: .e1, clock: clock)
+        let t1 = try VirtualLink(a: "t1", b: "t1-far", type: .t1, clock: clock)  // µ-law member: law conversion in the mix
+        defer { e1.close(); t1.close() }
+        for s in [e1.a, e1.b, t1.a, t1.b] { try s.start() }
+        let engine = MediaEngine(spans: [e1.a, t1.a], clock: clock, logger: Logger(label: "test"))
+        let members: [(MediaEngine.Endpoint, VirtualSpan, Double, G711Law)] = [
+            (.init(span: 0, channel: 1), e1.b, 500, .alaw), (.init(span: 0, channel: 2), e1.b, 1000, .alaw),
+            (.init(span: 1, channel: 3), t1.b, 1500, .mulaw),
+        ]
+        for m in members { engine.send(.joinConference(7, m.0)) }
+        var heard: [[Double]] = [[], [], []]
+        var allocations = 0
+        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: 160, alignment: 16)
+        defer { frame.deallocate() }
+        func run(_ ticks: Int, members active: [Int], start: Int) {
+            for t in start..<(start + ticks) {
+                for i in active {
+                    let m = members[i]
+                    let bytes = (0..<160).map { k in G711.encode(Int16(6000 * sin(2 * .pi * m.2 * Double(t * 160 + k) / 8000)), m.3) }
+                    _ = bytes.withUnsafeBytes { m.1.writeFrame(channel: m.0.channel, from: $0) }
+                }
+                e1.clockTick(); t1.clockTick()
+                CAllocationCounter_start()
+                engine.tick()
+                allocations += CAllocationCounter_stop()
+                e1.clockTick(); t1.clockTick()
+                for i in 0..<3 {
+                    let m = members[i]
+                    while m.1.readFrame(channel: m.0.channel, into: frame) > 0 { heard[i] += frame.map { Double(G711.linear($0, m.3)) } }
+                }
+            }
+        }
+        run(60, members: [0, 1, 2], start: 0)
+        for i in 0..<3 {
+            let tail = Array(heard[i].suffix(4000))
+            let p = [500.0, 1000, 1500].map { MediaEngineTests.power(tail, $0) }
+            for j in 0..<3 where j != i { #expect(p[j] > 1000 * p[i], "member \(i) hears \(j) loud and itself not: \(p)") }
+        }
+        engine.send(.leaveConference(7, members[2].0))
+        heard = [[], [], []]
+        run(60, members: [0, 1], start: 60)
+        let tail = Array(heard[0].suffix(4000))
+        #expect(MediaEngineTests.power(tail, 1000) > 1000 * MediaEngineTests.power(tail, 1500))
+        #expect(allocations == 0)
+    }
+}
