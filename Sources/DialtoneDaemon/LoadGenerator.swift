@@ -8,11 +8,13 @@ import Synchronization
 public final class LoadGenerator: Sendable {
     public struct Summary: Sendable, CustomStringConvertible {
         public var offered = 0
+        /// Of those, calls that walked the IVR to an agent.
+        public var ivr = 0
         public var completed = 0
         public var failed = 0
         public var failures: [String] = []
         public var description: String {
-            "\(offered) calls offered, \(completed) completed, \(failed) failed"
+            "\(offered) calls offered (\(ivr) through the IVR), \(completed) completed, \(failed) failed"
                 + (failures.isEmpty ? "" : "\nfirst failures:\n  " + failures.prefix(5).joined(separator: "\n  "))
         }
     }
@@ -27,6 +29,8 @@ public final class LoadGenerator: Sendable {
     private let maxCalls: Int
     private let stopping = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
+    /// Every fourth call walks the IVR when the configuration has one.
+    private let ivr: IVRWalker?
 
     private func count(_ problem: String?) {
         state.withLock {
@@ -43,7 +47,8 @@ public final class LoadGenerator: Sendable {
     /// `number(n)` gives, `callsPerSecond` at most `maxCalls` at once, until
     /// ``stop()`` or `limit` calls.
     public init(simulator: LineSimulator, ports: [String], number: @escaping @Sendable (Int) -> String?,
-                callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil) {
+                callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil, ivr: IVRWalker? = nil) {
+        self.ivr = ivr
         self.simulator = simulator
         self.ports = ports
         self.number = number
@@ -66,7 +71,16 @@ public final class LoadGenerator: Sendable {
         await withTaskGroup(of: Void.self) { group in
             var n = 0
             while !stopping.load(ordering: .acquiring) && n < (limit ?? .max) {
-                if self.inFlight.load(ordering: .relaxed) < maxCalls, let dnis = number(n) {
+                if self.inFlight.load(ordering: .relaxed) < maxCalls, let ivr, n % 4 == 3 {
+                    let ani = "555\(8_000_000 + n)", port = ports[n % ports.count], k = n / 4
+                    self.inFlight.add(1, ordering: .relaxed)
+                    state.withLock { $0.offered += 1; $0.ivr += 1 }
+                    n += 1
+                    group.addTask {
+                        self.count(await ivr.walk(k, simulator: sim, port: port, ani: ani))
+                        self.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                } else if self.inFlight.load(ordering: .relaxed) < maxCalls, let dnis = number(n) {
                     let ani = "555\(8_000_000 + n)"
                     self.inFlight.add(1, ordering: .relaxed)
                     state.withLock { $0.offered += 1 }

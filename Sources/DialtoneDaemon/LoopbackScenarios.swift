@@ -39,7 +39,15 @@ public struct LoopbackScenarios: Sendable {
     public static func number(_ n: Int, config: DialtoneConfig) -> String? {
         let agents = Set(config.spans.filter { $0.role == .net }.map(\.name))
         let routes = config.routes.filter { $0.spans.contains(where: agents.contains) }
-        for r in routes { if case .prefix(let p) = r.pattern { return p + String(format: "%04d", n % 10000) } }
+        // A number whose first matching route really goes to the agents (not an IVR number under the prefix).
+        let isAgents = { (number: String) in config.routes.first { $0.matches(number) }.map { r in routes.contains(r) } ?? false }
+        for r in routes {
+            guard case .prefix(let p) = r.pattern else { continue }
+            for k in 0..<10000 {
+                let candidate = p + String(format: "%04d", (n + k) % 10000)
+                if isAgents(candidate) { return candidate }
+            }
+        }
         for r in routes { if case .exact(let e) = r.pattern { return e } }
         return nil
     }
@@ -49,7 +57,8 @@ public struct LoopbackScenarios: Sendable {
         let config = daemon.config
         return LoadGenerator(simulator: sim, ports: inboundSpans.map { Self.farName($0.name) },
                              number: { Self.number($0, config: config) }, callsPerSecond: callsPerSecond,
-                             holdSeconds: holdSeconds, maxCalls: maxCalls, limit: limit)
+                             holdSeconds: holdSeconds, maxCalls: maxCalls, limit: limit,
+                             ivr: IVRWalker(config: config, prompts: daemon.media.prompts))
     }
 
     static func farName(_ span: String) -> String { "\(span)-far" }
