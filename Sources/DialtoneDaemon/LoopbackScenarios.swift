@@ -366,8 +366,25 @@ public struct LoopbackScenarios: Sendable {
         run(await calls(count: max(count / 2, 1), concurrency: 5, callerClears: false, aniBase: 7_000_000))
         run(await unallocated())
         for span in inboundSpans { run(await fullSpan(span)) }
+        if let r = await ivrWalks() { run(r) }
         if let dahdiConf { run(await spanAlarm(dahdiConf: dahdiConf)) }
         return results
+    }
+
+    /// Every way through the configured IVR to an agent, walked by a far-end
+    /// caller (prompts by correlation, in-band DTMF, audio after the transfer);
+    /// nil when the configuration has no IVR.
+    public func ivrWalks() async -> Result? {
+        guard let walker = IVRWalker(config: daemon.config, prompts: daemon.media.prompts),
+              let port = inboundSpans.first.map({ Self.farName($0.name) }) else { return nil }
+        await settle()
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(100)))
+        var problems: [String] = []
+        for (i, _) in walker.paths.enumerated() {
+            if let p = await walker.walk(i, simulator: sim, port: port, ani: "6175550\(String(format: "%03d", i))") { problems.append(p) }
+        }
+        return Result(name: "IVR: \(walker.paths.count) paths through the menus to agents", passed: problems.isEmpty,
+                      detail: problems.isEmpty ? walker.paths.map(\.description).joined(separator: "; ") : problems.joined(separator: "; "))
     }
 
     /// The default battery: what `dialtone loopback` runs.
@@ -381,6 +398,7 @@ public struct LoopbackScenarios: Sendable {
         run(await calls(count: 20, concurrency: 10, callerClears: false, aniBase: 7_000_000))
         run(await unallocated())
         for span in inboundSpans { run(await fullSpan(span)) }
+        if let r = await ivrWalks() { run(r) }
         run(await overflow())
         run(await dchannelDrop())
         return results
