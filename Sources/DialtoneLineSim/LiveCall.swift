@@ -16,6 +16,10 @@ final class LiveChannel: @unchecked Sendable {
     private var rx = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
     private let rxLength = Atomic<Int>(0)
     private let primed = Atomic<Bool>(false)
+    /// Line echo: what was received comes back this many dB down (0 = none).
+    private let echoLoss = Atomic<Int>(0)
+    private let lastRx = UnsafeMutablePointer<UInt8>.allocate(capacity: frameBytes)
+    private var law = G711Law.alaw
 
     var isActive: Bool { active.load(ordering: .acquiring) }
 
@@ -56,7 +60,16 @@ final class LiveChannel: @unchecked Sendable {
 
     func stop() { if isActive { stopping.store(true, ordering: .releasing) } }
 
-    deinit { rx.deallocate() }
+    /// Returns what arrives `loss` dB down, as a 2-wire hybrid does (0 = off).
+    func setEcho(lossDB: Int, law: G711Law) {
+        self.law = law
+        echoLoss.store(lossDB, ordering: .releasing)
+    }
+
+    deinit {
+        rx.deallocate()
+        lastRx.deallocate()
+    }
 
     /// Media side, each tick.
     func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
@@ -73,10 +86,22 @@ final class LiveChannel: @unchecked Sendable {
         if tx.pop(into: scratch) == 0 {
             scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
         }
+        let loss = echoLoss.load(ordering: .relaxed)
+        if loss > 0 {
+            // The previous tick's received frame, attenuated, added to what we send.
+            let gain = pow(10, -Double(loss) / 20)
+            let out = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for k in 0..<frameBytes {
+                let mixed = Double(G711.linear(out[k], law)) + Double(G711.linear(lastRx[k], law)) * gain
+                out[k] = G711.encode(Int16(clamping: Int(mixed.rounded())), law)
+            }
+        }
         _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch))
+        lastRx.initialize(repeating: span.law.idleByte, count: frameBytes)
         while true {
             let got = span.readFrame(channel: channel, into: scratch)
             if got == 0 { break }
+            lastRx.update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: min(got, frameBytes))
             let len = rxLength.load(ordering: .relaxed)
             let n = min(got, rx.count - len)
             if n > 0 {
@@ -162,6 +187,10 @@ public final class LiveCall: @unchecked Sendable {
         }
         _ = audio.send(bytes, idle: law.idleByte)
     }
+
+    /// Makes the line return what the caller hears, `lossDB` down (a hybrid
+    /// echo; 0 turns it off): the prompts come back into Dialtone's DTMF receiver.
+    public func echo(lossDB: Int) { audio.setEcho(lossDB: lossDB, law: law) }
 
     /// Sends digits as a Q.931 keypad facility IE (INFORMATION).
     public func sendKeypad(_ digits: String) { dchannel.send(.keypad(ref, digits)) }

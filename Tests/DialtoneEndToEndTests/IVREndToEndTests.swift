@@ -235,6 +235,27 @@ func ivrConfigText(dir: String, holiday: String) -> String {
         await rig.stop()
     }
 
+    /// A line that echoes the prompts back (6 dB hybrid loss, worse than any
+    /// real line): no digit is invented from the echo while the caller listens
+    /// through whole prompts and a timeout, and the caller's digits still work.
+    @Test func promptEchoCausesNoFalseDigits() async throws {
+        let rig = try await Rig("echo")
+        let call = try await rig.dial("4155550108", "5552000")
+        call.echo(lossDB: 6)
+        let first = await rig.hear(call, "welcome")
+        // The whole welcome prompt (about 9 s) and the timeout prompt echo back.
+        let timeout = await rig.hear(call, "timeout", from: (first?.offset ?? 0) + 1)
+        await rig.hear(call, "welcome", from: (timeout?.offset ?? 0) + 1)
+        await rig.hear(call, "sales", from: rig.press(call, "1", level: -10))
+        _ = rig.press(call, "2", level: -10)
+        let agent = await rig.agent("4155550108")
+        #expect(agent?.dnis == "5551002" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550108")
+        #expect(cdr?.ivrPath == "menu:main timeout 1 menu:sales 2 route:5551002", "\(String(describing: cdr?.ivrPath))")
+        await rig.stop()
+    }
+
     /// Keypad facility digits from a user-side caller are the same events as
     /// in-band digits.
     @Test func keypadDigitsDriveTheMenus() async throws {
