@@ -29,6 +29,8 @@ public final class Daemon: @unchecked Sendable {
     /// The DAHDI driver's spans, watched while the daemon runs.
     public let kernelSpans: SpanWatcher
     private var switchTask: Task<Void, Never>?
+    /// The DAHDI timer when it clocks the media (DAHDI hosts).
+    private let dahdiTimer: DAHDITimer?
 
     /// Builds every component from `config` without starting anything.
     public init(config: DialtoneConfig, logger: Logger, pcapPath: String? = nil) throws {
@@ -68,7 +70,25 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         self.links = links
-        let clock: any FrameClock = VirtualClock.shared
+        // On a DAHDI host the media clock is the cards' own (/dev/dahdi/timer,
+        // driven by the span providing timing), so frames and ticks never drift;
+        // without it (no card, no timer), the process clock.
+        var clock: any FrameClock = VirtualClock.shared
+        var dahdiTimer: DAHDITimer?
+        if config.spans.contains(where: { $0.driver == .dahdi }) {
+            let timer = DAHDITimer()
+            do {
+                try timer.start()
+                dahdiTimer = timer
+                clock = timer
+                logger.notice("media clock: DAHDI timer", metadata: ["path": "\(timer.path)"])
+            } catch {
+                logger.warning("media clock: process clock (DAHDI timer unavailable)", metadata: ["error": "\(error)"])
+            }
+        }
+        self.dahdiTimer = dahdiTimer
+        var built = false
+        defer { if !built { dahdiTimer?.stop() } }  // a failed start-up leaves no timer thread behind
         // DAHDI hosts (and emulated VMs) stall longer than an in-process clock: more slack.
         let slack = config.spans.contains { $0.driver == .dahdi } ? 10 : 3
         // Prompts are loaded once (validated again: the files may have changed since check-config).
@@ -119,6 +139,7 @@ public final class Daemon: @unchecked Sendable {
         }
         kernelSpans = SpanWatcher(logger: logger)
         simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger, primeFrames: slack)
+        built = true
     }
 
     /// Starts everything: store is open; spans, media, D-channels, switch,
@@ -163,6 +184,7 @@ public final class Daemon: @unchecked Sendable {
         await switchCore.finish()
         await switchTask?.value
         capture?.close()
+        dahdiTimer?.stop()
         logger.notice("dialtone stopped")
     }
 

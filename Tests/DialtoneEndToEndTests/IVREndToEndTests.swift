@@ -85,6 +85,7 @@ func ivrConfigText(dir: String, holiday: String) -> String {
     """
 }
 
+extension EndToEnd {
 @Suite(.serialized) struct IVREndToEndTests {
     final class Rig: @unchecked Sendable {
         let daemon: Daemon
@@ -287,4 +288,5 @@ func ivrConfigText(dir: String, holiday: String) -> String {
         #expect(cdr?.ivrPath == "schedule:holiday:closed hangup", "\(String(describing: cdr?.ivrPath))")
         await rig.stop()
     }
+}
 }

@@ -24,6 +24,12 @@ func makeDaemon(_ name: String, spans: [SpanConfig], routes: [RouteConfig]) thro
     return (try Daemon(config: config, logger: logger, pcapPath: "\(dir)/dchan.pcap"), dir)
 }
 
+/// Every end-to-end suite runs one after another: each runs a daemon in real
+/// time on the process clock, and two at once on two cores would measure the
+/// machine, not Dialtone.
+@Suite(.serialized) enum EndToEnd {}
+
+extension EndToEnd {
 @Suite(.serialized) struct LoopbackEndToEndTests {
     /// PSTN E1 + a second PSTN E1 → agents E1 (EuroISDN): 200 calls, clearing
     /// both ways, full span, cause 34 on the 31st call, D-channel drop.
@@ -85,8 +91,9 @@ func makeDaemon(_ name: String, spans: [SpanConfig], routes: [RouteConfig]) thro
         await daemon.stop(drain: .seconds(2))
     }
 }
+}
 
-extension LoopbackEndToEndTests {
+extension EndToEnd.LoopbackEndToEndTests {
     /// Overlap receiving: the DNIS arrives partly in SETUP, the rest in
     /// INFORMATION messages; routed as soon as an exact route is unambiguous,
     /// otherwise after the inter-digit timeout.
@@ -122,7 +129,7 @@ extension LoopbackEndToEndTests {
     }
 }
 
-extension LoopbackEndToEndTests {
+extension EndToEnd.LoopbackEndToEndTests {
     /// An agent station dials out without naming a B-channel: Dialtone, the
     /// network side there, selects one (Q.931 §5.2.3) and routes the call to
     /// the PSTN span, where it is the user side.

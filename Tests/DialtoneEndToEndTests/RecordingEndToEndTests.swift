@@ -27,6 +27,7 @@ func soxi(_ flag: String, _ path: String) -> String {
     return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+extension EndToEnd {
 @Suite(.serialized) struct RecordingEndToEndTests {
     @Test func bridgedCallIsRecordedStereoAndStreamedToALSA() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-rec-\(UUID().uuidString)").path
@@ -189,4 +190,5 @@ func soxi(_ flag: String, _ path: String) -> String {
         #expect(soxi("-s", path) == "\(100 * 160 + 1600)")
         #expect(try WAVFile.repair(path: path) == nil)  // consistent now
     }
+}
 }
