@@ -35,7 +35,7 @@ if ! ls /lib/modules/$KVER/updates/dkms/dahdi_dynamic_loc.ko* >/dev/null 2>&1; t
   tail -20 "$OUT/dkms.log"; echo "hardware: the DAHDI kernel driver is absent"; echo "0 passed, 1 failed"; exit 1
 fi
 "$HERE/mkinitramfs.sh" $KVER "$OUT/initramfs.img"
-rm -rf "$OUT/src"; cp -r "$HERE" "$OUT/src"; cp "$ROOT/udev/60-dialtone.rules" "$OUT/src/udev-rules"
+rm -rf "$OUT/src"; cp -rL "$HERE" "$OUT/src"; cp "$ROOT/udev/60-dialtone.rules" "$OUT/src/udev-rules"
 # The udev rules name the group `dialtone` (the guest shares this host's /etc).
 getent group dialtone >/dev/null || $SUDO groupadd --system dialtone
 cp "$BIN" "$OUT/dialtone"
