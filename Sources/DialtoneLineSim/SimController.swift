@@ -319,6 +319,11 @@ actor SimController {
         _ = forward
         let timer = Task { try? await Task.sleep(for: timeout); earlyContinuation.finish() }
         defer { timer.cancel() }
+        // Listen from the SETUP on, as a phone's B-channel does once it is
+        // through-connected: what the answering side plays right after its
+        // CONNECT is heard from its first sample, however late this task
+        // sees the CONNECT.
+        st.live[channel].arm(seconds: seconds)
         dchannel.send(.setup(ref, OutgoingSetup(channel: channel, exclusive: true,
                                                 calling: PartyNumber(digits: ani, plan: 0x21, presentation: 0x03),
                                                 called: dnis, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw)))
@@ -331,10 +336,10 @@ actor SimController {
         }
         guard connected else {
             if cause == nil { dchannel.send(.hangup(ref, .normalClearing)) }
+            st.live[channel].stop()
             busy[port]?.remove(channel)
             return .failure(LiveCallError(reason: cause.map { "cleared before answer: \($0)" } ?? "no answer within \(timeout)", cause: cause))
         }
-        st.live[channel].arm(seconds: seconds)
         let call = LiveCall(port: port, ani: ani, channel: channel, law: span.law, ref: ref, dchannel: dchannel,
                             audio: st.live[channel], events: rest)
         Task {

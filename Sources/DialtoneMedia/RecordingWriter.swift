@@ -42,7 +42,7 @@ public final class RecordingWriter: @unchecked Sendable {
         var frames = 0
         var problem: String?
         var lastHeader = ContinuousClock.now
-        var alsa: AlsaTap?
+        var alsa: AlsaStream?
     }
 
     public let slotCount: Int
@@ -84,7 +84,7 @@ public final class RecordingWriter: @unchecked Sendable {
     /// Creates the file (and its directory) and reserves a slot. The media
     /// engine may push to the slot only after this returns.
     public func open(path: String, format: WAVFormat, layout: RecordingLayout, laws: (G711Law, G711Law),
-                     alsa: AlsaTap? = nil) throws(RecordingError) -> Int {
+                     alsa: AlsaStream? = nil) throws(RecordingError) -> Int {
         let dir = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -121,7 +121,9 @@ public final class RecordingWriter: @unchecked Sendable {
     /// Writes what is left, fixes the header, syncs and frees the slot. Call
     /// once the media engine no longer pushes to it.
     public func close(slot: Int) -> RecordingResult? {
-        slots.withLock { all in
+        var alsa: AlsaStream?
+        defer { alsa?.stop() }  // drains the device: outside the lock
+        return slots.withLock { all in
             guard var s = all[slot] else { return nil }
             drain(&s, ring: rings[slot])
             let lost = rings[slot].overrunCount
@@ -129,7 +131,7 @@ public final class RecordingWriter: @unchecked Sendable {
             writeHeader(&s)
             fsync(s.fd)
             Foundation.close(s.fd)
-            s.alsa?.close()
+            alsa = s.alsa
             all[slot] = nil
             return RecordingResult(path: s.path, frames: s.frames, dataBytes: s.dataBytes, complete: s.problem == nil, problem: s.problem)
         }
@@ -212,7 +214,7 @@ public final class RecordingWriter: @unchecked Sendable {
                     pcm[k] = Int16(clamping: Int(x) + Int(y))
                 }
             }
-            s.alsa?.write(pcm, frames: frameBytes, channels: stereo ? 2 : 1)
+            s.alsa?.push(pcm, count: samples)
             var bytes = 0
             let o = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
             switch s.format {
@@ -234,13 +236,21 @@ public final class RecordingWriter: @unchecked Sendable {
             }
             s.frames += 1
             guard s.problem == nil else { continue }
-            let n = Foundation.write(s.fd, out.baseAddress, bytes)
-            if n == bytes {
+            // A short write is followed by one more for the rest, which fails
+            // with the real reason (ENOSPC, EFBIG, EIO...).
+            var done = 0, code: Int32 = 0
+            while done < bytes {
+                let n = Foundation.write(s.fd, out.baseAddress! + done, bytes - done)
+                if n > 0 { done += n } else if n < 0 && errno == EINTR { continue } else { code = n < 0 ? errno : EIO; break }
+            }
+            if done == bytes {
                 s.dataBytes += bytes
             } else {
-                let code = n < 0 ? errno : ENOSPC
                 let name = code == ENOSPC ? "disk full (ENOSPC)" : code == EFBIG ? "file too large (EFBIG)" : "\(String(cString: strerror(code))) (errno \(code))"
-                if n > 0 { s.dataBytes += n - n % (stereo ? 2 : 1) * s.format.bytesPerSample }
+                // Keep whole sample frames only: the file ends where the header says.
+                let frame = (stereo ? 2 : 1) * s.format.bytesPerSample
+                s.dataBytes += done - done % frame
+                if done % frame != 0 { _ = ftruncate(s.fd, off_t(WAVFile.headerSize(s.format) + s.dataBytes)) }
                 s.problem = "\(name) after \(String(format: "%.1f", Double(s.frames) / 50)) s"
                 logger.error("recording incomplete: the call goes on, the recording stops",
                              metadata: ["path": "\(s.path)", "problem": "\(s.problem!)"])

@@ -60,9 +60,10 @@ public enum WAVFile {
             throw WAVError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read (permission denied)" : "no such file")
         }
         let bytes = [UInt8](data)
-        let (info, _) = try parse(bytes, fileSize: bytes.count, path: path)
-        guard info.dataOffset + info.dataBytes <= bytes.count else {
-            throw WAVError(path: path, reason: "data chunk says \(info.dataBytes) bytes but the file ends early")
+        let (info, declared) = try parse(bytes, fileSize: bytes.count, path: path)
+        // 0xFFFFFFFF: written to a pipe, the size never filled in (sox, ffmpeg).
+        if declared > info.dataBytes + info.format.bytesPerSample * info.channels && declared != 0xFFFF_FFFF {
+            throw WAVError(path: path, reason: "the data chunk says \(declared) bytes but the file holds \(bytes.count - info.dataOffset) (truncated file)")
         }
         return (info, Array(bytes[info.dataOffset..<(info.dataOffset + info.dataBytes)]))
     }
@@ -108,13 +109,16 @@ public enum WAVFile {
         throw WAVError(path: path, reason: fmt == nil ? "no fmt chunk (truncated header)" : "no data chunk")
     }
 
+    /// The size of the header ``header(format:channels:sampleRate:dataBytes:)`` writes.
+    public static func headerSize(_ format: WAVFormat) -> Int { format == .pcm16 ? 44 : 58 }
+
     /// A header for `dataBytes` of audio (44 bytes for PCM16, 58 for G.711).
     public static func header(format: WAVFormat, channels: Int, sampleRate: Int = 8000, dataBytes: Int) -> [UInt8] {
         var h: [UInt8] = []
         func put16(_ v: Int) { h += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func put32(_ v: Int) { put16(v & 0xFFFF); put16(v >> 16 & 0xFFFF) }
         let g711 = format != .pcm16
-        let headerBytes = g711 ? 58 : 44
+        let headerBytes = headerSize(format)
         h += Array("RIFF".utf8); put32(headerBytes - 8 + dataBytes); h += Array("WAVE".utf8)
         h += Array("fmt ".utf8); put32(g711 ? 18 : 16)
         put16(Int(format.tag)); put16(channels); put32(sampleRate)

@@ -61,7 +61,7 @@ public actor SwitchCore {
     private let promptLanguage: String
     private let recording: RecordingConfig
     /// Recordings the engine is still writing to, by slot.
-    private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaTap?)] = [:]
+    private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
 
@@ -425,6 +425,11 @@ public actor SwitchCore {
             Task.detached {
                 guard let result = recorder.close(slot: slot) else { return }
                 let end = Date()
+                if let a = r.alsa {
+                    logger.log(level: a.failed || a.dropped > 0 ? .warning : .info, "ALSA stream closed", metadata: [
+                        "call.id": "\(r.callID)", "alsa.device": "\(a.device)", "alsa.frames": "\(a.framesWritten)",
+                        "alsa.xruns": "\(a.xruns)", "alsa.dropped": "\(a.dropped)", "alsa.failed": "\(a.failed)"])
+                }
                 if !result.complete {
                     logger.error("recording incomplete", metadata: ["call.id": "\(r.callID)", "path": "\(result.path)",
                                                                     "problem": "\(result.problem ?? "-")"])
@@ -465,11 +470,13 @@ public actor SwitchCore {
         let now = Date()
         let path = "\(recording.directory)/\(day.string(from: now))/" +
             RecordingWriter.fileName(start: now, callID: id, ani: call.ani.digits, dnis: call.dnis)
-        var alsa: AlsaTap?
+        var alsa: AlsaStream?
         if let device = recording.alsaDevice {
             do {
-                alsa = try AlsaTap(device: device, configText: recording.alsaConfig,
-                                   channels: recording.layout == .stereo ? 2 : 1, logger: logger)
+                let stream = AlsaStream(device: device, configText: recording.alsaConfig,
+                                        channels: recording.layout == .stereo ? 2 : 1, logger: logger)
+                try stream.start()
+                alsa = stream
             } catch {
                 logger.error("ALSA stream not opened; recording to the file only", metadata: ["call.id": "\(id)", "error": "\(error)"])
             }
