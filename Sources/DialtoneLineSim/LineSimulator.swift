@@ -243,14 +243,20 @@ public final class LineSimulator: @unchecked Sendable {
             stopped.signal()
         }
         while running.load(ordering: .relaxed) {
-            if waiter.wait(timeoutMs: 100) == 0 { continue }
-            for state in list {
-                for ch in state.port.span.type.bearerChannels {
-                    if state.live[ch].isActive {
-                        state.live[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
-                    } else {
-                        state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
-                    }
+            let elapsed = waiter.wait(timeoutMs: 100)
+            // A late wake-up runs the ticks it missed, as a line card keeps
+            // clocking frames out: the transmit slack is not eroded.
+            for _ in 0..<min(elapsed, 5) { tickAll(list, scratch) }
+        }
+    }
+
+    private func tickAll(_ list: [PortState], _ scratch: UnsafeMutableRawBufferPointer) {
+        for state in list {
+            for ch in state.port.span.type.bearerChannels {
+                if state.live[ch].isActive {
+                    state.live[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
+                } else {
+                    state.channels[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
                 }
             }
         }

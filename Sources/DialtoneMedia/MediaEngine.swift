@@ -56,6 +56,8 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     public static let maxBridges = 1024
+    /// Ticks run on one late wake-up at most (the rest are counted late and lost).
+    public static let maxCatchUpTicks: UInt64 = 5
     /// Idle frames queued on each side when a bridge starts (jitter slack).
     public let primeFrames: Int
 
@@ -108,10 +110,16 @@ public final class MediaEngine: @unchecked Sendable {
         var active = false
         var first = Endpoint(span: 0, channel: 0)
         var second: Endpoint? = nil
-        var filled: (Bool, Bool) = (false, false)
+        /// Frames queued per party (first, second), up to `tapDepth` each.
+        var queued: (Int, Int) = (0, 0)
     }
+    /// Frames a recording tap holds per party while the other party's frame
+    /// is late: the two parties stay aligned when one side's frames arrive
+    /// in bursts (a late far end catching up), and nothing is overwritten.
+    static let tapDepth = 4
     private let taps: UnsafeMutablePointer<Tap>
-    private let tapFrames: UnsafeMutableRawBufferPointer  // [slot × 2 frames]
+    private let tapFrames: UnsafeMutableRawBufferPointer  // [slot × 2 parties × tapDepth frames]
+    private let tapPair: UnsafeMutableRawBufferPointer    // one tick for the writer
     private let tapCount: Int
 
     public static let maxConferences = 64
@@ -129,7 +137,8 @@ public final class MediaEngine: @unchecked Sendable {
         tapCount = recorder?.slotCount ?? 0
         taps = .allocate(capacity: max(1, tapCount))
         taps.initialize(repeating: Tap(), count: max(1, tapCount))
-        tapFrames = .allocate(byteCount: max(1, tapCount) * 2 * frameBytes, alignment: 16)
+        tapFrames = .allocate(byteCount: max(1, tapCount) * 2 * MediaEngine.tapDepth * frameBytes, alignment: 16)
+        tapPair = .allocate(byteCount: 2 * frameBytes, alignment: 16)
         confMembers = .allocate(capacity: MediaEngine.maxConferences * MediaEngine.maxConferenceMembers)
         confMembers.initialize(repeating: Endpoint(span: 0, channel: 0), count: MediaEngine.maxConferences * MediaEngine.maxConferenceMembers)
         confSizes = .allocate(capacity: MediaEngine.maxConferences)
@@ -187,6 +196,7 @@ public final class MediaEngine: @unchecked Sendable {
         taps.deinitialize(count: max(1, tapCount))
         taps.deallocate()
         tapFrames.deallocate()
+        tapPair.deallocate()
         bridges.deinitialize(count: MediaEngine.maxBridges)
         bridges.deallocate()
         frame.deallocate()
@@ -240,7 +250,10 @@ public final class MediaEngine: @unchecked Sendable {
             let elapsed = waiter.wait(timeoutMs: 100)
             if elapsed == 0 { continue }
             if elapsed > 1 { lateTicks.add(elapsed - 1, ordering: .relaxed) }
-            tick()
+            // A late wake-up runs the ticks it missed (up to 100 ms of them):
+            // prompts, tones and recordings stay continuous instead of
+            // losing the transmit slack one frame at a time.
+            for _ in 0..<min(elapsed, MediaEngine.maxCatchUpTicks) { tick() }
         }
     }
 
@@ -338,26 +351,47 @@ public final class MediaEngine: @unchecked Sendable {
     @inline(__always)
     private func tap(slot i: Int, count: Int) {
         let r = dsp[i].recordSlot, side = dsp[i].recordSide
-        let dst = tapFrames.baseAddress! + (r * 2 + side) * frameBytes
+        if (side == 0 ? taps[r].queued.0 : taps[r].queued.1) == MediaEngine.tapDepth, let recorder {
+            emitTap(r, recorder)  // the other party is far behind: its side gets idle
+        }
+        let k = side == 0 ? taps[r].queued.0 : taps[r].queued.1
+        let dst = tapFrames.baseAddress! + ((r * 2 + side) * MediaEngine.tapDepth + k) * frameBytes
         dst.copyMemory(from: frame.baseAddress!, byteCount: min(count, frameBytes))
         if count < frameBytes { (dst + count).initializeMemory(as: UInt8.self, repeating: dsp[i].law.idleByte, count: frameBytes - count) }
-        if side == 0 { taps[r].filled.0 = true } else { taps[r].filled.1 = true }
+        if side == 0 { taps[r].queued.0 += 1 } else { taps[r].queued.1 += 1 }
     }
 
-    /// Hands each active tap's tick to the writer (silence for a party that sent nothing).
+    /// Hands each active tap's complete ticks to the writer: a pair when both
+    /// parties' frames are there; a party that sent nothing for two ticks
+    /// gets idle. A tick in which no frame arrived adds nothing, so the
+    /// recording follows the frames received (catch-up ticks do not stretch it).
     private func flushTaps(_ recorder: RecordingWriter) {
         for r in 0..<tapCount where taps[r].active {
-            let base = tapFrames.baseAddress! + r * 2 * frameBytes
-            if !taps[r].filled.0 {
-                base.initializeMemory(as: UInt8.self, repeating: spans[taps[r].first.span].law.idleByte, count: frameBytes)
+            if taps[r].second == nil {
+                while taps[r].queued.0 > 0 { emitTap(r, recorder) }
+                continue
             }
-            if !taps[r].filled.1 {
-                let law = taps[r].second.map { spans[$0.span].law } ?? spans[taps[r].first.span].law
-                (base + frameBytes).initializeMemory(as: UInt8.self, repeating: law.idleByte, count: frameBytes)
-            }
-            recorder.push(slot: r, tick: UnsafeRawBufferPointer(start: base, count: 2 * frameBytes))
-            taps[r].filled = (false, false)
+            while taps[r].queued.0 > 0 && taps[r].queued.1 > 0 { emitTap(r, recorder) }
+            while taps[r].queued.0 >= 2 || taps[r].queued.1 >= 2 { emitTap(r, recorder) }
         }
+    }
+
+    /// One tick to the writer: each party's oldest queued frame, or idle.
+    private func emitTap(_ r: Int, _ recorder: RecordingWriter) {
+        for side in 0..<2 {
+            let out = tapPair.baseAddress! + side * frameBytes
+            let queue = tapFrames.baseAddress! + (r * 2 + side) * MediaEngine.tapDepth * frameBytes
+            let n = side == 0 ? taps[r].queued.0 : taps[r].queued.1
+            if n > 0 {
+                out.copyMemory(from: queue, byteCount: frameBytes)
+                if n > 1 { queue.copyMemory(from: queue + frameBytes, byteCount: (n - 1) * frameBytes) }
+                if side == 0 { taps[r].queued.0 -= 1 } else { taps[r].queued.1 -= 1 }
+            } else {
+                let e = side == 0 ? taps[r].first : (taps[r].second ?? taps[r].first)
+                out.initializeMemory(as: UInt8.self, repeating: spans[e.span].law.idleByte, count: frameBytes)
+            }
+        }
+        recorder.push(slot: r, tick: UnsafeRawBufferPointer(tapPair))
     }
 
     /// Feeds the frame in `frame` (channel law) to the slot's DTMF receiver.
@@ -476,6 +510,7 @@ public final class MediaEngine: @unchecked Sendable {
             guard r >= 0, r < tapCount, taps[r].active else { return }
             if dsp[slot(taps[r].first)].recordSlot == r { dsp[slot(taps[r].first)].recordSlot = -1 }
             if let second = taps[r].second, dsp[slot(second)].recordSlot == r { dsp[slot(second)].recordSlot = -1 }
+            if let recorder { while taps[r].queued.0 > 0 || taps[r].queued.1 > 0 { emitTap(r, recorder) } }
             taps[r].active = false
             _ = events.push(.recordingStopped(slot: r))
         case .detectDigits(let e, let on):

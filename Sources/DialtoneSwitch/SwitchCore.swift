@@ -410,7 +410,12 @@ public actor SwitchCore {
     private func mediaEvent(_ event: MediaEngine.Event) {
         switch event {
         case .digit(let endpoint, let byte):
-            guard let id = mediaOwners[endpoint] else { return }
+            guard let id = mediaOwners[endpoint] else {
+                logger.debug("in-band digit on a channel no call owns", metadata: ["span": "\(endpoint.span)", "channel": "\(endpoint.channel)"])
+                return
+            }
+            logger.debug("in-band digit", metadata: ["call.id": "\(id)", "digit": "\(Character(UnicodeScalar(byte)))",
+                                                     "state": "\(calls[id].map { "\($0.state)" } ?? "-")"])
             if calls[id]?.state == .active {
                 connectedDigit(id, Character(UnicodeScalar(byte)))
             } else {

@@ -102,7 +102,7 @@ extension EndToEnd {
             try text.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
             let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
             var logger = Logger(label: "ivr.\(name)")
-            logger.logLevel = .warning
+            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
             daemon = try Daemon(config: config, logger: logger)
             try daemon.start()
             sim = daemon.simulator!
@@ -117,9 +117,17 @@ extension EndToEnd {
         @discardableResult
         func hear(_ call: LiveCall, _ name: String, from: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) async -> AudioMatch? {
             let match = await call.waitForAudio(prompt(name, call.law), from: from, minimum: 6000, timeout: .seconds(15))
+            trace("heard '\(name)' from \(from): \(match.map { "\($0)" } ?? "no match") (caller audio at \(call.receivedSamples))")
             #expect(match != nil, "prompt '\(name)' not heard", sourceLocation: sourceLocation)
             if let match { #expect(match.correlation > 0.99, "prompt '\(name)' \(match)", sourceLocation: sourceLocation) }
             return match
+        }
+
+        /// Test steps with a timestamp, when DIALTONE_TEST_LOG is set.
+        func trace(_ text: String) {
+            guard ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"] != nil else { return }
+            print("\(Date()) ivr-test: \(text)")
+            fflush(nil)
         }
 
         func stop() async {
@@ -147,6 +155,7 @@ extension EndToEnd {
         /// Sends digits in band after noting where the caller's audio stands.
         func press(_ call: LiveCall, _ digits: String, level: Int = -10, twist: Int = 0) -> Int {
             let mark = call.receivedSamples
+            trace("press \(digits) at \(level) dBm0, twist \(twist) dB, caller audio at \(mark)")
             call.sendDTMF(digits, level: level, twist: twist)
             return mark
         }
