@@ -671,6 +671,8 @@ public struct CallSummary: Sendable, Codable, Equatable {
     public var outState: String?
     public var start: Date
     public var answer: Date?
+    /// The call is being recorded.
+    public var recording: Bool
 
     init(call: Call, spans: [SwitchSpan]) {
         id = call.id
@@ -683,6 +685,7 @@ public struct CallSummary: Sendable, Codable, Equatable {
         outSpan = call.outbound.map { spans[$0.span].config.name }
         outChannel = call.outbound?.channel
         outState = call.outbound?.state.rawValue
+        recording = call.recordingSlot != nil
         start = call.start
         answer = call.answer
     }

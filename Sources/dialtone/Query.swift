@@ -72,11 +72,11 @@ struct Calls: ParsableCommand {
         if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
         let calls = try decoder().decode([CallSummary].self, from: data)
         if calls.isEmpty { print("no calls"); return }
-        print(table(["CALL", "STATE", "ANI", "DNIS", "IN", "OUT", "SINCE"],
+        print(table(["CALL", "STATE", "ANI", "DNIS", "IN", "OUT", "SINCE", "REC"],
                     calls.map { c in
                         [c.id, c.state, c.ani, c.dnis, "\(c.inSpan)/\(c.inChannel.map(String.init) ?? "-") \(c.inState)",
                          c.outSpan.map { "\($0)/\(c.outChannel.map(String.init) ?? "-") \(c.outState ?? "")" } ?? "-",
-                         String(format: "%.1fs", Date().timeIntervalSince(c.start))]
+                         String(format: "%.1fs", Date().timeIntervalSince(c.start)), c.recording ? "yes" : "-"]
                     }))
     }
 }

@@ -119,7 +119,8 @@ extension EndToEnd {
             }
         }()
         plain.sendDTMF("1*", level: -20)  // not the code
-        try await Task.sleep(for: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(await daemon.switchCore.activeCalls().first { $0.ani == "4155550160" }?.recording == false)
         await plain.hangUp()
 
         // The caller dials *1 in band.
@@ -130,6 +131,12 @@ extension EndToEnd {
         }
         try await Task.sleep(for: .milliseconds(300))
         byDTMF.sendDTMF("*1", level: -20)
+        var recorded = false
+        for _ in 0..<50 where !recorded {
+            try await Task.sleep(for: .milliseconds(100))
+            recorded = await daemon.switchCore.activeCalls().first { $0.ani == "4155550161" }?.recording == true
+        }
+        #expect(recorded, "the in-band *1 started a recording")
         try await Task.sleep(for: .seconds(1))
         await byDTMF.hangUp()
 
@@ -143,6 +150,7 @@ extension EndToEnd {
         let id = try #require(await daemon.switchCore.activeCalls().first { $0.ani == "4155550162" }?.id)
         let reply = try ControlClient.request("record \(id)", socketPath: "\(dir)/control.sock")
         #expect(String(decoding: reply, as: UTF8.self).contains("\"recording\""), "\(String(decoding: reply, as: UTF8.self))")
+        #expect(await daemon.switchCore.activeCalls().first { $0.id == id }?.recording == true)
         let again = try ControlClient.request("record \(id)", socketPath: "\(dir)/control.sock")
         #expect(String(decoding: again, as: UTF8.self).contains("already recorded"))
         let unknown = try ControlClient.request("record nope", socketPath: "\(dir)/control.sock")
