@@ -27,10 +27,14 @@ public final class LineSimulator: @unchecked Sendable {
         public var answerAfter: Duration?           // nil: never answer
         public var rejectCause: Q931Cause?          // clear instead of answering
         public var hangUpAfter: Duration?           // agent clears first after this long connected
-        public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil) {
+        /// Instead of the test pattern, the agent says a tone: (Hz, dBm0, ms) after the lead-in.
+        public var tone: (hz: Int, level: Int, ms: Int)?
+        public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
+                    tone: (hz: Int, level: Int, ms: Int)? = nil) {
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
+            self.tone = tone
         }
     }
 

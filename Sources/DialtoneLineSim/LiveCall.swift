@@ -192,6 +192,11 @@ public final class LiveCall: @unchecked Sendable {
         _ = audio.send(bytes, idle: law.idleByte)
     }
 
+    /// Sends a steady tone (SpanDSP's tone generator) for `ms` milliseconds.
+    public func sendTone(hz: Int, level: Int = -10, ms: Int) {
+        _ = audio.send(ToneBurst.bytes(hz: hz, level: level, ms: ms, law: law), idle: law.idleByte)
+    }
+
     /// Makes the line return what the caller hears, `lossDB` down (a hybrid
     /// echo; 0 turns it off): the prompts come back into Dialtone's DTMF receiver.
     public func echo(lossDB: Int) { audio.setEcho(lossDB: lossDB, law: law) }
@@ -283,5 +288,23 @@ public final class LiveCall: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return nil
+    }
+}
+
+/// A steady single-frequency tone from SpanDSP's generator, as G.711 bytes.
+public enum ToneBurst {
+    public static func bytes(hz: Int, level: Int, ms: Int, law: G711Law) -> [UInt8] {
+        guard let descriptor = tone_gen_descriptor_init(nil, Int32(hz), Int32(level), 0, 0, Int32(ms), 0, 0, 0, 0) else { return [] }
+        defer { tone_gen_descriptor_free(descriptor) }
+        guard let gen = tone_gen_init(nil, descriptor) else { return [] }
+        defer { _ = tone_gen_free(gen) }
+        var samples = [Int16](repeating: 0, count: frameBytes)
+        var bytes: [UInt8] = []
+        while bytes.count < ms * 8 {
+            let n = Int(tone_gen(gen, &samples, Int32(frameBytes)))
+            if n <= 0 { break }
+            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
+        }
+        return bytes
     }
 }

@@ -103,14 +103,17 @@ actor SimController {
         }
         dchannel.send(.alerting(ref, channel: channel))
         guard let after = b.answerAfter else { return }
-        later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter) }
+        later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter, tone: b.tone) }
     }
 
-    private func agentAnswer(_ key: Key, hangUpAfter: Duration?) async {
+    private func agentAnswer(_ key: Key, hangUpAfter: Duration?, tone: (hz: Int, level: Int, ms: Int)?) async {
         guard agentCalls[key] != nil, let channel = agentCalls[key]?.channel else { return }
         let st = state(key.port)
-        await arm(st, key.port, channel, pattern: Self.stream(seed: agentCalls[key]!.setup.calling.digits + "/bwd",
-                                                             law: st.port.span.law, frames: patternBytes / frameBytes))
+        let law = st.port.span.law
+        let audio = tone.map { [UInt8](repeating: law.idleByte, count: Self.leadInFrames * frameBytes)
+                                   + ToneBurst.bytes(hz: $0.hz, level: $0.level, ms: $0.ms, law: law) }
+            ?? Self.stream(seed: agentCalls[key]!.setup.calling.digits + "/bwd", law: law, frames: patternBytes / frameBytes)
+        await arm(st, key.port, channel, pattern: audio)
         guard var call = agentCalls[key], !call.clearing else { return }
         call.connected = true
         agentCalls[key] = call

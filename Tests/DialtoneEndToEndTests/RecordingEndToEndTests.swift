@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Call recording end to end: a bridged call between the simulated network and
-// a simulated agent is recorded by policy; the WAV (checked with sox's soxi)
-// holds each party's known audio bit for bit on its own channel; the same
+// a simulated agent is recorded by policy; the WAV (checked with sox and soxi)
+// holds each party's known tone at its time on its own channel, and each
+// party's known audio bit for bit; the same
 // audio reaches an ALSA device (alsa-lib's `file` plugin, no card needed);
 // the recording is indexed in the store with the call.
 import DialtoneConfig
@@ -27,8 +28,89 @@ func soxi(_ flag: String, _ path: String) -> String {
     return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+/// The RMS amplitude (full scale 1.0) that `sox FILE -n remix CHANNEL trim
+/// START LENGTH [bandpass HZ 40h] stat` measures in one channel's window:
+/// with `hz`, only what lies around that frequency.
+func soxRMS(_ path: String, channel: Int, start: Double, length: Double, hz: Int? = nil) -> Double? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+    p.arguments = [path, "-n", "remix", "\(channel)", "trim", "\(start)", "\(length)"]
+        + (hz.map { ["bandpass", "\($0)", "40h"] } ?? []) + ["stat"]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return text.split(separator: "\n").first { $0.hasPrefix("RMS     amplitude") }
+        .flatMap { $0.split(separator: ":").last }
+        .flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+}
+
 extension EndToEnd {
 @Suite(.serialized) struct RecordingEndToEndTests {
+    /// The caller and the agent each say a known tone at a known time; sox
+    /// finds each tone on its party's channel of the stereo WAV, at its time,
+    /// and silence on the other channel (no cross-talk).
+    @Test func stereoRecordingHoldsEachPartysToneAtItsTime() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-tones-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DialtoneConfig(
+            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
+            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
+                    SpanConfig(name: "agents", type: .t1, role: .net, switchType: .national)],  // A-law caller, µ-law agent
+            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
+            recording: RecordingConfig(directory: "\(dir)/recordings", format: .pcm16, layout: .stereo,
+                                       rules: [.init(span: "pstn", percent: 100)]))
+        var logger = Logger(label: "rec")
+        logger.logLevel = .warning
+        let daemon = try Daemon(config: config, logger: logger)
+        try daemon.start()
+        defer { Task { await daemon.stop(drain: .seconds(1)) } }
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        // The agent: 200 ms lead-in, then 1400 Hz for 1 s.
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), tone: (hz: 1400, level: -10, ms: 1000)))
+        let call: LiveCall
+        switch await sim.dialLive(port: "pstn-far", ani: "4155550170", dnis: "5551000") {
+        case .success(let c): call = c
+        case .failure(let e): throw e
+        }
+        // The caller: 1004 Hz for 800 ms from 1.6 s after the answer.
+        try await Task.sleep(for: .milliseconds(1600))
+        call.sendTone(hz: 1004, level: -10, ms: 800)
+        try await Task.sleep(for: .milliseconds(1400))
+        await call.hangUp()
+
+        var rows: [RecordingRow] = []
+        for _ in 0..<50 where rows.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try daemon.store.recordings()
+        }
+        let path = try #require(rows.first?.path)
+        #expect(soxi("-c", path) == "2" && soxi("-b", path) == "16" && soxi("-r", path) == "8000")
+        #expect((Double(soxi("-D", path)) ?? 0) >= 2.8, "the whole call: \(soxi("-D", path)) s")
+
+        // Windows chosen inside each tone with 250 ms to spare for set-up
+        // and line latency; the silent windows likewise.
+        // A tone is there when nearly all of the window's energy passes a
+        // 40 Hz band-pass at its frequency, and little passes at the other's.
+        func measure(_ channel: Int, _ start: Double, _ length: Double) throws -> (all: Double, at1004: Double, at1400: Double) {
+            (try #require(soxRMS(path, channel: channel, start: start, length: length)),
+             try #require(soxRMS(path, channel: channel, start: start, length: length, hz: 1004)),
+             try #require(soxRMS(path, channel: channel, start: start, length: length, hz: 1400)))
+        }
+        let agent = try measure(2, 0.5, 0.5), caller = try measure(1, 2.1, 0.4)
+        let agentLater = try measure(2, 2.1, 0.4), callerEarlier = try measure(1, 0.5, 0.5)
+        #expect(agent.all > 0.1 && agent.at1400 > 0.8 * agent.all && agent.at1004 < 0.2 * agent.all,
+                "agent channel 0.5–1.0 s holds 1400 Hz: \(agent)")
+        #expect(caller.all > 0.1 && caller.at1004 > 0.8 * caller.all && caller.at1400 < 0.2 * caller.all,
+                "caller channel 2.1–2.5 s holds 1004 Hz: \(caller)")
+        #expect(agentLater.all < 0.005, "agent channel silent while the caller speaks: \(agentLater)")
+        #expect(callerEarlier.all < 0.005, "caller channel silent while the agent speaks: \(callerEarlier)")
+    }
+
     @Test func bridgedCallIsRecordedStereoAndStreamedToALSA() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-rec-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
