@@ -271,7 +271,12 @@ public struct LoopbackScenarios: Sendable {
         let after = back ? await calls(count: 2, concurrency: 2, aniBase: 6_000_000) : Result(name: "", passed: false, detail: "link down")
         let ok = connected == n && results.allSatisfy { $0.connected && $0.released } && cleared && cdrs >= n && back && after.passed
         return Result(name: name, passed: ok,
-                      detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
+                      detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail); open descriptors \(fdsBefore) → \(fdsDown) (span gone) → \(Self.openDescriptors())")
+    }
+
+    /// Descriptors this process has open (/proc/self/fd), -1 when unknown.
+    static func openDescriptors() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count).map { $0 - 1 } ?? -1
     }
 
     /// DAHDI loop: the inbound span's far end is switched off and its span
@@ -293,6 +298,7 @@ public struct LoopbackScenarios: Sendable {
         let far = Self.farName(inbound.name)
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
         let cdrsBefore = (try? daemon.store.count()) ?? 0
+        let fdsBefore = Self.openDescriptors()
         let held = holdCalls((0..<n).map { i in
             .init(port: far, ani: "718\(5_000_000 + i)", dnis: number(i)!,
                   patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(60))
@@ -321,6 +327,7 @@ public struct LoopbackScenarios: Sendable {
         let gone = daemon.kernelSpans.events.contains { $0.contains("disappeared: span \(farSpan) ") }
         // Restore: assign, configure its channels, switch the far end on.
         var restored = true
+        let fdsDown = Self.openDescriptors()
         do {
             try discovery.assign(device: place.device, local: place.local, span: farSpan, base: farBase)
             let cfg = Process()
