@@ -271,7 +271,7 @@ public struct LoopbackScenarios: Sendable {
         let after = back ? await calls(count: 2, concurrency: 2, aniBase: 6_000_000) : Result(name: "", passed: false, detail: "link down")
         let ok = connected == n && results.allSatisfy { $0.connected && $0.released } && cleared && cdrs >= n && back && after.passed
         return Result(name: name, passed: ok,
-                      detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail); open descriptors \(fdsBefore) → \(fdsDown) (span gone) → \(Self.openDescriptors())")
+                      detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
     }
 
     /// Descriptors this process has open (/proc/self/fd), -1 when unknown.
@@ -359,7 +359,7 @@ public struct LoopbackScenarios: Sendable {
         let causes = Set(results.compactMap { $0.cause?.rawValue }).sorted()
         let ok = connected == n && !alarm.isEmpty && cleared && cdrs >= n && gone && restored && reappeared && back && after.passed
         return Result(name: name, passed: ok,
-                      detail: "\(connected)/\(n) connected; alarm reported: \(alarm.isEmpty ? "none" : alarm); span \(farSpan) disappeared=\(gone), reappeared=\(reappeared); calls cleared=\(cleared) (far end causes \(causes)); \(cdrs) CDRs; D-channel back=\(back); calls after: \(after.passed ? "ok" : after.detail)")
+                      detail: "\(connected)/\(n) connected; alarm reported: \(alarm.isEmpty ? "none" : alarm); span \(farSpan) disappeared=\(gone), reappeared=\(reappeared); calls cleared=\(cleared) (far end causes \(causes)); \(cdrs) CDRs; D-channel back=\(back); calls after: \(after.passed ? "ok" : after.detail); open descriptors \(fdsBefore) → \(fdsDown) (span gone) → \(Self.openDescriptors())")
     }
 
     /// The battery for DAHDI loopback spans (no virtual cable to pull).
