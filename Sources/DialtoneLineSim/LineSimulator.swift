@@ -213,6 +213,13 @@ public final class LineSimulator: @unchecked Sendable {
         return result
     }
 
+    /// ``dialLive(port:ani:dnis:seconds:timeout:)`` that throws the
+    /// ``LiveCallError`` when the call was not answered.
+    public func dialLiveCall(port: String, ani: String, dnis: String, seconds: Int = 120,
+                             timeout: Duration = .seconds(10)) async throws(LiveCallError) -> LiveCall {
+        try await dialLive(port: port, ani: ani, dnis: dnis, seconds: seconds, timeout: timeout).get()
+    }
+
     /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).
     public func setAgentBehaviour(_ behaviour: AgentBehaviour, port: String? = nil) async {
         await controller.setBehaviour(behaviour, port: port)

@@ -161,10 +161,7 @@ extension EndToEnd {
         }
 
         func dial(_ ani: String, _ dnis: String, port: String = "pstn-far") async throws -> LiveCall {
-            switch await sim.dialLive(port: port, ani: ani, dnis: dnis) {
-            case .success(let call): return call
-            case .failure(let e): throw e
-            }
+            try await sim.dialLiveCall(port: port, ani: ani, dnis: dnis)
         }
     }
 

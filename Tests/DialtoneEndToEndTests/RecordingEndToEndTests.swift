@@ -72,11 +72,7 @@ extension EndToEnd {
         #expect(await daemon.waitForLinks())
         // The agent: 200 ms lead-in, then 1400 Hz for 1 s.
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), tone: (hz: 1400, level: -10, ms: 1000)))
-        let call: LiveCall
-        switch await sim.dialLive(port: "pstn-far", ani: "4155550170", dnis: "5551000") {
-        case .success(let c): call = c
-        case .failure(let e): throw e
-        }
+        let call = try await sim.dialLiveCall(port: "pstn-far", ani: "4155550170", dnis: "5551000")
         // The caller: 1004 Hz for 800 ms from 1.6 s after the answer.
         try await Task.sleep(for: .milliseconds(1600))
         call.sendTone(hz: 1004, level: -10, ms: 800)
@@ -194,23 +190,14 @@ extension EndToEnd {
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
 
         // Not recorded without asking.
-        let plain = try await { () async throws -> LiveCall in
-            switch await sim.dialLive(port: "pstn-far", ani: "4155550160", dnis: "5551000") {
-            case .success(let c): return c
-            case .failure(let e): throw e
-            }
-        }()
+        let plain = try await sim.dialLiveCall(port: "pstn-far", ani: "4155550160", dnis: "5551000")
         plain.sendDTMF("1*", level: -20)  // not the code
         try await Task.sleep(for: .milliseconds(800))
         #expect(await daemon.switchCore.activeCalls().first { $0.ani == "4155550160" }?.recording == false)
         await plain.hangUp()
 
         // The caller dials *1 in band.
-        let byDTMF: LiveCall
-        switch await sim.dialLive(port: "pstn-far", ani: "4155550161", dnis: "5551000") {
-        case .success(let c): byDTMF = c
-        case .failure(let e): throw e
-        }
+        let byDTMF = try await sim.dialLiveCall(port: "pstn-far", ani: "4155550161", dnis: "5551000")
         try await Task.sleep(for: .milliseconds(300))
         byDTMF.sendDTMF("*1", level: -20)
         var recorded = false
@@ -223,11 +210,7 @@ extension EndToEnd {
         await byDTMF.hangUp()
 
         // The API records a call by its id.
-        let byAPI: LiveCall
-        switch await sim.dialLive(port: "pstn-far", ani: "4155550162", dnis: "5551000") {
-        case .success(let c): byAPI = c
-        case .failure(let e): throw e
-        }
+        let byAPI = try await sim.dialLiveCall(port: "pstn-far", ani: "4155550162", dnis: "5551000")
         try await Task.sleep(for: .milliseconds(300))
         let id = try #require(await daemon.switchCore.activeCalls().first { $0.ani == "4155550162" }?.id)
         let reply = try ControlClient.request("record \(id)", socketPath: "\(dir)/control.sock")

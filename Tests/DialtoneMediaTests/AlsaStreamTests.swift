@@ -8,31 +8,6 @@ import Logging
 import Synchronization
 import Testing
 
-/// Log records kept in memory, to assert on what was logged.
-final class LogRecords: @unchecked Sendable {
-    private let records = Mutex<[(Logger.Level, String)]>([])
-    var all: [(Logger.Level, String)] { records.withLock { $0 } }
-    func append(_ level: Logger.Level, _ message: String) { records.withLock { $0.append((level, message)) } }
-    func count(containing text: String) -> Int { all.filter { $0.1.contains(text) }.count }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(records: self) }
-    }
-
-    struct Handler: LogHandler {
-        let records: LogRecords
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            records.append(event.level, "\(event.message)")
-        }
-    }
-}
-
 /// A private alsa-lib configuration: a `file` plugin over a `null` slave
 /// (no sound card needed), defining the device `tap`.
 struct TapDevice {
@@ -229,7 +204,7 @@ func le16(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
         stream.stop()
         #expect(stream.failed && stream.framesWritten == 0 && stream.xruns == 0)
         #expect(log.count(containing: "ALSA stream stopped") == 1)
-        #expect(log.all.first { $0.1.contains("ALSA stream stopped") }?.0 == .error)
+        #expect(log.all.first { $0.message.contains("ALSA stream stopped") }?.level == .error)
     }
 
     /// 500 pushes allocate nothing (the writer thread running meanwhile).

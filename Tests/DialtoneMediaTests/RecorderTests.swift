@@ -8,30 +8,6 @@ import Logging
 import Synchronization
 import Testing
 
-/// Log records kept in memory, to count what a recording logs.
-private final class RecorderLog: @unchecked Sendable {
-    let records = Mutex<[(level: Logger.Level, message: String, metadata: Logger.Metadata)]>([])
-
-    var logger: Logger { Logger(label: "recorder-test") { _ in Handler(log: self) } }
-
-    func errors(about path: String) -> [String] {
-        records.withLock { $0.filter { $0.level == .error && $0.metadata["path"]?.description == path }.map(\.message) }
-    }
-
-    struct Handler: LogHandler {
-        let log: RecorderLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            log.records.withLock { $0.append((event.level, "\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 })) }
-        }
-    }
-}
-
 /// Call recording as the daemon uses it (``RecordingWriter``), judged by sox
 /// and by the samples read back: layouts, law conversion, crash safety, a
 /// failing disk, overruns, and a push path that never allocates.
@@ -250,7 +226,7 @@ private final class RecorderLog: @unchecked Sendable {
             _ = try? Sox.run("/bin/umount", [small])
             try? FileManager.default.removeItem(atPath: dir)
         }
-        let log = RecorderLog()
+        let log = LogRecords()
         let writer = RecordingWriter(logger: log.logger, slots: 2, ringFrames: 250)
         writer.start()
         defer { writer.stop() }
@@ -315,7 +291,7 @@ private final class RecorderLog: @unchecked Sendable {
         signal(SIGXFSZ, SIG_IGN)
         var limit = rlimit(rlim_cur: 48 * 1024 + 1, rlim_max: 48 * 1024 + 1)
         try #require(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0)
-        let log = RecorderLog()
+        let log = LogRecords()
         let writer = RecordingWriter(logger: log.logger, slots: 2, ringFrames: 250)
         writer.start()
         defer { writer.stop() }

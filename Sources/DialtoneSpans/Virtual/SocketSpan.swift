@@ -48,33 +48,26 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
     private let bearerCount: Int
 
     /// Server end: listens on `path` and is timed by `clock`.
-    public init(server name: String, type: SpanType, law: G711Law? = nil, path: String,
-                clock: VirtualClock = .shared) {
-        self.name = name
-        self.type = type
-        self.law = law ?? type.defaultLaw
-        self.path = path
-        role = .server
-        self.clock = clock
-        tickClock = nil
-        bearerCount = type.bearerChannels.count
-        dport = SocketDChannel()
-        tx = (0...type.timeslots).map { _ in FrameRing(capacity: VirtualSpan.ringFrames) }
-        rx = (0...type.timeslots).map { _ in FrameRing(capacity: VirtualSpan.ringFrames) }
-        sendBuffer = .allocate(byteCount: 1 + bearerCount * frameBytes, alignment: 16)
-        dport.span = self
+    public convenience init(server name: String, type: SpanType, law: G711Law? = nil, path: String,
+                            clock: VirtualClock = .shared) {
+        self.init(name: name, type: type, law: law, path: path, role: .server, clock: clock, tickClock: nil)
     }
 
     /// Client end: attaches to a server's `path`; ``frameClock`` ticks as
     /// the server's bearer messages arrive.
-    public init(client name: String, type: SpanType, law: G711Law? = nil, path: String) {
+    public convenience init(client name: String, type: SpanType, law: G711Law? = nil, path: String) {
+        self.init(name: name, type: type, law: law, path: path, role: .client, clock: nil, tickClock: PeerClock())
+    }
+
+    private init(name: String, type: SpanType, law: G711Law?, path: String, role: Role,
+                 clock: VirtualClock?, tickClock: PeerClock?) {
         self.name = name
         self.type = type
         self.law = law ?? type.defaultLaw
         self.path = path
-        role = .client
-        clock = nil
-        tickClock = PeerClock()
+        self.role = role
+        self.clock = clock
+        self.tickClock = tickClock
         bearerCount = type.bearerChannels.count
         dport = SocketDChannel()
         tx = (0...type.timeslots).map { _ in FrameRing(capacity: VirtualSpan.ringFrames) }
