@@ -47,29 +47,56 @@ func soxRMS(_ path: String, channel: Int, start: Double, length: Double, hz: Int
         .flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
 }
 
+/// A daemon on two looped spans (numbers under 555 go from `pstn` to
+/// `agents`) that records as `recording` says, in a scratch directory.
+final class RecordingRig: @unchecked Sendable {
+    let dir: String
+    let daemon: Daemon
+    let sim: LineSimulator
+
+    init(_ name: String, agents: SpanConfig = SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1),
+         recording: (String) -> RecordingConfig) async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-\(name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let config = DialtoneConfig(
+            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
+            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1), agents],
+            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
+            recording: recording(dir))
+        var logger = Logger(label: "rec")
+        logger.logLevel = .warning
+        daemon = try Daemon(config: config, logger: logger)
+        try daemon.start()
+        sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+    }
+
+    /// The store's recordings once there are `count` (or after 5 s).
+    func recordings(count: Int = 1) async throws -> [RecordingRow] {
+        var rows: [RecordingRow] = []
+        for _ in 0..<50 where rows.count < count {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = try daemon.store.recordings()
+        }
+        return rows
+    }
+
+    func stop() async {
+        await daemon.stop(drain: .seconds(2))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
 extension EndToEnd {
 @Suite(.serialized) struct RecordingEndToEndTests {
     /// The caller and the agent each say a known tone at a known time; sox
     /// finds each tone on its party's channel of the stereo WAV, at its time,
     /// and silence on the other channel (no cross-talk).
     @Test func stereoRecordingHoldsEachPartysToneAtItsTime() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-tones-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = DialtoneConfig(
-            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
-            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
-                    SpanConfig(name: "agents", type: .t1, role: .net, switchType: .national)],  // A-law caller, µ-law agent
-            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
-            recording: RecordingConfig(directory: "\(dir)/recordings", format: .pcm16, layout: .stereo,
-                                       rules: [.init(span: "pstn", percent: 100)]))
-        var logger = Logger(label: "rec")
-        logger.logLevel = .warning
-        let daemon = try Daemon(config: config, logger: logger)
-        try daemon.start()
-        defer { Task { await daemon.stop(drain: .seconds(1)) } }
-        let sim = try #require(daemon.simulator)
-        #expect(await daemon.waitForLinks())
+        let rig = try await RecordingRig("tones", agents: SpanConfig(name: "agents", type: .t1, role: .net, switchType: .national)) {
+            RecordingConfig(directory: "\($0)/recordings", format: .pcm16, layout: .stereo, rules: [.init(span: "pstn", percent: 100)])
+        }  // an A-law caller, a µ-law agent
+        let sim = rig.sim
         // The agent: 200 ms lead-in, then 1400 Hz for 1 s.
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), tone: (hz: 1400, level: -10, ms: 1000)))
         let call = try await sim.dialLiveCall(port: "pstn-far", ani: "4155550170", dnis: "5551000")
@@ -78,13 +105,7 @@ extension EndToEnd {
         call.sendTone(hz: 1004, level: -10, ms: 800)
         try await Task.sleep(for: .milliseconds(1400))
         await call.hangUp()
-
-        var rows: [RecordingRow] = []
-        for _ in 0..<50 where rows.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            rows = try daemon.store.recordings()
-        }
-        let path = try #require(rows.first?.path)
+        let path = try #require(try await rig.recordings().first?.path)
         #expect(soxi("-c", path) == "2" && soxi("-b", path) == "16" && soxi("-r", path) == "8000")
         #expect((Double(soxi("-D", path)) ?? 0) >= 2.8, "the whole call: \(soxi("-D", path)) s")
 
@@ -105,38 +126,22 @@ extension EndToEnd {
                 "caller channel 2.1–2.5 s holds 1004 Hz: \(caller)")
         #expect(agentLater.all < 0.005, "agent channel silent while the caller speaks: \(agentLater)")
         #expect(callerEarlier.all < 0.005, "caller channel silent while the agent speaks: \(callerEarlier)")
+        await rig.stop()
     }
 
     @Test func bridgedCallIsRecordedStereoAndStreamedToALSA() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-rec-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let tap = "\(dir)/tap.raw"
-        let config = DialtoneConfig(
-            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
-            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
-                    SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1)],
-            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
-            recording: RecordingConfig(directory: "\(dir)/recordings", format: .alaw, layout: .stereo,
-                                       rules: [.init(span: "pstn", percent: 100)], alsaDevice: "tap",
-                                       alsaConfig: "pcm.tap { type file slave.pcm { type null } file \"\(tap)\" format \"raw\" }"))
-        var logger = Logger(label: "rec")
-        logger.logLevel = .warning
-        let daemon = try Daemon(config: config, logger: logger)
-        try daemon.start()
-        let sim = try #require(daemon.simulator)
-        #expect(await daemon.waitForLinks())
+        let rig = try await RecordingRig("rec") { dir in
+            RecordingConfig(directory: "\(dir)/recordings", format: .alaw, layout: .stereo,
+                                   rules: [.init(span: "pstn", percent: 100)], alsaDevice: "tap",
+                                   alsaConfig: "pcm.tap { type file slave.pcm { type null } file \"\(dir)/tap.raw\" format \"raw\" }")
+        }
+        let dir = rig.dir, daemon = rig.daemon, sim = rig.sim, tap = "\(rig.dir)/tap.raw"
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
 
         let result = await sim.place(.init(port: "pstn-far", ani: "4155550150", dnis: "5551000", patternFrames: 50,
                                            hold: .seconds(2)))
         #expect(result.connected && result.backward?.bitExact == true, "\(result)")
-        var rows: [RecordingRow] = []
-        for _ in 0..<50 where rows.isEmpty {
-            try await Task.sleep(for: .milliseconds(100))
-            rows = try daemon.store.recordings()
-        }
-        let row = try #require(rows.first)
+        let row = try #require(try await rig.recordings().first)
         let cdr = try #require(try daemon.store.cdrs().first { $0.ani == "4155550150" })
         #expect(row.callID == cdr.callID && row.complete && row.problem == nil && row.format == "alaw" && row.layout == "stereo")
         #expect(row.path.hasPrefix("\(dir)/recordings/") && row.path.hasSuffix("_\(cdr.callID)_4155550150_5551000.wav"))
@@ -166,27 +171,16 @@ extension EndToEnd {
         #expect(streamed.count >= fileSamples.count - 320 && streamed.count <= fileSamples.count + 320, "\(streamed.count) vs \(fileSamples.count)")
         let n = min(streamed.count, fileSamples.count)
         #expect(n > 0 && Array(streamed[0..<n]) == Array(fileSamples[0..<n]))
-        await daemon.stop(drain: .seconds(2))
+        await rig.stop()
     }
 
     /// On demand: the caller dials the code during the call (in band), or
     /// an integrator asks over the control socket; only those calls are recorded.
     @Test func onDemandByDTMFAndByTheAPI() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-ondemand-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = DialtoneConfig(
-            daemon: DaemonSettings(controlSocket: "\(dir)/control.sock", database: "\(dir)/cdr.sqlite", logLevel: "warning"),
-            spans: [SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
-                    SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1)],
-            routes: [RouteConfig(pattern: .prefix("555"), spans: ["agents"])],
-            recording: RecordingConfig(directory: "\(dir)/recordings", format: .pcm16, layout: .mono, onDemandCode: "*1"))
-        var logger = Logger(label: "rec")
-        logger.logLevel = .warning
-        let daemon = try Daemon(config: config, logger: logger)
-        try daemon.start()
-        let sim = try #require(daemon.simulator)
-        #expect(await daemon.waitForLinks())
+        let rig = try await RecordingRig("ondemand") {
+            RecordingConfig(directory: "\($0)/recordings", format: .pcm16, layout: .mono, onDemandCode: "*1")
+        }
+        let dir = rig.dir, daemon = rig.daemon, sim = rig.sim
         await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
 
         // Not recorded without asking.
@@ -223,17 +217,13 @@ extension EndToEnd {
         try await Task.sleep(for: .seconds(1))
         await byAPI.hangUp()
 
-        var rows: [RecordingRow] = []
-        for _ in 0..<50 where rows.count < 2 {
-            try await Task.sleep(for: .milliseconds(100))
-            rows = try daemon.store.recordings()
-        }
+        let rows = try await rig.recordings(count: 2)
         let cdrs = try daemon.store.cdrs()
         let callOf = { (ani: String) in cdrs.first { $0.ani == ani }?.callID }
         #expect(Set(rows.map(\.callID)) == Set([callOf("4155550161"), callOf("4155550162")].compactMap { $0 }), "\(rows)")
         #expect(rows.allSatisfy { $0.complete && $0.durationMs >= 600 && $0.layout == "mono" && $0.format == "pcm16" }, "\(rows)")
         for row in rows { #expect(soxi("-c", row.path) == "1" && soxi("-b", row.path) == "16") }
-        await daemon.stop(drain: .seconds(2))
+        await rig.stop()
     }
 
     /// A recording left by a crash (header not updated since the last
