@@ -242,6 +242,35 @@ extension EndToEnd {
         await rig.stop()
     }
 
+    /// The cable is pulled while the caller is in a submenu: the daemon
+    /// clears the call, writes its CDR with the menu path so far, stays up,
+    /// and the next caller walks the IVR once the D-channel is back.
+    @Test func aDroppedDChannelMidMenuLeavesTheCDR() async throws {
+        let rig = try await Rig("drop")
+        let link = try #require(rig.daemon.link(of: "pstn"))
+        let call = try await rig.dial("4155550109", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "sales", from: rig.press(call, "1"))
+        link.cut()
+        var cleared = false
+        for _ in 0..<100 where !cleared {
+            try await Task.sleep(for: .milliseconds(100))
+            cleared = await rig.daemon.switchCore.callCount == 0
+        }
+        #expect(cleared, "the IVR call is cleared when its D-channel goes")
+        let cdr = try await rig.cdr(ani: "4155550109")
+        #expect(cdr?.ivrPath == "menu:main 1 menu:sales", "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.disposition == "answered" && cdr?.cause != 16, "\(String(describing: cdr))")
+
+        link.restore()
+        #expect(await rig.daemon.waitForLinks())
+        let next = try await rig.dial("4155550110", "5552000")
+        await rig.hear(next, "welcome")
+        await rig.hear(next, "support", from: rig.press(next, "2"))
+        await next.hangUp()
+        await rig.stop()
+    }
+
     /// A line that echoes the prompts back (6 dB hybrid loss, worse than any
     /// real line): no digit is invented from the echo while the caller listens
     /// through whole prompts and a timeout, and the caller's digits still work.
