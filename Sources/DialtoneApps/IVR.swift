@@ -44,6 +44,8 @@ public struct IVRSession: ApplicationSession {
     /// The timer that counts (older ones are stale).
     private var timer: Int?
     private var done = false
+    /// Where a transfer that fails takes the caller.
+    private var transferFailure: IVRAction?
 
     enum AfterPrompt: Equatable {
         case waitForDigit        // the menu prompt: start the first-digit timer
@@ -60,6 +62,12 @@ public struct IVRSession: ApplicationSession {
     var current: MenuConfig? { stack.last.flatMap { menus[$0] } }
 
     public mutating func handle(_ event: AppEvent, now: Date) -> [AppCommand] {
+        if case .transferFailed(let cause) = event {
+            guard done, let failure = transferFailure else { return [] }
+            done = false
+            transferFailure = nil
+            return [.visit("failed:\(cause.rawValue)")] + run(failure, now: now)
+        }
         guard !done else { return [] }
         switch event {
         case .started:
@@ -78,6 +86,8 @@ public struct IVRSession: ApplicationSession {
             guard timer == t, playing == nil else { return [] }
             timer = nil
             return timedOut(now: now)
+        case .transferFailed:
+            return []  // handled above
         }
     }
 
@@ -94,7 +104,8 @@ public struct IVRSession: ApplicationSession {
         case .back:
             if stack.count > 1 { stack.removeLast() }
             return enter()
-        case .route(let number):
+        case .route(let number, let failure):
+            transferFailure = failure
             return [.visit("route:\(number)")] + finish(.transfer(number: number))
         case .hangup(let prompt):
             guard let prompt else { return finish(.hangup(.normalClearing)) }

@@ -9,7 +9,7 @@ extension ConfigLoader {
                            "retries", "invalid_prompt", "timeout_prompt", "failure"]
     static let collectKeys = ["variable", "min_digits", "max_digits", "terminator", "then"]
     static let scheduleKeys = ["open", "holidays", "timezone"]
-    static let actionKeys = ["menu", "route", "hangup", "schedule", "open", "closed", "application", "argument"]
+    static let actionKeys = ["menu", "route", "failure", "hangup", "schedule", "open", "closed", "application", "argument"]
 
     /// Prompt names the configuration uses, with where (checked against the files at the end).
     struct PromptUse {
@@ -161,10 +161,10 @@ extension ConfigLoader {
         return try action(then.value, "\(path).then", r, refs)
     }
 
-    /// `repeat`, `back`, `hangup`, or one of {menu: M}, {route: "N"}, {hangup: PROMPT},
+    /// `repeat`, `back`, `hangup`, or one of {menu: M}, {route: "N"[, failure: ACTION]}, {hangup: PROMPT},
     /// {schedule: S, open: ACTION, closed: ACTION}, {application: NAME, argument: X}.
     static func action(_ node: Node, _ path: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> IVRAction {
-        let forms = "repeat, back, hangup, {menu: NAME}, {route: \"NUMBER\"}, {hangup: PROMPT}, {schedule: NAME, open: ACTION, closed: ACTION}"
+        let forms = "repeat, back, hangup, {menu: NAME}, {route: \"NUMBER\", failure: ACTION}, {hangup: PROMPT}, {schedule: NAME, open: ACTION, closed: ACTION}"
         if case .scalar = node {
             switch try r.string(node, path) {
             case "repeat": return .repeatMenu
@@ -174,12 +174,18 @@ extension ConfigLoader {
             }
         }
         let m = try r.mapping(node, path, allowed: actionKeys)
+        if let f = m["failure"], m["route"] == nil {
+            throw r.error(f.key, "\(path).failure", "'failure' goes with 'route' (what follows when the number does not answer)")
+        }
         if let v = m["menu"] {
             let name = try r.string(v.value, "\(path).menu")
             refs.menus.append((v.value, "\(path).menu", name))
             return .menu(name)
         }
-        if let v = m["route"] { return .route(try digits(v.value, "\(path).route", r)) }
+        if let v = m["route"] {
+            let failure = try m["failure"].map { f throws(ConfigError) in try action(f.value, "\(path).failure", r, refs) }
+            return .route(try digits(v.value, "\(path).route", r), failure: failure)
+        }
         if let v = m["hangup"] { return .hangup(prompt: try promptName(v.value, "\(path).hangup", r, refs, language: nil)) }
         if let v = m["schedule"] {
             let name = try r.string(v.value, "\(path).schedule")

@@ -23,8 +23,10 @@ public struct PromptSettings: Sendable, Equatable {
 public indirect enum IVRAction: Sendable, Equatable, CustomStringConvertible {
     /// Go to a menu.
     case menu(String)
-    /// Leave the IVR: dial this number through the routing table.
-    case route(String)
+    /// Leave the IVR: dial this number through the routing table; when it
+    /// does not answer (busy, rejected, no circuit, no answer), `failure`
+    /// takes the caller on (nil: the call clears with the failure's cause).
+    case route(String, failure: IVRAction? = nil)
     /// Play the current menu again.
     case repeatMenu
     /// Go back to the menu before this one.
@@ -39,7 +41,7 @@ public indirect enum IVRAction: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .menu(let m): "menu \(m)"
-        case .route(let n): "route \(n)"
+        case .route(let n, let f): "route \(n)" + (f.map { " (failure: \($0))" } ?? "")
         case .repeatMenu: "repeat"
         case .back: "back"
         case .hangup(let p): p.map { "hangup after \($0)" } ?? "hangup"

@@ -39,7 +39,7 @@ public struct IVRWalker: Sendable {
             guard let m = config.menus[menu], m.collect == nil, steps.count < 4, !seen.contains(menu) else { return }
             for (digit, action) in m.options.sorted(by: { $0.key < $1.key }) {
                 switch action {
-                case .route(let n) where reachesAgents(n):
+                case .route(let n, _) where reachesAgents(n):
                     found.append(Path(dnis: dnis, steps: steps + [(m.prompt, digit)], destination: n))
                 case .menu(let next):
                     walk(next, dnis, steps + [(m.prompt, digit)], seen.union([menu]))

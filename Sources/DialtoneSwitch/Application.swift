@@ -23,6 +23,11 @@ public enum AppEvent: Sendable, Equatable {
     case promptFinished(token: Int)
     /// The timer started with this token expired (stale tokens are the session's to ignore).
     case timer(token: Int)
+    /// The number a `transfer` dialled did not answer (busy, rejected, no
+    /// route, no circuit, no answer). A session that answers with commands
+    /// has the caller back; one that answers nothing lets the call clear
+    /// with this cause.
+    case transferFailed(cause: Q931Cause)
 }
 
 /// What an application asks the switch to do.

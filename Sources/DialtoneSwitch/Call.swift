@@ -111,6 +111,17 @@ public struct Call: Sendable {
         return [.stopApplication(.init(span: inbound.span, channel: ch))]
     }
 
+    /// A transfer from an application failed before answer: the caller goes
+    /// back to the application (the outbound leg is the switch's to finish).
+    mutating func returnToApplication(now: Date) -> [Action] {
+        guard state == .routing || state == .ringing, answeredLocally else { return [] }
+        var actions: [Action] = []
+        if state == .ringing, let ch = inbound.channel { actions.append(.stopTone(.init(span: inbound.span, channel: ch))) }
+        outbound = nil
+        set(.application, "transfer failed", now: now)
+        return actions
+    }
+
     /// The outbound leg was placed.
     mutating func dialing(_ leg: CallLeg, number: String, now: Date) {
         outbound = leg

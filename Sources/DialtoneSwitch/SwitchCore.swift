@@ -61,6 +61,10 @@ public actor SwitchCore {
     private let promptLanguage: String
     private let recording: RecordingConfig
     /// Recordings the engine is still writing to, by slot.
+    /// Sessions of calls an application transferred, until the transfer is answered.
+    private var transferSessions: [String: any ApplicationSession] = [:]
+    /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
+    private var orphanLegs: [LegKey: Int] = [:]
     private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
@@ -202,9 +206,16 @@ public actor SwitchCore {
         case .connected(let ref, _):
             update(span, ref) { call, now in call.outboundConnected(now: now) }
         case .disconnected(let ref, let cause):
+            if let id = legs[LegKey(span: span, ref: ref)], let out = calls[id]?.outbound, out.span == span, out.ref == ref,
+               returnToApplication(id, cause: cause, farEndCleared: true) { return }
             update(span, ref) { call, now in call.disconnected(ref, span: span, cause: cause, now: now) }
         case .released(let ref, let cause):
             let key = LegKey(span: span, ref: ref)
+            if let channel = orphanLegs.removeValue(forKey: key) {  // a failed transfer's leg
+                busy[span].remove(channel)
+                legs[key] = nil
+                return
+            }
             guard let id = legs[key], var call = calls[id] else { return }
             if let ch = (call.inbound.ref == ref && call.inbound.span == span ? call.inbound.channel : call.outbound?.channel) {
                 busy[span].remove(ch)
@@ -311,6 +322,7 @@ public actor SwitchCore {
         var meta: Logger.Metadata = ["call.id": "\(id)", "dnis": "\(dnis)"]
         guard let route = routes.first(where: { $0.matches(dnis) }) else {
             logger.notice("no route", metadata: meta)
+            if returnToApplication(id, cause: .unallocatedNumber, farEndCleared: true) { return }
             clear(id, cause: .unallocatedNumber, reason: "no route")
             return
         }
@@ -342,6 +354,7 @@ public actor SwitchCore {
         }
         logger.notice("all circuits busy", metadata: meta)
         stats.congestion += 1
+        if returnToApplication(id, cause: .noCircuitAvailable, farEndCleared: true) { return }
         clear(id, cause: .noCircuitAvailable, reason: "no circuit")
     }
 
@@ -370,6 +383,7 @@ public actor SwitchCore {
         guard let call = calls[id] else { return }
         switch timer {
         case .answer where call.state == .routing || call.state == .ringing:
+            if returnToApplication(id, cause: .noAnswer, farEndCleared: false) { return }
             clear(id, cause: .noAnswer, reason: "answer timeout")
         case .interdigit where call.state == .collecting:
             route(id)
@@ -523,6 +537,34 @@ public actor SwitchCore {
         media.send(.stopRecording(slot: slot))
     }
 
+    /// A transfer from an application failed before answer: when the
+    /// session has somewhere to take the caller, the outbound leg is let go
+    /// (hung up unless its far end cleared it), the caller is the
+    /// application's again, and true. False: the call clears as before.
+    private func returnToApplication(_ id: String, cause: Q931Cause, farEndCleared: Bool) -> Bool {
+        guard var call = calls[id], call.answeredLocally, !call.outboundAnswered,
+              call.state == .routing || call.state == .ringing,
+              var session = transferSessions.removeValue(forKey: id), let channel = call.inbound.channel else { return false }
+        let commands = session.handle(.transferFailed(cause: cause), now: Date())
+        guard !commands.isEmpty else { return false }
+        if let out = call.outbound {
+            let key = LegKey(span: out.span, ref: out.ref)
+            if let ch = out.channel { orphanLegs[key] = ch } else { legs[key] = nil }
+            if !farEndCleared { spans[out.span].dchannel.send(.hangup(out.ref, .normalClearing)) }
+        }
+        let actions = call.returnToApplication(now: Date())
+        calls[id] = call
+        perform(actions, id)
+        let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: channel)
+        media.send(.detectDigits(endpoint, true))
+        mediaOwners[endpoint] = id
+        sessions[id] = session
+        logger.notice("transfer failed; the caller is back in the application",
+                      metadata: ["call.id": "\(id)", "cause": "\(cause.rawValue)"])
+        for command in commands { appCommand(id, command) }
+        return true
+    }
+
     /// Feeds an event to the call's session and carries out what it asks.
     private func appEvent(_ id: String, _ event: AppEvent) {
         guard var session = sessions[id], calls[id]?.state == .application else { return }
@@ -558,6 +600,7 @@ public actor SwitchCore {
             calls[id] = call
         case .transfer(let number):
             logger.info("application transfers", metadata: ["call.id": "\(id)", "number": "\(number)"])
+            transferSessions[id] = sessions[id]  // until answered: a failed transfer goes back to it
             let actions = call.leaveApplication(now: Date())
             calls[id] = call
             perform(actions, id)
@@ -583,6 +626,7 @@ public actor SwitchCore {
                 calls[id] = call
                 media.send(.bridge(id: bridge, a, b))
                 if !call.answeredLocally { stats.answered += 1 }
+                transferSessions[id] = nil
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
                 if recording.onDemandCode != nil, let ch = call.inbound.channel {
                     // Listen for the caller's on-demand recording code through the call.
@@ -618,6 +662,7 @@ public actor SwitchCore {
                 stopRecording(id)
                 guard let call = calls.removeValue(forKey: id) else { continue }
                 sessions[id] = nil
+                transferSessions[id] = nil
                 for (endpoint, owner) in mediaOwners where owner == id {
                     media.send(.detectDigits(endpoint, false))
                     mediaOwners[endpoint] = nil

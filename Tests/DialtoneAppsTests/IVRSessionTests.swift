@@ -8,7 +8,8 @@ import Testing
 /// The IVR state machine on its own: events in, commands out.
 @Suite struct IVRSessionTests {
     let menus: [String: MenuConfig] = [
-        "main": MenuConfig(name: "main", prompt: "welcome", options: ["1": .menu("sub"), "0": .route("100"), "9": .repeatMenu],
+        "main": MenuConfig(name: "main", prompt: "welcome", options: ["1": .menu("sub"), "0": .route("100"), "9": .repeatMenu,
+                                                                         "5": .route("500", failure: .menu("sub"))],
                            firstDigitTimeout: 5, retries: 1, invalidPrompt: "invalid", timeoutPrompt: "timeout",
                            failure: .hangup(prompt: "goodbye")),
         "sub": MenuConfig(name: "sub", prompt: "sub", options: ["*": .back, "2": .menu("pin")]),
@@ -55,6 +56,23 @@ import Testing
         let out = s.handle(.digit("0"), now: now)
         #expect(out.suffix(2) == [.visit("route:100"), .transfer(number: "100")])
         #expect(s.handle(.digit("1"), now: now).isEmpty)  // finished: nothing more
+    }
+
+    /// A transfer that fails goes where its `failure` says, once; without
+    /// one the session lets the call clear.
+    @Test func aFailedTransferTakesTheCallerOn() throws {
+        var s = session()
+        _ = s.handle(.started, now: now)
+        #expect(s.handle(.digit("5"), now: now).suffix(2) == [.visit("route:500"), .transfer(number: "500")])
+        #expect(s.handle(.digit("1"), now: now).isEmpty, "transferring: digits are not the IVR's")
+        let back = s.handle(.transferFailed(cause: .userBusy), now: now)
+        #expect(back.prefix(2) == [.visit("failed:17"), .visit("menu:sub")] && played(back)?.0 == "sub")
+        #expect(s.handle(.transferFailed(cause: .userBusy), now: now).isEmpty, "a stale failure does nothing")
+        let again = s.handle(.digit("*"), now: now)
+        #expect(again.contains(.visit("menu:main")))
+        // Without a failure action: nothing, so the switch clears the call with the cause.
+        #expect(s.handle(.digit("0"), now: now).last == .transfer(number: "100"))
+        #expect(s.handle(.transferFailed(cause: .noAnswer), now: now).isEmpty)
     }
 
     @Test func timeoutThenInvalidExhaustsRetries() throws {

@@ -56,10 +56,11 @@ import Testing
           main:
             prompt: welcome
             invalid_prompt: invalid
-            options: {"1": {route: "200"}, "*": back, "#": {hangup: invalid}, "9": repeat}
+            options: {"1": {route: "200"}, "*": back, "#": {hangup: invalid}, "9": repeat, "2": {route: "300", failure: {menu: main}}}
         """), file: "/etc/dialtone/ivr.yaml")
         let main = try #require(config.menus["main"])
-        #expect(main.options == ["1": .route("200"), "*": .back, "#": .hangup(prompt: "invalid"), "9": .repeatMenu])
+        #expect(main.options == ["1": .route("200"), "*": .back, "#": .hangup(prompt: "invalid"), "9": .repeatMenu,
+                                 "2": .route("300", failure: .menu("main"))])
         #expect(main.firstDigitTimeout == 5 && main.retries == 3 && main.failure == .hangup(prompt: nil))
         #expect(config.routes[0].action == .menu("main"))
     }
@@ -124,6 +125,20 @@ import Testing
             collect: {variable: x, max_digits: 4, then: repeat}
         """)))
         #expect(both.key == "menus.main.collect", "\(both)")
+
+        let strayFailure = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            options: {"1": {menu: main, failure: repeat}}
+        """)))
+        #expect(strayFailure.key == "menus.main.options.1.failure" && strayFailure.line == 8
+                && strayFailure.message.contains("goes with 'route'"), "\(strayFailure)")
+        let badFailure = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            options: {"1": {route: "200", failure: {menu: nowhere}}}
+        """)))
+        #expect(badFailure.key == "menus.main.options.1.failure.menu" && badFailure.message.contains("no menu named 'nowhere'"), "\(badFailure)")
     }
 
     @Test func schedulesParseAndDecide() throws {

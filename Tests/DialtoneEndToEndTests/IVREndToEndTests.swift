@@ -58,6 +58,7 @@ func ivrConfigText(dir: String, holiday: String) -> String {
         options:
           "1": {route: "5551001"}
           "2": {route: "5551002"}
+          "3": {route: "5551009", failure: {menu: main}}
           "*": back
       support:
         prompt: support
@@ -268,6 +269,44 @@ extension EndToEnd {
         await rig.hear(next, "welcome")
         await rig.hear(next, "support", from: rig.press(next, "2"))
         await next.hangUp()
+        await rig.stop()
+    }
+
+    /// The agent's line is busy: a route with a `failure` action takes the
+    /// caller back to the main menu, from where another destination answers;
+    /// a route without one clears the call with the busy cause, CDR written.
+    @Test func aBusyTransferReturnsToTheMenu() async throws {
+        let rig = try await Rig("busy")
+        await rig.sim.setAgentBehaviour(.init(rejectCause: .userBusy))
+        let call = try await rig.dial("4155550111", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "sales", from: rig.press(call, "1"))
+        await rig.hear(call, "welcome", from: rig.press(call, "3"))  // 5551009 is busy: back to main
+        await rig.sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50)))
+        _ = rig.press(call, "0")
+        let agent = await rig.agent("4155550111")
+        #expect(agent?.dnis == "5551000" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550111")
+        #expect(cdr?.ivrPath == "menu:main 1 menu:sales 3 route:5551009 failed:17 menu:main 0 route:5551000",
+                "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.dialed == "5551000" && cdr?.disposition == "answered")
+
+        await rig.sim.setAgentBehaviour(.init(rejectCause: .userBusy))
+        let plain = try await rig.dial("4155550112", "5552000")
+        await rig.hear(plain, "welcome")
+        _ = rig.press(plain, "0")  // no failure action: the caller is cleared with cause 17
+        #expect(await plain.waitForRelease(timeout: .seconds(10)) == .userBusy)
+        let cleared = try await rig.cdr(ani: "4155550112")
+        #expect(cleared?.ivrPath == "menu:main 0 route:5551000" && cleared?.cause == 17, "\(String(describing: cleared))")
+        #expect(await rig.daemon.switchCore.callCount == 0)
+        var busy: [Int] = []
+        for _ in 0..<20 {
+            busy = await rig.daemon.switchCore.spanStatus().map(\.busy)
+            if busy.allSatisfy({ $0 == 0 }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(busy.allSatisfy { $0 == 0 }, "every B-channel free again, the failed transfer's too: \(busy)")
         await rig.stop()
     }
 
