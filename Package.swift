@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
-            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim", "DialtoneStore",
+            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

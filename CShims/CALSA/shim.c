@@ -2,6 +2,7 @@
 #include "CALSA.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static CALSA_error_fn error_fn;
 
@@ -50,5 +51,22 @@ int CALSA_open_playback(snd_pcm_t **pcm, const char *device, const char *config_
 fail:
     snd_pcm_close(*pcm);
     *pcm = NULL;
+    return err;
+}
+
+int CALSA_check_config(const char *config_text, const char *device) {
+    snd_config_t *top = NULL, *node = NULL;
+    snd_input_t *in = NULL;
+    int err;
+    if ((err = snd_config_top(&top)) < 0) return err;
+    if ((err = snd_input_buffer_open(&in, config_text, -1)) < 0) { snd_config_delete(top); return err; }
+    err = snd_config_load(top, in);
+    snd_input_close(in);
+    if (err >= 0 && device && device[0] && !strchr(device, ':')) {
+        char key[256];
+        snprintf(key, sizeof key, "pcm.%s", device);
+        if (snd_config_search(top, key, &node) < 0) err = 1;  /* parsed, but the device is not defined */
+    }
+    snd_config_delete(top);
     return err;
 }

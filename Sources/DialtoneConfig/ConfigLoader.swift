@@ -113,7 +113,16 @@ public enum ConfigLoader {
         if let v = m["format"] { rec.format = try r.choice(v.value, "recording.format", WAVFormat.self) }
         if let v = m["layout"] { rec.layout = try r.choice(v.value, "recording.layout", RecordingLayout.self) }
         if let v = m["alsa_device"] { rec.alsaDevice = try r.string(v.value, "recording.alsa_device") }
-        if let v = m["alsa_config"] { rec.alsaConfig = try r.string(v.value, "recording.alsa_config") }
+        if let v = m["alsa_config"] {
+            let text = try r.string(v.value, "recording.alsa_config")
+            if let problem = AlsaStream.checkConfig(text, device: rec.alsaDevice) {
+                throw r.error(v.value, "recording.alsa_config", problem)
+            }
+            rec.alsaConfig = text
+            if rec.alsaDevice == nil {
+                throw r.error(v.key, "recording.alsa_config", "alsa_config defines devices for alsa_device, which is not set")
+            }
+        }
         if let v = m["on_demand"] {
             let code = try digits(v.value, "recording.on_demand", r)
             guard (2...8).contains(code.count) else {

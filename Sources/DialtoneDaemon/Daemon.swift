@@ -151,6 +151,13 @@ public final class Daemon: @unchecked Sendable {
             if !repaired.isEmpty { logger.notice("recordings repaired", metadata: ["count": "\(repaired.count)"]) }
         }
         recorder?.start()
+        if recorder != nil, let device = config.recording.alsaDevice,
+           let problem = AlsaStream.probe(device: device, configText: config.recording.alsaConfig,
+                                          channels: config.recording.layout == .stereo ? 2 : 1) {
+            // Not fatal: the device may come later (USB); recordings go to files meanwhile.
+            logger.error("recording.alsa_device cannot be opened; recordings go to files only until it can",
+                         metadata: ["device": "\(device)", "error": "\(problem)"])
+        }
         for s in spans {
             try s.driver.start()
             logger.notice("span opened", metadata: ["span": "\(s.config.name)", "identity": "\(s.driver.identity)",

@@ -280,6 +280,24 @@ public final class AlsaStream: @unchecked Sendable {
         }
     }
 
+    /// Checks a private alsa-lib configuration text for `device` without
+    /// opening anything: nil when it parses and defines the device, else why not.
+    public static func checkConfig(_ text: String, device: String?) -> String? {
+        let err = CALSA_check_config(text, device)
+        if err == 1 { return "it does not define pcm.\(device ?? "")" }
+        return err < 0 ? "alsa-lib cannot parse it: \(String(cString: snd_strerror(err)))" : nil
+    }
+
+    /// Opens and closes `device` once (start-up and check-config): nil when
+    /// it takes 16-bit audio at 8 kHz with `channels`, else alsa-lib's reason.
+    public static func probe(device: String, configText: String?, channels: Int) -> String? {
+        let stream = AlsaStream(device: device, configText: configText, channels: channels,
+                                logger: Logger(label: "dialtone.alsa.probe"), ringFrames: 1)
+        do { try stream.open() } catch { return "\(error)" }
+        stream.stop()
+        return nil
+    }
+
     // MARK: Test support
 
     /// The device's state (tests).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
 import DialtoneConfig
+import DialtoneMedia
 import Foundation
 
 struct CheckConfig: ParsableCommand {
@@ -15,6 +16,11 @@ struct CheckConfig: ParsableCommand {
         do {
             let config = try ConfigLoader.load(path: file)
             print("\(file): OK (\(config.spans.count) spans, \(config.routes.count) routes)")
+            if let device = config.recording.alsaDevice,
+               let problem = AlsaStream.probe(device: device, configText: config.recording.alsaConfig,
+                                              channels: config.recording.layout == .stereo ? 2 : 1) {
+                print("warning: recording.alsa_device '\(device)' cannot be opened now: \(problem)")
+            }
         } catch {
             printError("\(error)")
             throw ExitCode(1)

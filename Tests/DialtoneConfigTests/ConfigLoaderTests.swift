@@ -194,6 +194,40 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         return Self.span.replacingOccurrences(of: old, with: new)
     }
 
+    /// The recording section: formats and layouts by name, the ALSA
+    /// device's private configuration parsed by alsa-lib at load.
+    @Test func recordingSection() throws {
+        let c = try ConfigLoader.parse(yaml: Self.span + """
+        recording:
+          directory: /var/spool/dialtone
+          format: ulaw
+          layout: stereo
+          calls: [{span: a, percent: 10}]
+          alsa_device: tap
+          alsa_config: "pcm.tap { type file slave.pcm { type null } file /tmp/tap.raw format raw }"
+
+        """, file: "x.yaml")
+        #expect(c.recording.format == .mulaw && c.recording.layout == .stereo && c.recording.alsaDevice == "tap")
+        #expect(c.recording.rules == [.init(span: "a", percent: 10)])
+        expectError(Self.span + """
+        recording:
+          alsa_device: tap
+          alsa_config: "pcm.tap { type file "
+
+        """, line: 8, column: 16, key: "recording.alsa_config", "alsa-lib cannot parse it")
+        expectError(Self.span + """
+        recording:
+          alsa_device: tapp
+          alsa_config: "pcm.tap { type null }"
+
+        """, line: 8, column: 16, key: "recording.alsa_config", "does not define pcm.tapp")
+        expectError(Self.span + """
+        recording:
+          alsa_config: "pcm.tap { type null }"
+
+        """, line: 7, column: 3, key: "recording.alsa_config", "alsa_device, which is not set")
+    }
+
     @Test func unknownKeys() {
         expectError(replacing("switchtype:", "swichtype:"), line: 5, column: 5, key: "spans[0].swichtype",
                     "unknown key 'swichtype'; did you mean 'switchtype'?")

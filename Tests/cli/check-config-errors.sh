@@ -53,5 +53,17 @@ run "$work/nope.yaml"
 if [ $rc -ne 0 ] && grep -qF "$work/nope.yaml:0:" "$work/out"; then pass "missing file: exit $rc, names it"
 else fail "missing file: want non-zero exit and '$work/nope.yaml:0:' (exit $rc)"; fi
 
+# An ALSA device that cannot be opened now is a warning (it may come later),
+# not an error; one that opens is not mentioned.
+alsa="$work/alsa.yaml"
+printf 'spans:\n  - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}\nrecording:\n  alsa_device: "hw:7,0"\n' > "$alsa"
+run "$alsa"
+if [ $rc -eq 0 ] && grep -qF "warning: recording.alsa_device 'hw:7,0' cannot be opened now" "$work/out"; then pass "missing ALSA card: a warning, exit 0"
+else fail "missing ALSA card: want exit 0 and a warning naming hw:7,0 (exit $rc): $(cat "$work/out")"; fi
+printf 'spans:\n  - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}\nrecording:\n  alsa_device: tap\n  alsa_config: "pcm.tap { type file slave.pcm { type null } file %s/tap.raw format raw }"\n' "$work" > "$alsa"
+run "$alsa"
+if [ $rc -eq 0 ] && ! grep -q "warning" "$work/out"; then pass "ALSA file device: opens, no warning"
+else fail "ALSA file device: want exit 0 and no warning (exit $rc): $(cat "$work/out")"; fi
+
 echo "check-config: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -15,4 +15,8 @@ void CALSA_set_error_handler(CALSA_error_fn fn);
 int CALSA_open_playback(snd_pcm_t **pcm, const char *device, const char *config_text,
                         snd_pcm_format_t format, unsigned channels, unsigned rate,
                         snd_pcm_uframes_t period_frames);
+/// Parses a private alsa-lib configuration text: 0 when it parses (and,
+/// when `device` is a plain name, defines `pcm.<device>`), 1 when it parses
+/// but does not define the device, or a negative errno from the parser.
+int CALSA_check_config(const char *config_text, const char *device);
 #endif
