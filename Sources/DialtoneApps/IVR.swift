@@ -21,7 +21,7 @@ public struct IVRApplication: CallApplications {
 
     public func session(for action: IVRAction, call: AppCallInfo) -> (any ApplicationSession)? {
         if case .application(let name, _) = action { return named[name]?.session(for: action, call: call) }
-        return IVRSession(menus: menus, schedules: schedules, start: action)
+        return IVRSession(menus: menus, schedules: schedules, start: action, variables: call.variables)
     }
 }
 
@@ -46,6 +46,8 @@ public struct IVRSession: ApplicationSession {
     private var done = false
     /// Where a transfer that fails takes the caller.
     private var transferFailure: IVRAction?
+    /// Digits collected on the call (for `${name}` in route numbers).
+    public private(set) var variables: [String: String]
 
     enum AfterPrompt: Equatable {
         case waitForDigit        // the menu prompt: start the first-digit timer
@@ -53,10 +55,26 @@ public struct IVRSession: ApplicationSession {
         case hangUp              // a goodbye prompt
     }
 
-    public init(menus: [String: MenuConfig], schedules: [String: ScheduleConfig], start: IVRAction) {
+    public init(menus: [String: MenuConfig], schedules: [String: ScheduleConfig], start: IVRAction,
+                variables: [String: String] = [:]) {
         self.menus = menus
         self.schedules = schedules
         self.start = start
+        self.variables = variables
+    }
+
+    /// `number` with each `${name}` replaced by the digits collected (empty when none were).
+    public func expand(_ number: String) -> String {
+        var out = "", rest = Substring(number)
+        while !rest.isEmpty {
+            if rest.hasPrefix("${"), let close = rest.firstIndex(of: "}") {
+                out += variables[String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])] ?? ""
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out.append(rest.removeFirst())
+            }
+        }
+        return out
     }
 
     var current: MenuConfig? { stack.last.flatMap { menus[$0] } }
@@ -104,8 +122,9 @@ public struct IVRSession: ApplicationSession {
         case .back:
             if stack.count > 1 { stack.removeLast() }
             return enter()
-        case .route(let number, let failure):
+        case .route(let template, let failure):
             transferFailure = failure
+            let number = expand(template)
             return [.visit("route:\(number)")] + finish(.transfer(number: number))
         case .hangup(let prompt):
             guard let prompt else { return finish(.hangup(.normalClearing)) }
@@ -183,6 +202,7 @@ public struct IVRSession: ApplicationSession {
     private mutating func collected(_ collect: CollectConfig, now: Date) -> [AppCommand] {
         let value = input
         input = ""
+        variables[collect.variable] = value
         return [.set(variable: collect.variable, value: value), .visit("\(collect.variable)=\(value)")] + run(collect.then, now: now)
     }
 

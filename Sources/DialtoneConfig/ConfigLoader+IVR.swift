@@ -24,6 +24,9 @@ extension ConfigLoader {
         var prompts: [PromptUse] = []
         var menus: [(node: Node, key: String, name: String)] = []
         var schedules: [(node: Node, key: String, name: String)] = []
+        /// `${name}` in route numbers, and the variables collect menus define.
+        var variableUses: [(node: Node, key: String, name: String)] = []
+        var variables: Set<String> = []
     }
 
     static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String) throws(ConfigError) -> PromptSettings {
@@ -133,6 +136,7 @@ extension ConfigLoader {
         guard !variable.isEmpty, variable.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw r.error(v.value, "\(path).variable", "'\(variable)' is not a variable name (letters, digits, '_')")
         }
+        refs.variables.insert(variable)
         guard let maxNode = m["max_digits"] else { throw r.error(node, "\(path).max_digits", "missing required key 'max_digits'") }
         let maxDigits = try r.int(maxNode.value, "\(path).max_digits", range: 1...64)
         var minDigits = 1
@@ -184,7 +188,7 @@ extension ConfigLoader {
         }
         if let v = m["route"] {
             let failure = try m["failure"].map { f throws(ConfigError) in try action(f.value, "\(path).failure", r, refs) }
-            return .route(try digits(v.value, "\(path).route", r), failure: failure)
+            return .route(try routeNumber(v.value, "\(path).route", r, refs), failure: failure)
         }
         if let v = m["hangup"] { return .hangup(prompt: try promptName(v.value, "\(path).hangup", r, refs, language: nil)) }
         if let v = m["schedule"] {
@@ -201,6 +205,32 @@ extension ConfigLoader {
             return .application(try r.string(v.value, "\(path).application"), argument: arg)
         }
         throw r.error(node, path, "not an action: \(forms)")
+    }
+
+    /// A number to dial: digits, `*`, `#` and `${variable}` (digits a collect
+    /// menu gathered, e.g. "555${extension}").
+    static func routeNumber(_ node: Node, _ path: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> String {
+        let s = try r.string(node, path)
+        var rest = Substring(s), literal = ""
+        while !rest.isEmpty {
+            if rest.hasPrefix("${") {
+                guard let close = rest.firstIndex(of: "}") else {
+                    throw r.error(node, path, "'\(s)': '${' without '}' (a variable is written ${name})")
+                }
+                let name = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
+                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                    throw r.error(node, path, "'\(s)': '\(name)' is not a variable name (letters, digits, '_')")
+                }
+                refs.variableUses.append((node, path, name))
+                rest = rest[rest.index(after: close)...]
+            } else {
+                literal.append(rest.removeFirst())
+            }
+        }
+        guard !s.isEmpty, literal.allSatisfy({ "0123456789*#".contains($0) }) else {
+            throw r.error(node, path, "'\(s)' is not a dialable number (digits 0-9, * and #, and ${variable} for collected digits; quote it to keep leading zeros)")
+        }
+        return s
     }
 
     static func parseSchedules(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> [String: ScheduleConfig] {
@@ -278,6 +308,10 @@ extension ConfigLoader {
             var message = "no menu named '\(name)'"
             if let near = YAMLReader.closest(name, in: known) { message += "; did you mean '\(near)'?" }
             throw r.error(node, key, message + " (menus: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        for (node, key, name) in refs.variableUses where !refs.variables.contains(name) {
+            let known = refs.variables.sorted()
+            throw r.error(node, key, "no collect menu gathers '\(name)' (variables: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         for (node, key, name) in refs.schedules where config.schedules[name] == nil {
             throw r.error(node, key, "no schedule named '\(name)' (schedules: \(config.schedules.keys.sorted().joined(separator: ", ")))")

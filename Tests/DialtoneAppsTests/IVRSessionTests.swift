@@ -75,6 +75,23 @@ import Testing
         #expect(s.handle(.transferFailed(cause: .noAnswer), now: now).isEmpty)
     }
 
+    /// Collected digits fill `${name}` in a route number (dial by extension).
+    @Test func routesToCollectedDigits() throws {
+        var menus = self.menus
+        menus["ext"] = MenuConfig(name: "ext", prompt: "enter", collect: CollectConfig(variable: "ext", minDigits: 3, maxDigits: 3,
+                                                                                      then: .route("55${ext}#")))
+        var s = IVRSession(menus: menus, schedules: [:], start: .menu("ext"))
+        _ = s.handle(.started, now: now)
+        _ = s.handle(.digit("1"), now: now)
+        _ = s.handle(.digit("0"), now: now)
+        let out = s.handle(.digit("3"), now: now)
+        #expect(out.suffix(2) == [.visit("route:55103#"), .transfer(number: "55103#")], "\(out)")
+        #expect(s.variables == ["ext": "103"])
+        // Variables the call already carries (from an earlier session) count too; unknown ones are empty.
+        let carried = IVRSession(menus: menus, schedules: [:], start: .route("9${ext}${nope}"), variables: ["ext": "42"])
+        #expect(carried.expand("9${ext}${nope}") == "942")
+    }
+
     @Test func timeoutThenInvalidExhaustsRetries() throws {
         var s = session()
         let (_, t1) = try #require(played(s.handle(.started, now: now)))

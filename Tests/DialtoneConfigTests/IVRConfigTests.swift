@@ -126,6 +126,26 @@ import Testing
         """)))
         #expect(both.key == "menus.main.collect", "\(both)")
 
+        let unknownVariable = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            collect: {variable: ext, max_digits: 4, then: {route: "555${extn}"}}
+        """)))
+        #expect(unknownVariable.key == "menus.main.collect.then.route" && unknownVariable.line == 8
+                && unknownVariable.message.contains("no collect menu gathers 'extn' (variables: ext)"), "\(unknownVariable)")
+        let unclosed = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            collect: {variable: ext, max_digits: 4, then: {route: "555${ext"}}
+        """)))
+        #expect(unclosed.key == "menus.main.collect.then.route" && unclosed.message.contains("without '}'"), "\(unclosed)")
+        let fine = try ConfigLoader.parse(yaml: yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            collect: {variable: ext, max_digits: 4, then: {route: "555${ext}"}}
+        """), file: "x.yaml")
+        #expect(fine.menus["main"]?.collect?.then == .route("555${ext}"))
+
         let strayFailure = try #require(error(yaml(dir.path, menus: """
           main:
             prompt: welcome

@@ -52,6 +52,7 @@ func ivrConfigText(dir: String, holiday: String) -> String {
           "2": {menu: support}
           "3": {menu: account}
           "0": {route: "5551000"}
+          "4": {menu: extension}
           "9": repeat
       sales:
         prompt: sales
@@ -71,6 +72,9 @@ func ivrConfigText(dir: String, holiday: String) -> String {
         options:
           "1": {route: "5551004"}
           "*": back
+      extension:
+        prompt: enter-account
+        collect: {variable: ext, min_digits: 4, max_digits: 4, then: {route: "555${ext}", failure: {menu: main}}}
       account:
         prompt: enter-account
         invalid_prompt: invalid
@@ -269,6 +273,22 @@ extension EndToEnd {
         await rig.hear(next, "welcome")
         await rig.hear(next, "support", from: rig.press(next, "2"))
         await next.hangUp()
+        await rig.stop()
+    }
+
+    /// Dial by extension: the four digits collected are the number routed.
+    @Test func dialsTheExtensionCollected() async throws {
+        let rig = try await Rig("extension")
+        let call = try await rig.dial("4155550113", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "enter-account", from: rig.press(call, "4"))
+        _ = rig.press(call, "1003", level: -20)
+        let agent = await rig.agent("4155550113")
+        #expect(agent?.dnis == "5551003" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550113")
+        #expect(cdr?.ivrPath == "menu:main 4 menu:extension ext=1003 route:5551003", "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.variableValues == ["ext": "1003"] && cdr?.dialed == "5551003")
         await rig.stop()
     }
 
