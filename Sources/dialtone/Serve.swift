@@ -57,6 +57,7 @@ struct Serve: AsyncParsableCommand {
             print("demo: \(config.simulator.callsPerSecond) calls/s, \(config.simulator.holdSeconds) s hold, up to \(config.simulator.maxCalls) at once\(seconds > 0 ? ", for \(Int(seconds)) s" : "; Ctrl-C to stop")")
         }
         let started = ContinuousClock.now
+        let demoStart = Date()
         var lastStatus = started
         while !stop.fired {
             try? await Task.sleep(for: .milliseconds(100))
@@ -75,6 +76,10 @@ struct Serve: AsyncParsableCommand {
             let s = await daemon.status()
             print("summary: \(g)")
             print("summary: \(s.line)")
+            if let rows = try? daemon.store.recordings(limit: 100_000).filter({ $0.startTime >= demoStart }), !rows.isEmpty {
+                let incomplete = rows.filter { !$0.complete }.count
+                print("summary: \(rows.count) calls recorded (\(incomplete) incomplete) in \(config.recording.directory); `dialtone recordings` lists them")
+            }
             if g.failed > 0 || g.completed == 0 { throw ExitCode(1) }
         }
     }
