@@ -31,15 +31,26 @@ func detectedDigits(_ audio: [UInt8]) throws -> String {
     return got
 }
 
-/// A dual tone (A-law) at `level` dBm0 per tone, `ms` long, then `gap` ms of silence.
-func dualTone(_ low: Double, _ high: Double, level: Double = -10, ms: Int, gap: Int = 60) -> [UInt8] {
-    let amplitude = 32768 * pow(10, (level - 3.14) / 20)  // 0 dBm0 = 3.14 dB below A-law full scale
+/// A dual tone (A-law) at `level` dBm0 per tone (the high tone `twist` dB
+/// above the low one), `ms` long, then `gap` ms of silence.
+func dualTone(_ low: Double, _ high: Double, level: Double = -10, twist: Double = 0, ms: Int, gap: Int = 60) -> [UInt8] {
+    let a = 32768 * pow(10, (level - 3.14) / 20)  // 0 dBm0 = 3.14 dB below A-law full scale
+    let b = a * pow(10, twist / 20)
     let on = (0..<(ms * 8)).map { n -> UInt8 in
         let t = Double(n) / 8000
-        return G711.encode(Int16(amplitude * (sin(2 * .pi * low * t) + sin(2 * .pi * high * t))), .alaw)
+        return G711.encode(Int16(clamping: Int(a * sin(2 * .pi * low * t) + b * sin(2 * .pi * high * t))), .alaw)
     }
     return on + [UInt8](repeating: 0xD5, count: gap * 8)
 }
+
+/// The DTMF matrix: key → (low, high) Hz.
+let dtmfKeys: [Character: (Double, Double)] = {
+    let rows: [Double] = [697, 770, 852, 941], cols: [Double] = [1209, 1336, 1477, 1633]
+    let keys = ["123A", "456B", "789C", "*0#D"]
+    var out: [Character: (Double, Double)] = [:]
+    for (r, row) in keys.enumerated() { for (c, k) in row.enumerated() { out[k] = (rows[r], cols[c]) } }
+    return out
+}()
 
 @Suite(.serialized) struct Q24Tests {
     /// ITU-T Q.24: a receiver accepts tones within ±1.5 % of nominal and
@@ -53,6 +64,33 @@ func dualTone(_ low: Double, _ high: Double, level: Double = -10, ms: Int, gap: 
     @Test(arguments: [(60, "5"), (40, "5"), (20, "")])
     func duration(ms: Int, expected: String) throws {
         #expect(try detectedDigits(dualTone(770, 1336, ms: ms)) == expected)
+    }
+
+    /// All sixteen keys, in one burst of 50 ms tones and 50 ms pauses.
+    @Test func allSixteenKeys() throws {
+        let keys = "123A456B789C*0#D"
+        let audio = keys.flatMap { k in dualTone(dtmfKeys[k]!.0, dtmfKeys[k]!.1, ms: 50, gap: 50) }
+        #expect(try detectedDigits(audio) == keys)
+    }
+
+    /// The same key twice with a 40 ms pause is two digits; a 10 ms drop-out
+    /// inside one tone is not (Q.24 interdigit pause and interruption).
+    @Test func pausesAndInterruptions() throws {
+        #expect(try detectedDigits(dualTone(770, 1336, ms: 50, gap: 40) + dualTone(770, 1336, ms: 50)) == "55")
+        #expect(try detectedDigits(dualTone(770, 1336, ms: 50, gap: 10) + dualTone(770, 1336, ms: 50)) == "5")
+    }
+
+    /// Levels: −3 to −35 dBm0 per tone operate; −50 dBm0 does not.
+    @Test(arguments: [(-3.0, "8"), (-20, "8"), (-35, "8"), (-50, "")])
+    func level(dBm0: Double, expected: String) throws {
+        #expect(try detectedDigits(dualTone(852, 1336, level: dBm0, ms: 60)) == expected)
+    }
+
+    /// Twist: the high tone 4 dB louder or 8 dB softer than the low one
+    /// operates; 10 dB louder or 12 dB softer does not.
+    @Test(arguments: [(4.0, "9"), (-8, "9"), (10, ""), (-12, "")])
+    func twist(dB: Double, expected: String) throws {
+        #expect(try detectedDigits(dualTone(852, 1477, level: -15, twist: dB, ms: 60)) == expected)
     }
 
     /// Barge-in safety: the prompts' own speech never looks like a digit
