@@ -48,6 +48,8 @@ public struct IVRSession: ApplicationSession {
     private var transferFailure: IVRAction?
     /// Digits collected on the call (for `${name}` in route numbers).
     public private(set) var variables: [String: String]
+    /// The caller's language, once chosen (`language` variable of the call).
+    var language: String? { variables["language"] }
 
     enum AfterPrompt: Equatable {
         case waitForDigit        // the menu prompt: start the first-digit timer
@@ -134,6 +136,9 @@ public struct IVRSession: ApplicationSession {
             return [.visit("schedule:\(name):\(isOpen ? "open" : "closed")")] + run(isOpen ? open : closed, now: now)
         case .application:
             return finish(.handOver(action))
+        case .language(let language, let then):
+            variables["language"] = language
+            return [.set(variable: "language", value: language), .visit("language:\(language)")] + run(then, now: now)
         }
     }
 
@@ -155,7 +160,7 @@ public struct IVRSession: ApplicationSession {
         token += 1
         timer = nil
         playing = (token, then)
-        return [.play(prompt: prompt, language: current?.language, token: token)]
+        return [.play(prompt: prompt, language: current?.language ?? language, token: token)]
     }
 
     private mutating func startTimer(first: Bool) -> [AppCommand] {

@@ -9,7 +9,8 @@ extension ConfigLoader {
                            "retries", "invalid_prompt", "timeout_prompt", "failure"]
     static let collectKeys = ["variable", "min_digits", "max_digits", "terminator", "then"]
     static let scheduleKeys = ["open", "holidays", "timezone"]
-    static let actionKeys = ["menu", "route", "failure", "hangup", "schedule", "open", "closed", "application", "argument"]
+    static let actionKeys = ["menu", "route", "failure", "hangup", "schedule", "open", "closed", "application", "argument",
+                             "language", "then"]
 
     /// Prompt names the configuration uses, with where (checked against the files at the end).
     struct PromptUse {
@@ -27,6 +28,8 @@ extension ConfigLoader {
         /// `${name}` in route numbers, and the variables collect menus define.
         var variableUses: [(node: Node, key: String, name: String)] = []
         var variables: Set<String> = []
+        /// Languages `{language: L}` actions switch to.
+        var languageUses: [(node: Node, key: String, name: String)] = []
     }
 
     static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String) throws(ConfigError) -> PromptSettings {
@@ -181,6 +184,15 @@ extension ConfigLoader {
         if let f = m["failure"], m["route"] == nil {
             throw r.error(f.key, "\(path).failure", "'failure' goes with 'route' (what follows when the number does not answer)")
         }
+        if let t = m["then"], m["language"] == nil {
+            throw r.error(t.key, "\(path).then", "'then' goes with 'language' (what follows the change of language)")
+        }
+        if let v = m["language"] {
+            let language = try languageName(v.value, "\(path).language", r)
+            refs.languageUses.append((v.value, "\(path).language", language))
+            let then = try m["then"].map { t throws(ConfigError) in try action(t.value, "\(path).then", r, refs) } ?? .repeatMenu
+            return .language(language, then: then)
+        }
         if let v = m["menu"] {
             let name = try r.string(v.value, "\(path).menu")
             refs.menus.append((v.value, "\(path).menu", name))
@@ -312,6 +324,9 @@ extension ConfigLoader {
         for (node, key, name) in refs.variableUses where !refs.variables.contains(name) {
             let known = refs.variables.sorted()
             throw r.error(node, key, "no collect menu gathers '\(name)' (variables: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+        }
+        for (node, key, name) in refs.languageUses where !config.prompts.languages.contains(name) {
+            throw r.error(node, key, "prompt language '\(name)' is not in prompts.languages (\(config.prompts.languages.joined(separator: ", "))), so its set is not checked complete")
         }
         for (node, key, name) in refs.schedules where config.schedules[name] == nil {
             throw r.error(node, key, "no schedule named '\(name)' (schedules: \(config.schedules.keys.sorted().joined(separator: ", ")))")

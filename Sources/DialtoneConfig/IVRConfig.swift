@@ -37,6 +37,9 @@ public indirect enum IVRAction: Sendable, Equatable, CustomStringConvertible {
     case schedule(String, open: IVRAction, closed: IVRAction)
     /// A call application registered with the switch by name (with an argument).
     case application(String, argument: String)
+    /// The caller's prompt language from here on (one of `prompts.languages`;
+    /// a menu that names its own language keeps it), then `then`.
+    case language(String, then: IVRAction)
 
     public var description: String {
         switch self {
@@ -47,6 +50,7 @@ public indirect enum IVRAction: Sendable, Equatable, CustomStringConvertible {
         case .hangup(let p): p.map { "hangup after \($0)" } ?? "hangup"
         case .schedule(let s, let o, let c): "schedule \(s) (open: \(o); closed: \(c))"
         case .application(let a, let arg): "\(a) \(arg)"
+        case .language(let l, let then): "language \(l), then \(then)"
         }
     }
 }

@@ -274,6 +274,22 @@ public struct LoopbackScenarios: Sendable {
                       detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
     }
 
+    /// Runs a program to its end with posix_spawn and waitpid (no run loop,
+    /// no socket pair): its exit status, or nil and why it could not start.
+    static func spawnAndWait(_ path: String, _ arguments: [String]) -> (status: Int32?, error: String?) {
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, nil, nil, argv, environ)
+        guard rc == 0 else { return (nil, "cannot start \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return (nil, "waitpid: \(String(cString: strerror(errno)))") }
+        }
+        let exited = status & 0x7F == 0
+        return (exited ? (status >> 8) & 0xFF : -1, exited ? nil : "\(path) ended by signal \(status & 0x7F)")
+    }
+
     /// Descriptors this process has open (/proc/self/fd), -1 when unknown.
     static func openDescriptors() -> Int {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count).map { $0 - 1 } ?? -1
@@ -327,18 +343,21 @@ public struct LoopbackScenarios: Sendable {
         let gone = daemon.kernelSpans.events.contains { $0.contains("disappeared: span \(farSpan) ") }
         // Restore: assign, configure its channels, switch the far end on.
         var restored = true
+        var restoreProblem = ""
         let fdsDown = Self.openDescriptors()
         do {
             try discovery.assign(device: place.device, local: place.local, span: farSpan, base: farBase)
-            let cfg = Process()
-            cfg.executableURL = URL(fileURLWithPath: "/usr/sbin/dahdi_cfg")
-            cfg.arguments = ["-c", dahdiConf, "-S", "\(farSpan)", "-C", "\(farBase)-\(farBase + inbound.type.timeslots - 1)"]
-            try cfg.run()
-            cfg.waitUntilExit()
-            restored = cfg.terminationStatus == 0
+            // posix_spawn, not Foundation's Process: Process waits through a
+            // CFSocket run loop, and twice in about 20 T1 VM runs its socket
+            // pair could not be created here and the wait never ended.
+            let cfg = Self.spawnAndWait("/usr/sbin/dahdi_cfg",
+                                        ["-c", dahdiConf, "-S", "\(farSpan)", "-C", "\(farBase)-\(farBase + inbound.type.timeslots - 1)"])
+            restored = cfg.status == 0
+            if !restored { restoreProblem = "; dahdi_cfg: \(cfg.error ?? "exit \(cfg.status ?? -1)")" }
             try sim.startPort(far)
         } catch {
             restored = false
+            restoreProblem = "; \(error)"
         }
         let results = await held.value
         deadline = clock.now.advanced(by: .seconds(60))
@@ -359,7 +378,7 @@ public struct LoopbackScenarios: Sendable {
         let causes = Set(results.compactMap { $0.cause?.rawValue }).sorted()
         let ok = connected == n && !alarm.isEmpty && cleared && cdrs >= n && gone && restored && reappeared && back && after.passed
         return Result(name: name, passed: ok,
-                      detail: "\(connected)/\(n) connected; alarm reported: \(alarm.isEmpty ? "none" : alarm); span \(farSpan) disappeared=\(gone), reappeared=\(reappeared); calls cleared=\(cleared) (far end causes \(causes)); \(cdrs) CDRs; D-channel back=\(back); calls after: \(after.passed ? "ok" : after.detail); open descriptors \(fdsBefore) → \(fdsDown) (span gone) → \(Self.openDescriptors())")
+                      detail: "\(connected)/\(n) connected; alarm reported: \(alarm.isEmpty ? "none" : alarm); span \(farSpan) disappeared=\(gone), reappeared=\(reappeared); calls cleared=\(cleared) (far end causes \(causes)); \(cdrs) CDRs; D-channel back=\(back)\(restoreProblem); calls after: \(after.passed ? "ok" : after.detail); open descriptors \(fdsBefore) → \(fdsDown) (span gone) → \(Self.openDescriptors())")
     }
 
     /// The battery for DAHDI loopback spans (no virtual cable to pull).

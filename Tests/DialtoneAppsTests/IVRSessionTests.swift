@@ -75,6 +75,26 @@ import Testing
         #expect(s.handle(.transferFailed(cause: .noAnswer), now: now).isEmpty)
     }
 
+    /// A language action sets the call's language and replays the menu in it;
+    /// a menu with a language of its own keeps that one.
+    @Test func languageChoice() throws {
+        var menus = self.menus
+        menus["main"]!.options["8"] = .language("de", then: .repeatMenu)
+        menus["sub"]!.language = "fr"
+        var s = IVRSession(menus: menus, schedules: [:], start: .menu("main"))
+        _ = s.handle(.started, now: now)
+        let c = s.handle(.digit("8"), now: now)
+        #expect(c.contains(.set(variable: "language", value: "de")) && c.contains(.visit("language:de")))
+        #expect(c.contains { if case .play("welcome", "de", _) = $0 { true } else { false } }, "\(c)")
+        let sub = s.handle(.digit("1"), now: now)
+        #expect(sub.contains { if case .play("sub", "fr", _) = $0 { true } else { false } }, "\(sub)")
+        let back = s.handle(.digit("*"), now: now)
+        #expect(back.contains { if case .play("welcome", "de", _) = $0 { true } else { false } }, "\(back)")
+        // A call that chose before (an earlier session) keeps its language.
+        var again = IVRSession(menus: menus, schedules: [:], start: .menu("main"), variables: ["language": "de"])
+        #expect(again.handle(.started, now: now).contains { if case .play("welcome", "de", _) = $0 { true } else { false } })
+    }
+
     /// Collected digits fill `${name}` in a route number (dial by extension).
     @Test func routesToCollectedDigits() throws {
         var menus = self.menus

@@ -34,7 +34,10 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         #expect(config.prompts.directory == repoRoot.appendingPathComponent("config/../prompts").path)
         #expect(config.prompts.languages == ["en"])
         #expect(config.menus.keys.sorted() == ["account", "billing", "main", "sales", "support"])
-        #expect(config.menus["main"]?.options["1"] == .menu("sales") && config.menus["main"]?.options["0"] == .route("5551000"))
+        #expect(config.menus["main"]?.options["1"] == .menu("sales") && config.menus["main"]?.options["0"] == .route("5551000", failure: .menu("main")))
+        // 10 % of the pstn calls are recorded, in stereo µ-law; *1 records on demand.
+        #expect(config.recording.rules == [.init(span: "pstn", percent: 10)] && config.recording.format == .mulaw
+                && config.recording.layout == .stereo && config.recording.onDemandCode == "*1")
         #expect(config.menus["main"]?.failure == .hangup(prompt: "goodbye"))
         #expect(config.menus["account"]?.collect == CollectConfig(variable: "customer", minDigits: 4, maxDigits: 10,
                                                                  terminator: "#", then: .route("5551005")))

@@ -146,6 +146,20 @@ import Testing
         """), file: "x.yaml")
         #expect(fine.menus["main"]?.collect?.then == .route("555${ext}"))
 
+        let unknownLanguage = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            options: {"7": {language: fr}}
+        """)))
+        #expect(unknownLanguage.key == "menus.main.options.7.language" && unknownLanguage.line == 8
+                && unknownLanguage.message.contains("'fr' is not in prompts.languages"), "\(unknownLanguage)")
+        let strayThen = try #require(error(yaml(dir.path, menus: """
+          main:
+            prompt: welcome
+            options: {"7": {menu: main, then: repeat}}
+        """)))
+        #expect(strayThen.key == "menus.main.options.7.then" && strayThen.message.contains("goes with 'language'"), "\(strayThen)")
+
         let strayFailure = try #require(error(yaml(dir.path, menus: """
           main:
             prompt: welcome

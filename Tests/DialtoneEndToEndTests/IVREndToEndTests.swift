@@ -21,7 +21,10 @@ let promptDirectory: String = {
     return root.appendingPathComponent("prompts").path
 }()
 
-func ivrConfigText(dir: String, holiday: String) -> String {
+/// `german`: a `de` prompt set next to `en` in `dir`/prompts (the English
+/// recordings under other names, so each is told apart by correlation) and
+/// a main-menu key 7 that switches the caller to it.
+func ivrConfigText(dir: String, holiday: String, german: Bool = false) -> String {
     """
     daemon:
       control_socket: \(dir)/control.sock
@@ -31,8 +34,9 @@ func ivrConfigText(dir: String, holiday: String) -> String {
       - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
       - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
     prompts:
-      directory: \(promptDirectory)
+      directory: \(german ? "\(dir)/prompts" : promptDirectory)
       language: en
+      languages: \(german ? "[en, de]" : "[en]")
     schedules:
       always:
         open: ["mon-sun 00:00-24:00"]
@@ -52,7 +56,7 @@ func ivrConfigText(dir: String, holiday: String) -> String {
           "2": {menu: support}
           "3": {menu: account}
           "0": {route: "5551000"}
-          "4": {menu: extension}
+          "4": {menu: extension}\(german ? "\n      \"7\": {language: de}" : "")
           "9": repeat
       sales:
         prompt: sales
@@ -98,12 +102,21 @@ extension EndToEnd {
         let dir: String
         let prompts: PromptLibrary
 
-        init(_ name: String) async throws {
+        init(_ name: String, german: Bool = false) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-ivr-\(name)-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if german {
+                let fm = FileManager.default
+                let names = try fm.contentsOfDirectory(atPath: "\(promptDirectory)/en").filter { $0.hasSuffix(".wav") }.sorted()
+                for language in ["en", "de"] { try fm.createDirectory(atPath: "\(dir)/prompts/\(language)", withIntermediateDirectories: true) }
+                for (i, file) in names.enumerated() {
+                    try fm.copyItem(atPath: "\(promptDirectory)/en/\(file)", toPath: "\(dir)/prompts/en/\(file)")
+                    try fm.copyItem(atPath: "\(promptDirectory)/en/\(names[(i + 1) % names.count])", toPath: "\(dir)/prompts/de/\(file)")
+                }
+            }
             let f = DateFormatter()
             f.dateFormat = "yyyy-MM-dd"
-            let text = ivrConfigText(dir: dir, holiday: f.string(from: Date()))
+            let text = ivrConfigText(dir: dir, holiday: f.string(from: Date()), german: german)
             try text.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
             let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
             var logger = Logger(label: "ivr.\(name)")
@@ -116,13 +129,16 @@ extension EndToEnd {
             #expect(await daemon.waitForLinks())
         }
 
-        func prompt(_ name: String, _ law: G711Law = .alaw) -> [Int16] { prompts.linear(prompts.id(name, language: "en")!, law: law) }
+        func prompt(_ name: String, _ law: G711Law = .alaw, language: String = "en") -> [Int16] {
+            prompts.linear(prompts.id(name, language: language)!, law: law)
+        }
 
         /// Waits for a prompt in what the caller hears from sample `from` on; expects it to match.
         @discardableResult
-        func hear(_ call: LiveCall, _ name: String, from: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) async -> AudioMatch? {
-            let match = await call.waitForAudio(prompt(name, call.law), from: from, minimum: 6000, timeout: .seconds(15))
-            trace("heard '\(name)' from \(from): \(match.map { "\($0)" } ?? "no match") (caller audio at \(call.receivedSamples))")
+        func hear(_ call: LiveCall, _ name: String, from: Int = 0, language: String = "en",
+                  sourceLocation: SourceLocation = #_sourceLocation) async -> AudioMatch? {
+            let match = await call.waitForAudio(prompt(name, call.law, language: language), from: from, minimum: 6000, timeout: .seconds(15))
+            trace("heard '\(name)' (\(language)) from \(from): \(match.map { "\($0)" } ?? "no match") (caller audio at \(call.receivedSamples))")
             #expect(match != nil, "prompt '\(name)' not heard", sourceLocation: sourceLocation)
             if let match { #expect(match.correlation > 0.99, "prompt '\(name)' \(match)", sourceLocation: sourceLocation) }
             return match
@@ -273,6 +289,24 @@ extension EndToEnd {
         await rig.hear(next, "welcome")
         await rig.hear(next, "support", from: rig.press(next, "2"))
         await next.hangUp()
+        await rig.stop()
+    }
+
+    /// Key 7 switches the caller to the German prompts: the menu plays again
+    /// in German, and so does every menu after it; the CDR keeps the choice.
+    @Test func theCallerChoosesTheLanguage() async throws {
+        let rig = try await Rig("language", german: true)
+        let call = try await rig.dial("4155550114", "5552000")
+        await rig.hear(call, "welcome")
+        await rig.hear(call, "welcome", from: rig.press(call, "7"), language: "de")
+        await rig.hear(call, "sales", from: rig.press(call, "1"), language: "de")
+        _ = rig.press(call, "2")
+        let agent = await rig.agent("4155550114")
+        #expect(agent?.dnis == "5551002" && agent?.answered == true, "\(String(describing: agent))")
+        await call.hangUp()
+        let cdr = try await rig.cdr(ani: "4155550114")
+        #expect(cdr?.ivrPath == "menu:main 7 language:de menu:main 1 menu:sales 2 route:5551002", "\(String(describing: cdr?.ivrPath))")
+        #expect(cdr?.variableValues == ["language": "de"])
         await rig.stop()
     }
 
