@@ -66,18 +66,7 @@ public struct IVRSession: ApplicationSession {
     }
 
     /// `number` with each `${name}` replaced by the digits collected (empty when none were).
-    public func expand(_ number: String) -> String {
-        var out = "", rest = Substring(number)
-        while !rest.isEmpty {
-            if rest.hasPrefix("${"), let close = rest.firstIndex(of: "}") {
-                out += variables[String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])] ?? ""
-                rest = rest[rest.index(after: close)...]
-            } else {
-                out.append(rest.removeFirst())
-            }
-        }
-        return out
-    }
+    public func expand(_ number: String) -> String { NumberTemplate.expand(number, variables) }
 
     var current: MenuConfig? { stack.last.flatMap { menus[$0] } }
 

@@ -136,7 +136,7 @@ extension ConfigLoader {
         let m = try r.mapping(node, path, allowed: collectKeys)
         guard let v = m["variable"] else { throw r.error(node, "\(path).variable", "missing required key 'variable' (where the digits are kept)") }
         let variable = try r.string(v.value, "\(path).variable")
-        guard !variable.isEmpty, variable.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+        guard NumberTemplate.isVariableName(variable) else {
             throw r.error(v.value, "\(path).variable", "'\(variable)' is not a variable name (letters, digits, '_')")
         }
         refs.variables.insert(variable)
@@ -223,23 +223,20 @@ extension ConfigLoader {
     /// menu gathered, e.g. "555${extension}").
     static func routeNumber(_ node: Node, _ path: String, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> String {
         let s = try r.string(node, path)
-        var rest = Substring(s), literal = ""
-        while !rest.isEmpty {
-            if rest.hasPrefix("${") {
-                guard let close = rest.firstIndex(of: "}") else {
-                    throw r.error(node, path, "'\(s)': '${' without '}' (a variable is written ${name})")
-                }
-                let name = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
-                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                    throw r.error(node, path, "'\(s)': '\(name)' is not a variable name (letters, digits, '_')")
-                }
-                refs.variableUses.append((node, path, name))
-                rest = rest[rest.index(after: close)...]
-            } else {
-                literal.append(rest.removeFirst())
+        let pieces: [NumberTemplate.Piece]
+        switch NumberTemplate.pieces(s) {
+        case .success(let p): pieces = p
+        case .failure(.unclosed): throw r.error(node, path, "'\(s)': '${' without '}' (a variable is written ${name})")
+        case .failure(.badName(let name)): throw r.error(node, path, "'\(s)': '\(name)' is not a variable name (letters, digits, '_')")
+        }
+        var literalsDialable = true
+        for piece in pieces {
+            switch piece {
+            case .variable(let name): refs.variableUses.append((node, path, name))
+            case .literal(let c): literalsDialable = literalsDialable && "0123456789*#".contains(c)
             }
         }
-        guard !s.isEmpty, literal.allSatisfy({ "0123456789*#".contains($0) }) else {
+        guard !s.isEmpty, literalsDialable else {
             throw r.error(node, path, "'\(s)' is not a dialable number (digits 0-9, * and #, and ${variable} for collected digits; quote it to keep leading zeros)")
         }
         return s

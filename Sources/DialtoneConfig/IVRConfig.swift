@@ -55,6 +55,47 @@ public indirect enum IVRAction: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A number to dial with `${variable}` placeholders for collected digits
+/// ("555${ext}"): the one parser the config check and the IVR share.
+public enum NumberTemplate {
+    public enum Piece: Equatable { case literal(Character), variable(String) }
+
+    /// Letters, digits and '_' (collect variables and placeholders alike).
+    public static func isVariableName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    /// The pieces of `template`, or why it is malformed.
+    public static func pieces(_ template: String) -> Result<[Piece], TemplateError> {
+        var out: [Piece] = [], rest = Substring(template)
+        while !rest.isEmpty {
+            guard rest.hasPrefix("${") else {
+                out.append(.literal(rest.removeFirst()))
+                continue
+            }
+            guard let close = rest.firstIndex(of: "}") else { return .failure(.unclosed) }
+            let name = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
+            guard isVariableName(name) else { return .failure(.badName(name)) }
+            out.append(.variable(name))
+            rest = rest[rest.index(after: close)...]
+        }
+        return .success(out)
+    }
+
+    /// `template` with each `${name}` replaced by its value (empty when unset).
+    public static func expand(_ template: String, _ variables: [String: String]) -> String {
+        guard case .success(let pieces) = pieces(template) else { return template }
+        return pieces.map { piece in
+            switch piece {
+            case .literal(let c): String(c)
+            case .variable(let name): variables[name] ?? ""
+            }
+        }.joined()
+    }
+
+    public enum TemplateError: Error, Equatable { case unclosed, badName(String) }
+}
+
 /// Input collection in a menu: N digits, optionally ended early by a terminator.
 public struct CollectConfig: Sendable, Equatable {
     /// The call variable the digits are stored in (routing, screen pop, CDR).

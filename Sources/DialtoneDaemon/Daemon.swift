@@ -153,7 +153,7 @@ public final class Daemon: @unchecked Sendable {
         recorder?.start()
         if recorder != nil, let device = config.recording.alsaDevice,
            let problem = AlsaStream.probe(device: device, configText: config.recording.alsaConfig,
-                                          channels: config.recording.layout == .stereo ? 2 : 1) {
+                                          channels: config.recording.layout.channels) {
             // Not fatal: the device may come later (USB); recordings go to files meanwhile.
             logger.error("recording.alsa_device cannot be opened; recordings go to files only until it can",
                          metadata: ["device": "\(device)", "error": "\(problem)"])

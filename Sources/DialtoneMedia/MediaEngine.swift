@@ -112,6 +112,11 @@ public final class MediaEngine: @unchecked Sendable {
         var second: Endpoint? = nil
         /// Frames queued per party (first, second), up to `tapDepth` each.
         var queued: (Int, Int) = (0, 0)
+        /// The frames queued for party `side` (0: first, 1: second).
+        subscript(queued side: Int) -> Int {
+            get { side == 0 ? queued.0 : queued.1 }
+            set { if side == 0 { queued.0 = newValue } else { queued.1 = newValue } }
+        }
     }
     /// Frames a recording tap holds per party while the other party's frame
     /// is late: the two parties stay aligned when one side's frames arrive
@@ -351,14 +356,14 @@ public final class MediaEngine: @unchecked Sendable {
     @inline(__always)
     private func tap(slot i: Int, count: Int) {
         let r = dsp[i].recordSlot, side = dsp[i].recordSide
-        if (side == 0 ? taps[r].queued.0 : taps[r].queued.1) == MediaEngine.tapDepth, let recorder {
+        if taps[r][queued: side] == MediaEngine.tapDepth, let recorder {
             emitTap(r, recorder)  // the other party is far behind: its side gets idle
         }
-        let k = side == 0 ? taps[r].queued.0 : taps[r].queued.1
+        let k = taps[r][queued: side]
         let dst = tapFrames.baseAddress! + ((r * 2 + side) * MediaEngine.tapDepth + k) * frameBytes
         dst.copyMemory(from: frame.baseAddress!, byteCount: min(count, frameBytes))
         if count < frameBytes { (dst + count).initializeMemory(as: UInt8.self, repeating: dsp[i].law.idleByte, count: frameBytes - count) }
-        if side == 0 { taps[r].queued.0 += 1 } else { taps[r].queued.1 += 1 }
+        taps[r][queued: side] += 1
     }
 
     /// Hands each active tap's complete ticks to the writer: a pair when both
@@ -381,11 +386,11 @@ public final class MediaEngine: @unchecked Sendable {
         for side in 0..<2 {
             let out = tapPair.baseAddress! + side * frameBytes
             let queue = tapFrames.baseAddress! + (r * 2 + side) * MediaEngine.tapDepth * frameBytes
-            let n = side == 0 ? taps[r].queued.0 : taps[r].queued.1
+            let n = taps[r][queued: side]
             if n > 0 {
                 out.copyMemory(from: queue, byteCount: frameBytes)
                 if n > 1 { queue.copyMemory(from: queue + frameBytes, byteCount: (n - 1) * frameBytes) }
-                if side == 0 { taps[r].queued.0 -= 1 } else { taps[r].queued.1 -= 1 }
+                taps[r][queued: side] -= 1
             } else {
                 let e = side == 0 ? taps[r].first : (taps[r].second ?? taps[r].first)
                 out.initializeMemory(as: UInt8.self, repeating: spans[e.span].law.idleByte, count: frameBytes)

@@ -8,6 +8,9 @@ import Synchronization
 /// Mono: both parties mixed; stereo: the first party left, the second right.
 public enum RecordingLayout: String, Sendable, CaseIterable {
     case mono, stereo
+
+    /// Audio channels in the file (and on an ALSA stream).
+    public var channels: Int { self == .stereo ? 2 : 1 }
 }
 
 /// What became of a recording when it closed.
@@ -93,7 +96,7 @@ public final class RecordingWriter: @unchecked Sendable {
         }
         let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw RecordingError(path: path, reason: String(cString: strerror(errno))) }
-        let header = WAVFile.header(format: format, channels: layout == .stereo ? 2 : 1, dataBytes: 0)
+        let header = WAVFile.header(format: format, channels: layout.channels, dataBytes: 0)
         let wrote = header.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         if wrote != header.count {
             let why = String(cString: strerror(errno))
@@ -248,7 +251,7 @@ public final class RecordingWriter: @unchecked Sendable {
             } else {
                 let name = code == ENOSPC ? "disk full (ENOSPC)" : code == EFBIG ? "file too large (EFBIG)" : "\(String(cString: strerror(code))) (errno \(code))"
                 // Keep whole sample frames only: the file ends where the header says.
-                let frame = (stereo ? 2 : 1) * s.format.bytesPerSample
+                let frame = s.layout.channels * s.format.bytesPerSample
                 s.dataBytes += done - done % frame
                 if done % frame != 0 { _ = ftruncate(s.fd, off_t(WAVFile.headerSize(s.format) + s.dataBytes)) }
                 s.problem = "\(name) after \(String(format: "%.1f", Double(s.frames) / 50)) s"
@@ -259,7 +262,7 @@ public final class RecordingWriter: @unchecked Sendable {
     }
 
     private func writeHeader(_ s: inout Slot) {
-        let header = WAVFile.header(format: s.format, channels: s.layout == .stereo ? 2 : 1, dataBytes: s.dataBytes)
+        let header = WAVFile.header(format: s.format, channels: s.layout.channels, dataBytes: s.dataBytes)
         _ = header.withUnsafeBytes { pwrite(s.fd, $0.baseAddress, $0.count, 0) }
         s.lastHeader = .now
     }

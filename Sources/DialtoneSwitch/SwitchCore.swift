@@ -60,11 +60,11 @@ public actor SwitchCore {
     private var mediaOwners: [MediaEngine.Endpoint: String] = [:]
     private let promptLanguage: String
     private let recording: RecordingConfig
-    /// Recordings the engine is still writing to, by slot.
     /// Sessions of calls an application transferred, until the transfer is answered.
     private var transferSessions: [String: any ApplicationSession] = [:]
     /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
     private var orphanLegs: [LegKey: Int] = [:]
+    /// Recordings the engine is still writing to, by slot.
     private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
@@ -413,8 +413,7 @@ public actor SwitchCore {
         perform(actions, id)
         if firstTime {
             stats.answered += 1
-            media.send(.detectDigits(endpoint, true))
-            mediaOwners[endpoint] = id
+            listen(id, endpoint)
             logger.info("answered by application", metadata: ["call.id": "\(id)", "action": "\(action)"])
         }
         sessions[id] = session
@@ -493,7 +492,7 @@ public actor SwitchCore {
         if let device = recording.alsaDevice {
             do {
                 let stream = AlsaStream(device: device, configText: recording.alsaConfig,
-                                        channels: recording.layout == .stereo ? 2 : 1, logger: logger)
+                                        channels: recording.layout.channels, logger: logger)
                 try stream.start()
                 alsa = stream
             } catch {
@@ -555,14 +554,18 @@ public actor SwitchCore {
         let actions = call.returnToApplication(now: Date())
         calls[id] = call
         perform(actions, id)
-        let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: channel)
-        media.send(.detectDigits(endpoint, true))
-        mediaOwners[endpoint] = id
+        listen(id, MediaEngine.Endpoint(span: call.inbound.span, channel: channel))
         sessions[id] = session
         logger.notice("transfer failed; the caller is back in the application",
                       metadata: ["call.id": "\(id)", "cause": "\(cause.rawValue)"])
         for command in commands { appCommand(id, command) }
         return true
+    }
+
+    /// The call hears the caller's digits: DTMF detection on, the channel's media events are the call's.
+    private func listen(_ id: String, _ endpoint: MediaEngine.Endpoint) {
+        media.send(.detectDigits(endpoint, true))
+        mediaOwners[endpoint] = id
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
@@ -630,9 +633,7 @@ public actor SwitchCore {
                 logger.info("answered, bridged", metadata: ["call.id": "\(id)", "bridge": "\(bridge)"])
                 if recording.onDemandCode != nil, let ch = call.inbound.channel {
                     // Listen for the caller's on-demand recording code through the call.
-                    let endpoint = MediaEngine.Endpoint(span: call.inbound.span, channel: ch)
-                    media.send(.detectDigits(endpoint, true))
-                    mediaOwners[endpoint] = id
+                    listen(id, MediaEngine.Endpoint(span: call.inbound.span, channel: ch))
                 }
                 if policyRecords(call) { startRecording(id, reason: "policy") }
             case .tone(let endpoint, let tone):

@@ -18,7 +18,7 @@ struct CheckConfig: ParsableCommand {
             print("\(file): OK (\(config.spans.count) spans, \(config.routes.count) routes)")
             if let device = config.recording.alsaDevice,
                let problem = AlsaStream.probe(device: device, configText: config.recording.alsaConfig,
-                                              channels: config.recording.layout == .stereo ? 2 : 1) {
+                                              channels: config.recording.layout.channels) {
                 print("warning: recording.alsa_device '\(device)' cannot be opened now: \(problem)")
             }
         } catch {
