@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "CDAHDI", path: "CShims/CDAHDI"),
         .target(name: "CSpanDSP", path: "CShims/CSpanDSP",
                 linkerSettings: [.linkedLibrary("spandsp"), .linkedLibrary("tiff")]),
+        .target(name: "CSystem", path: "CShims/CSystem"),
         .target(name: "CALSA", path: "CShims/CALSA",
                 linkerSettings: [.linkedLibrary("asound")]),
 
@@ -43,11 +44,16 @@ let package = Package(
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "DialtoneAlarms", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "DialtoneStore", dependencies: [
+            "DialtoneSwitch", "DialtoneAlarms", "CSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneSwitch", dependencies: [
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig", "DialtoneStore",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig", "DialtoneAlarms",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneApps", dependencies: [
@@ -59,7 +65,7 @@ let package = Package(
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "CSpanDSP",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "CSpanDSP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
@@ -75,7 +81,8 @@ let package = Package(
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
         .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
-        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms",
+                                                             .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",

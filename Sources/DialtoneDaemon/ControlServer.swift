@@ -102,6 +102,8 @@ final class ControlServer: @unchecked Sendable {
                                                     events: daemon.kernelSpans.events, absent: nil))) ?? Data()
         case "stats":
             data = (try? encoder.encode(await daemon.status())) ?? Data()
+        case "alarms":
+            data = (try? encoder.encode(AlarmList(active: daemon.alarms.active, cleared: daemon.alarms.cleared))) ?? Data()
         case "recordings":
             data = (try? encoder.encode((try? daemon.store.recordings(limit: 100)) ?? [])) ?? Data()
         case let r where r.hasPrefix("record "):
@@ -112,7 +114,7 @@ final class ControlServer: @unchecked Sendable {
                 data = (try? encoder.encode(["recording": id])) ?? Data()
             }
         default:
-            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, recordings, record CALL-ID, kernel-spans or rescan\"}".utf8)
+            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, alarms, recordings, record CALL-ID, kernel-spans or rescan\"}".utf8)
         }
         data.append(0x0A)
         return data

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneAlarms
 import DialtoneApps
 import DialtoneConfig
 import DialtoneLineSim
@@ -22,6 +23,10 @@ public final class Daemon: @unchecked Sendable {
     public let recorder: RecordingWriter?
     public let simulator: LineSimulator?
     public let store: Store
+    /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
+    public let storeWriter: StoreWriter
+    /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
+    public let alarms: AlarmBoard
     public let spans: [SwitchSpan]
     private let links: [VirtualLink]
     private let capture: PcapWriter?
@@ -38,7 +43,10 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         let pcap = pcapPath ?? config.daemon.pcap
         capture = try pcap.map { try PcapWriter(path: $0) }
-        store = try Store(path: config.daemon.database)
+        // A short busy timeout: the writer journals rather than wait on another process's lock.
+        store = try Store(path: config.daemon.database, busyTimeout: 1)
+        alarms = AlarmBoard(logger: logger)
+        storeWriter = try StoreWriter(store: store, journalPath: config.daemon.database + ".journal", alarms: alarms, logger: logger)
 
         var drivers: [any SpanDriver] = []
         var links: [VirtualLink] = []
@@ -107,7 +115,7 @@ public final class Daemon: @unchecked Sendable {
         recorder = RecordingWriter(logger: logger)
         media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack, prompts: prompts, recorder: recorder,
                             toneSets: config.spans.map { config.toneSet(for: $0) })
-        let sink = StoreSink(store: store, logger: logger)
+        let sink = storeWriter
 
         // The switch needs the D-channels and the D-channels report to the
         // switch: build the D-channels with a forwarding box.
@@ -121,7 +129,7 @@ public final class Daemon: @unchecked Sendable {
         spans = switchSpans
         switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger,
                                 applications: IVRApplication(menus: config.menus, schedules: config.schedules),
-                                promptLanguage: config.prompts.language, recording: config.recording)
+                                promptLanguage: config.prompts.language, recording: config.recording, alarms: alarms)
         box.core = switchCore
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
@@ -145,10 +153,13 @@ public final class Daemon: @unchecked Sendable {
     /// Starts everything: store is open; spans, media, D-channels, switch,
     /// simulator, control socket.
     public func start() throws {
-        // Recordings a crash left behind get valid headers before anything else.
+        // What a crash left behind: the journal replayed, interrupted calls
+        // closed with a CDR; recordings get valid headers and are indexed.
+        storeWriter.start()
         if recorder != nil, FileManager.default.fileExists(atPath: config.recording.directory) {
             let repaired = RecordingWriter.repairDirectory(config.recording.directory, logger: logger)
             if !repaired.isEmpty { logger.notice("recordings repaired", metadata: ["count": "\(repaired.count)"]) }
+            RecordingRecovery(directory: config.recording.directory, store: store, sink: storeWriter, logger: logger).run()
         }
         recorder?.start()
         if recorder != nil, let device = config.recording.alsaDevice,
@@ -179,7 +190,14 @@ public final class Daemon: @unchecked Sendable {
 
     /// Drains calls (up to `drain`), then stops in reverse order.
     public func stop(drain: Duration? = nil) async {
-        await switchCore.drain(timeout: drain ?? .milliseconds(Int(config.daemon.drainSeconds * 1000)))
+        await switchCore.drain(timeout: drain ?? .milliseconds(Int(min(config.daemon.drainSeconds, 86_400) * 1000)))
+        // Every recording the ended calls were writing is closed and handed to the store.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(5))
+        while await !switchCore.recordingsSettled && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await switchCore.settle()
         control?.close()
         kernelSpans.stop()
         simulator?.stop()
@@ -190,6 +208,8 @@ public final class Daemon: @unchecked Sendable {
         for l in links { l.close() }
         await switchCore.finish()
         await switchTask?.value
+        // Returns once every CDR and recording entry is durable (database or journal).
+        storeWriter.stop()
         capture?.close()
         dahdiTimer?.stop()
         logger.notice("dialtone stopped")
@@ -220,33 +240,4 @@ final class SwitchBox: @unchecked Sendable {
 public struct DaemonError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Writes CDRs to the store; a failing store is logged and the call goes on.
-struct StoreSink: CallRecordSink {
-    let store: Store
-    let logger: Logger
-
-    func record(_ r: CallRecord) async {
-        let cdr = CDR(callID: r.callID, startTime: r.start, answerTime: r.answer, endTime: r.end,
-                      ani: r.ani, dnis: r.dnis, dialed: r.dialed, inSpan: r.inSpan, inChannel: r.inChannel,
-                      outSpan: r.outSpan, outChannel: r.outChannel, cause: r.cause, causeText: r.causeText,
-                      durationMs: r.durationMs, disposition: r.disposition.rawValue,
-                      variables: r.variables, ivrPath: r.ivrPath)
-        do {
-            try store.write(cdr)
-        } catch {
-            logger.error("CDR not written", metadata: ["call.id": "\(r.callID)", "error": "\(error)"])
-        }
-    }
-
-    func recording(_ r: RecordingRecord) async {
-        let row = RecordingRow(callID: r.callID, path: r.path, format: r.format, layout: r.layout, startTime: r.start,
-                               endTime: r.end, durationMs: r.durationMs, bytes: r.bytes, complete: r.complete, problem: r.problem)
-        do {
-            try store.write(row)
-        } catch {
-            logger.error("recording not indexed", metadata: ["call.id": "\(r.callID)", "path": "\(r.path)", "error": "\(error)"])
-        }
-    }
 }

@@ -12,6 +12,9 @@ public final class LoadGenerator: Sendable {
         public var ivr = 0
         public var completed = 0
         public var failed = 0
+        /// Calls the network side took (CALL PROCEEDING or later) and calls answered, as the far end saw them.
+        public var proceeding = 0
+        public var connected = 0
         public var failures: [String] = []
         public var description: String {
             "\(offered) calls offered (\(ivr) through the IVR), \(completed) completed, \(failed) failed"
@@ -31,6 +34,10 @@ public final class LoadGenerator: Sendable {
     private let inFlight = Atomic<Int>(0)
     /// Every fourth call walks the IVR when the configuration has one.
     private let ivr: IVRWalker?
+
+    private func progressed(_ stage: LineSimulator.CallProgress) {
+        state.withLock { if stage == .proceeding { $0.proceeding += 1 } else { $0.connected += 1 } }
+    }
 
     private func count(_ problem: String?) {
         state.withLock {
@@ -84,8 +91,9 @@ public final class LoadGenerator: Sendable {
                     let ani = "555\(8_000_000 + n)"
                     self.inFlight.add(1, ordering: .relaxed)
                     state.withLock { $0.offered += 1 }
-                    let plan = LineSimulator.CallPlan(port: ports[n % ports.count], ani: ani, dnis: dnis,
+                    var plan = LineSimulator.CallPlan(port: ports[n % ports.count], ani: ani, dnis: dnis,
                                                       patternFrames: 25, hold: hold)
+                    plan.progress = { [self] stage in self.progressed(stage) }
                     n += 1
                     group.addTask {
                         let r = await sim.place(plan)

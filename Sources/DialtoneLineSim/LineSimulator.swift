@@ -54,6 +54,9 @@ public final class LineSimulator: @unchecked Sendable {
         /// Leave the B-channel to the network (no channel in SETUP): only
         /// meaningful where the simulator is the user side.
         public var anyChannel = false
+        /// Told as the call gets through: `.proceeding` when the network took
+        /// it (CALL PROCEEDING, ALERTING or CONNECT, whichever comes first), then `.connected`.
+        public var progress: (@Sendable (CallProgress) -> Void)?
         public init(port: String, ani: String, dnis: String, channel: Int? = nil, patternFrames: Int = 25,
                     hold: Duration = .milliseconds(200), callerClears: Bool = true, timeout: Duration = .seconds(20),
                     overlapDigits: Int? = nil) {
@@ -68,6 +71,9 @@ public final class LineSimulator: @unchecked Sendable {
             self.timeout = timeout
         }
     }
+
+    /// How far a placed call got (``CallPlan/progress``).
+    public enum CallProgress: Sendable { case proceeding, connected }
 
     /// What happened to a placed call, as the far end saw it.
     public struct CallResult: Sendable, CustomStringConvertible {
@@ -183,6 +189,9 @@ public final class LineSimulator: @unchecked Sendable {
     }
 
     public func isLinkUp(_ port: String) -> Bool { ports[port]?.dchannel.isLinkUp ?? false }
+
+    /// Every port's line is free of alarms and its D-channel is up.
+    public var linksUp: Bool { ports.values.allSatisfy { $0.dchannel.isLinkUp && $0.port.span.alarms.isEmpty } }
 
     /// Switches a far-end port's line off (closes its span) or back on.
     public func stopPort(_ port: String) { ports[port]?.port.span.stop() }

@@ -233,8 +233,14 @@ actor SimController {
                                                 called: first, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw,
                                                 complete: plan.overlapDigits == nil)))
         var iterator = events.makeAsyncIterator()
+        var proceeding = false
         // Up to answer or clearing.
         while let event = await iterator.next() {
+            switch event {
+            case .proceeding, .alerting, .connected:
+                if !proceeding { proceeding = true; plan.progress?(.proceeding) }
+            default: break
+            }
             switch event {
             case .proceeding(_, let chosen?) where plan.anyChannel && chosen != channel:
                 // The network chose another B-channel: move our reservation.
@@ -249,7 +255,9 @@ actor SimController {
                     try? await Task.sleep(for: .milliseconds(30))
                 }
             case .alerting: result.alerted = true
-            case .connected: result.connected = true
+            case .connected:
+                result.connected = true
+                plan.progress?(.connected)
             case .disconnected(_, let cause): result.cause = cause
             case .released(_, let cause):
                 if result.cause == nil { result.cause = cause }

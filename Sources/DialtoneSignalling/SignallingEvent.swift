@@ -26,7 +26,8 @@ public struct PartyNumber: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var isRestricted: Bool { presentation & 0x60 == 0x20 }
-    public var description: String { digits.isEmpty ? "-" : digits }
+    /// What logs and listings show: `anonymous` when presentation is restricted.
+    public var description: String { isRestricted ? "anonymous" : (digits.isEmpty ? "-" : digits) }
 }
 
 /// The bearer capability of a call.

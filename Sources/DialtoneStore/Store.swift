@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSwitch
 import Foundation
 import GRDB
 
@@ -13,7 +14,10 @@ public final class Store: Sendable {
 
     /// Opens (creating it and its parent directories if needed) the database
     /// file at `path` in WAL journal mode, and migrates it to the current schema.
-    public init(path: String) throws(StoreError) {
+    /// `busyTimeout`: how long a statement waits for another process's lock
+    /// before failing with `.busy` (the store writer keeps it short and
+    /// journals instead of waiting).
+    public init(path: String, busyTimeout: TimeInterval = 5) throws(StoreError) {
         self.path = path
         let url = URL(fileURLWithPath: path)
         do {
@@ -22,7 +26,12 @@ public final class Store: Sendable {
             throw StoreError(code: .cannotOpen, operation: "create directory", path: path, message: "\(error.localizedDescription)")
         }
         var config = Configuration()
-        config.busyMode = .timeout(5)
+        config.busyMode = .timeout(busyTimeout)
+        config.prepareDatabase { db in
+            // A commit survives a power cut; the WAL is cut back after checkpoints.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Store.walLimit)")
+        }
         do {
             writer = try DatabasePool(path: path, configuration: config)  // a pool is always WAL
         } catch {
@@ -83,7 +92,69 @@ public final class Store: Sendable {
                 t.column("problem", .text)
             }
         }
+        m.registerMigration("v4-durable") { db in
+            try db.alter(table: "cdr") { t in
+                t.add(column: "ani_plan", .integer)
+                t.add(column: "ani_presentation", .integer)
+                t.add(column: "ani_restricted", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "live_call") { t in
+                t.primaryKey("call_id", .text)
+                t.column("start_time", .datetime).notNull()
+                t.column("ani", .text).notNull()
+                t.column("ani_plan", .integer)
+                t.column("ani_presentation", .integer)
+                t.column("dnis", .text).notNull()
+                t.column("in_span", .text).notNull()
+                t.column("in_channel", .integer).notNull()
+                t.column("last_seen", .datetime).notNull()
+            }
+            try db.create(index: "recording_path", on: "recording", columns: ["path"])
+        }
         return m
+    }
+
+    /// The WAL is truncated to this size after a checkpoint (bytes).
+    static let walLimit = 1 << 20
+
+    /// Applies `ops` in one transaction (all or none).
+    public func apply(_ ops: [StoreOp]) throws(StoreError) {
+        guard !ops.isEmpty else { return }
+        try run("write \(ops.count) records", callID: ops.count == 1 ? ops[0].callID : nil) {
+            try writer.write { db in for op in ops { try op.apply(db) } }
+        }
+    }
+
+    /// Copies the WAL into the database and truncates it, so the files stay
+    /// bounded; `.busy` when a reader or another process holds it up (retried later).
+    public func checkpoint() throws(StoreError) {
+        try run("checkpoint") {
+            try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+    }
+
+    /// Calls left in `live_call` (a crash interrupted them): their CDRs, ended
+    /// at the last sign of life, are stored and the rows removed. Returns them.
+    public func closeInterruptedCalls() throws(StoreError) -> [CDR] {
+        try run("close interrupted calls") {
+            try writer.write { db in
+                let live = try LiveCall.fetchAll(db)
+                var written: [CDR] = []
+                for l in live {
+                    let cdr = l.start.interrupted(lastSeen: l.lastSeen)
+                    try StoreOp.cdr(cdr).apply(db)
+                    written.append(cdr)
+                }
+                return written
+            }
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or SQLite's findings.
+    public func integrityCheck() throws(StoreError) -> String {
+        try run("integrity check") {
+            try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+        }
     }
 
     private func migrate() throws(StoreError) {

@@ -238,7 +238,7 @@ public struct Call: Sendable {
         return actions
     }
 
-    public var disposition: CallRecord.Disposition {
+    public var disposition: CDR.Disposition {
         if answer != nil { return .answered }
         switch cause?.rawValue ?? 0 {
         case 17: return .busy

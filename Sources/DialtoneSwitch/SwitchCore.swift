@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneAlarms
 import DialtoneConfig
 import DialtoneMedia
 import DialtoneSignalling
@@ -46,7 +47,7 @@ public actor SwitchCore {
     private var legs: [LegKey: String] = [:]
     private var busy: [Set<Int>]
     private var linkUp: [Bool]
-    private var alarms: [SpanAlarms]
+    private var spanAlarms: [SpanAlarms]
     private var freeBridges: [Int] = Array((0..<MediaEngine.maxBridges).reversed())
     private var callCounter = 0
     private let idPrefix: String
@@ -64,14 +65,20 @@ public actor SwitchCore {
     private var transferSessions: [String: any ApplicationSession] = [:]
     /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
     private var orphanLegs: [LegKey: Int] = [:]
+    /// Recordings being closed (file finished, entry handed to the sink), by slot.
+    private var closing: [Int: Task<Void, Never>] = [:]
     /// Recordings the engine is still writing to, by slot.
     private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
 
     struct LegKey: Hashable { var span: Int; var ref: CallRef }
 
+    /// Span, D-channel and recording alarms.
+    public nonisolated let alarms: AlarmBoard
+
     public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
                 sink: any CallRecordSink, logger: Logger, applications: (any CallApplications)? = nil,
-                promptLanguage: String = "en", recording: RecordingConfig = .init()) {
+                promptLanguage: String = "en", recording: RecordingConfig = .init(), alarms: AlarmBoard? = nil) {
+        self.alarms = alarms ?? AlarmBoard(logger: logger)
         self.recording = recording
         self.applications = applications
         self.promptLanguage = promptLanguage
@@ -82,7 +89,7 @@ public actor SwitchCore {
         self.logger = logger
         busy = Array(repeating: [], count: spans.count)
         linkUp = Array(repeating: false, count: spans.count)
-        alarms = spans.map { $0.driver.alarms }
+        spanAlarms = spans.map { $0.driver.alarms }
         (inputs, inputContinuation) = AsyncStream<Input>.makeStream()
         idPrefix = String(Int(Date().timeIntervalSince1970), radix: 36)
     }
@@ -116,7 +123,8 @@ public actor SwitchCore {
             case .timer(let id, let timer): timerFired(id, timer)
             case .media(let event): mediaEvent(event)
             case .alarms(let span, let a):
-                alarms[span] = a
+                spanAlarms[span] = a
+                alarms.set(AlarmID(.spanAlarm, spans[span].config.name), !a.isEmpty, "\(a)")
                 logger.notice("span alarms", metadata: ["span": "\(spans[span].config.name)", "alarms": "\(a)",
                                                         "identity": "\(spans[span].driver.identity)"])
             }
@@ -136,7 +144,7 @@ public actor SwitchCore {
             SpanStatus(name: s.config.name, identity: s.driver.identity, type: s.config.type.rawValue,
                        role: s.config.role.rawValue, switchType: s.config.switchType.rawValue,
                        law: s.config.law.rawValue, framing: s.config.framing, coding: s.config.coding,
-                       alarms: "\(alarms[s.index])", dchannelUp: linkUp[s.index],
+                       alarms: "\(spanAlarms[s.index])", dchannelUp: linkUp[s.index],
                        channels: s.config.channels.count, busy: busy[s.index].count)
         }
     }
@@ -174,8 +182,10 @@ public actor SwitchCore {
         switch event {
         case .linkUp:
             linkUp[span] = true
+            alarms.clear(AlarmID(.dchannelDown, spans[span].config.name))
         case .linkDown:
             linkUp[span] = false
+            alarms.raise(AlarmID(.dchannelDown, spans[span].config.name), "Q.921 link down")
         case .incoming(let ref, let setup):
             incoming(span: span, ref: ref, setup: setup)
         case .digits(let ref, let digits, let complete):
@@ -250,6 +260,9 @@ public actor SwitchCore {
         var meta: Logger.Metadata = ["call.id": "\(id)", "span": "\(s.config.name)", "ani": "\(setup.calling)",
                                      "dnis": "\(setup.called)", "channel": "\(setup.channel.map(String.init) ?? "-")"]
         logger.info("incoming call", metadata: meta)
+        sink.callStarted(CallStart(callID: id, startTime: call.start, ani: setup.calling.digits, aniPlan: setup.calling.plan,
+                                   aniPresentation: setup.calling.presentation, dnis: setup.called,
+                                   inSpan: s.config.name, inChannel: setup.channel ?? 0))
 
         // Q.931 §5.2.3: the network side selects the B-channel when the user
         // left it open, or asked for one only as preferred and it is not free.
@@ -440,7 +453,8 @@ public actor SwitchCore {
         case .recordingStopped(let slot):
             guard let r = recordings.removeValue(forKey: slot), let recorder = media.recorder else { return }
             let sink = self.sink, logger = self.logger, format = recording.format, layout = recording.layout
-            Task.detached {
+            let alarmsBoard = alarms, directory = recording.directory
+            let task = Task.detached {
                 guard let result = recorder.close(slot: slot) else { return }
                 let end = Date()
                 if let a = r.alsa {
@@ -449,13 +463,27 @@ public actor SwitchCore {
                         "alsa.xruns": "\(a.xruns)", "alsa.dropped": "\(a.dropped)", "alsa.failed": "\(a.failed)"])
                 }
                 if !result.complete {
-                    logger.error("recording incomplete", metadata: ["call.id": "\(r.callID)", "path": "\(result.path)",
+                    alarmsBoard.raise(AlarmID(.recordingFailure, directory), result.problem ?? "audio lost")
+                    if SwitchCore.isFull(result.problem) { alarmsBoard.raise(AlarmID(.diskFull, directory), result.problem ?? "") }
+                    logger.warning("recording incomplete", metadata: ["call.id": "\(r.callID)", "path": "\(result.path)",
                                                                     "problem": "\(result.problem ?? "-")"])
                 }
-                await sink.recording(RecordingRecord(callID: r.callID, path: result.path, format: format.rawValue,
-                                                     layout: layout.rawValue, start: r.start, end: end,
-                                                     durationMs: result.frames * 20, bytes: result.dataBytes,
-                                                     complete: result.complete, problem: result.problem))
+                if result.dataBytes == 0 {
+                    // No audio at all (it could not start, or the disk was full from the first frame): no empty file.
+                    unlink(result.path)
+                    logger.error("recording holds no audio; file removed", metadata: [
+                        "call.id": "\(r.callID)", "path": "\(result.path)", "problem": "\(result.problem ?? "-")"])
+                    return
+                }
+                sink.recording(RecordingRow(callID: r.callID, path: result.path, format: format.rawValue,
+                                            layout: layout.rawValue, startTime: r.start, endTime: end,
+                                            durationMs: result.frames * 20, bytes: result.dataBytes,
+                                            complete: result.complete, problem: result.problem))
+            }
+            closing[slot] = task
+            Task { [weak self] in
+                await task.value
+                await self?.closed(slot)
             }
         }
     }
@@ -487,7 +515,7 @@ public actor SwitchCore {
         day.timeZone = TimeZone(identifier: "UTC")
         let now = Date()
         let path = "\(recording.directory)/\(day.string(from: now))/" +
-            RecordingWriter.fileName(start: now, callID: id, ani: call.ani.digits, dnis: call.dnis)
+            RecordingWriter.fileName(start: now, callID: id, ani: call.ani.description, dnis: call.dnis)
         var alsa: AlsaStream?
         if let device = recording.alsaDevice {
             do {
@@ -504,9 +532,11 @@ public actor SwitchCore {
             slot = try recorder.open(path: path, format: recording.format, layout: recording.layout,
                                      laws: (spans[call.inbound.span].config.law, spans[out.span].config.law), alsa: alsa)
         } catch {
-            logger.error("recording not started; the call goes on", metadata: ["call.id": "\(id)", "error": "\(error)"])
+            logger.warning("recording not started; the call goes on", metadata: ["call.id": "\(id)", "error": "\(error)"])
+            raiseRecordingAlarm("\(error)")
             return "\(error)"
         }
+        alarms.clear(AlarmID(.recordingFailure, recording.directory))
         call.recordingSlot = slot
         calls[id] = call
         recordings[slot] = (id, path, now, alsa)
@@ -675,22 +705,48 @@ public actor SwitchCore {
                 stats.completed += 1
                 let record = makeRecord(call)
                 logger.info("call ended", metadata: ["call.id": "\(id)", "cause": "\(record.cause)",
-                                                     "disposition": "\(record.disposition.rawValue)",
+                                                     "disposition": "\(record.disposition)",
                                                      "duration_ms": "\(record.durationMs)"])
-                let sink = self.sink
-                Task { await sink.record(record) }
+                sink.record(record)
             }
         }
     }
 
-    private func makeRecord(_ call: Call) -> CallRecord {
+    private func makeRecord(_ call: Call) -> CDR {
         let cause = call.cause ?? .normalClearing
-        return CallRecord(callID: call.id, start: call.start, answer: call.answer, end: call.end ?? Date(),
-                          ani: call.ani.digits, dnis: call.dnis, dialed: call.dialed,
-                          inSpan: spans[call.inbound.span].config.name, inChannel: call.inbound.channel ?? 0,
-                          outSpan: call.outbound.map { spans[$0.span].config.name }, outChannel: call.outbound?.channel,
-                          cause: cause.rawValue, causeText: cause.name, disposition: call.disposition,
-                          variables: call.variables, ivrPath: call.ivrPath)
+        let end = call.end ?? Date()
+        let duration = call.answer.map { max(0, Int((end.timeIntervalSince($0) * 1000).rounded())) } ?? 0
+        return CDR(callID: call.id, startTime: call.start, answerTime: call.answer, endTime: end,
+                   ani: call.ani.digits, aniPlan: call.ani.plan, aniPresentation: call.ani.presentation, dnis: call.dnis,
+                   dialed: call.dialed, inSpan: spans[call.inbound.span].config.name, inChannel: call.inbound.channel ?? 0,
+                   outSpan: call.outbound.map { spans[$0.span].config.name }, outChannel: call.outbound?.channel,
+                   cause: cause.rawValue, causeText: cause.name, durationMs: duration,
+                   disposition: call.disposition.rawValue, variables: call.variables, ivrPath: call.ivrPath)
+    }
+
+    private func raiseRecordingAlarm(_ problem: String) {
+        alarms.raise(AlarmID(.recordingFailure, recording.directory), problem)
+        if SwitchCore.isFull(problem) { alarms.raise(AlarmID(.diskFull, recording.directory), problem) }
+    }
+
+    static func isFull(_ problem: String?) -> Bool {
+        guard let p = problem?.lowercased() else { return false }
+        return p.contains("no space") || p.contains("too large") || p.contains("enospc") || p.contains("efbig") || p.contains("quota")
+    }
+
+    /// No recording open or closing (stop: the media engine may stop).
+    public var recordingsSettled: Bool { recordings.isEmpty && closing.isEmpty }
+
+    /// A recording's file is closed and its entry handed to the sink.
+    private func closed(_ slot: Int) { closing[slot] = nil }
+
+    /// Waits until every recording that was stopped is closed and handed to
+    /// the sink (CDRs are handed over synchronously when calls end).
+    public func settle() async {
+        while let task = closing.values.first {
+            await task.value
+            closing = closing.filter { !$0.value.isCancelled && $0.value != task }
+        }
     }
 }
 
@@ -723,7 +779,7 @@ public struct CallSummary: Sendable, Codable, Equatable {
     init(call: Call, spans: [SwitchSpan]) {
         id = call.id
         state = call.state.rawValue
-        ani = call.ani.digits
+        ani = call.ani.description
         dnis = call.dnis
         inSpan = spans[call.inbound.span].config.name
         inChannel = call.inbound.channel

@@ -165,3 +165,28 @@ struct Recordings: ParsableCommand {
                                 $0.complete ? "yes" : "NO: \($0.problem ?? "?")", $0.path] }))
     }
 }
+
+struct Alarms: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the running daemon's alarms: raised now, and cleared since it started.")
+    @OptionGroup var connection: DaemonConnection
+
+    func run() throws {
+        let data = try connection.request("alarms")
+        if connection.json { print(String(decoding: data, as: UTF8.self), terminator: ""); return }
+        let list = try decoder().decode(AlarmList.self, from: data)
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        if list.active.isEmpty { print("no alarms raised") } else {
+            print(table(["RAISED", "ALARM", "SUBJECT", "REPORTS", "DETAIL"],
+                        list.active.map { [f.string(from: $0.raised), $0.kind, $0.subject, "\($0.count)", $0.detail] }))
+        }
+        if !list.cleared.isEmpty {
+            print("")
+            print("cleared since start:")
+            print(table(["RAISED", "CLEARED", "ALARM", "SUBJECT", "REPORTS"],
+                        list.cleared.map { [f.string(from: $0.raised), $0.cleared.map { f.string(from: $0) } ?? "-", $0.kind,
+                                            $0.subject, "\($0.count)"] }))
+        }
+    }
+}

@@ -20,6 +20,15 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Calls per second.")
     var rate = 10.0
 
+    @Option(help: "Seconds each call stays connected.")
+    var hold = 0.5
+
+    @Option(help: "Calls at once at most.")
+    var maxCalls = 30
+
+    @Flag(help: "Stop as soon as a D-channel goes down (the daemon died): print how many calls the network took and answered, exit 3.")
+    var untilLinkDown = false
+
     @Option(help: "Log level.")
     var logLevel = "warning"
 
@@ -50,12 +59,32 @@ struct Simulate: AsyncParsableCommand {
         }
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
         let generator = LoadGenerator(simulator: sim, ports: inbound, number: { LoopbackScenarios.number($0, config: config) },
-                                      callsPerSecond: rate, holdSeconds: 0.5, maxCalls: 30, limit: calls)
-        await generator.run()
+                                      callsPerSecond: rate, holdSeconds: hold, maxCalls: maxCalls, limit: calls)
+        let load = Task { await generator.run() }
+        if untilLinkDown {
+            let watch = Task {
+                while !Task.isCancelled {
+                    if !sim.linksUp { return true }
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                return false
+            }
+            let done = Task { await load.value; watch.cancel() }
+            if await watch.value {
+                let s = generator.summary
+                print("simulate: link down; the network took \(s.proceeding) calls, answered \(s.connected), \(s.completed) completed")
+                print("started: \(s.proceeding) proceeding, \(s.connected) connected")
+                fflush(nil)
+                Foundation.exit(3)
+            }
+            await done.value
+        }
+        await load.value
         sim.stop()
         for c in clients { c.stop() }
         let s = generator.summary
         print("simulate: \(s)")
+        print("started: \(s.proceeding) proceeding, \(s.connected) connected")
         print("\(s.completed) passed, \(s.failed) failed")
         if s.failed > 0 || s.completed != calls { throw ExitCode(1) }
     }

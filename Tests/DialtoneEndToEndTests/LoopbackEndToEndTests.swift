@@ -9,6 +9,7 @@ import DialtoneLineSim
 import DialtoneSignalling
 import DialtoneSpans
 import DialtoneStore
+import DialtoneSwitch
 import Foundation
 import Logging
 import Testing

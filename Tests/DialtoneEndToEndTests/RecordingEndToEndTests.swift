@@ -12,6 +12,7 @@ import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 import DialtoneStore
+import DialtoneSwitch
 import Foundation
 import Logging
 import Testing

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 @testable import DialtoneStore
+import DialtoneSwitch
 import Foundation
 import GRDB
 import Testing
@@ -31,8 +32,8 @@ import Testing
         }
         #expect(columns == ["id", "call_id", "start_time", "answer_time", "end_time", "ani", "dnis", "dialed", "in_span",
                             "in_channel", "out_span", "out_channel", "cause", "cause_text", "duration_ms", "disposition",
-                            "variables", "ivr_path"])
-        #expect(notNull.isDisjoint(with: ["answer_time", "dialed", "out_span", "out_channel", "variables", "ivr_path"]))
+                            "variables", "ivr_path", "ani_plan", "ani_presentation", "ani_restricted"])
+        #expect(notNull.isDisjoint(with: ["answer_time", "dialed", "out_span", "out_channel", "variables", "ivr_path", "ani_plan", "ani_presentation"]))
         #expect(notNull.isSuperset(of: ["call_id", "start_time", "end_time", "cause", "duration_ms", "disposition"]))
         #expect(indexes.contains("cdr_start_time"))
         #expect(try store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
@@ -89,7 +90,7 @@ import Testing
         let store = try Store(path: path)
         #expect(try store.count() == 3)
         let applied = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1-cdr", "v2-cdr-ivr", "v3-recording"])
+        #expect(applied == ["v1-cdr", "v2-cdr-ivr", "v3-recording", "v4-durable"])
         #expect(try store.writer.read { db in try Store.migrator.hasCompletedMigrations(db) })
     }
 

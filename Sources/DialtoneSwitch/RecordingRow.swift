@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
-import GRDB
 
 /// One call recording, indexed in the `recording` table with its call's id
 /// (the CDR's `call_id`). `complete` is false when audio was lost (disk
 /// full, I/O error); `problem` says what.
-public struct RecordingRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
-    public static let databaseTableName = "recording"
+public struct RecordingRow: Codable, Sendable, Equatable {
 
     public var id: Int64?
     public var callID: String
@@ -40,24 +38,5 @@ public struct RecordingRow: Codable, FetchableRecord, PersistableRecord, Sendabl
         self.bytes = bytes
         self.complete = complete
         self.problem = problem
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-extension Store {
-    public func write(_ recording: RecordingRow) throws(StoreError) {
-        try run("write recording", callID: recording.callID) { try writer.write { db in try recording.insert(db) } }
-    }
-
-    /// Recordings of a call (or the latest ones), newest first.
-    public func recordings(callID: String? = nil, limit: Int = 100) throws(StoreError) -> [RecordingRow] {
-        try run("read recordings") {
-            try writer.read { db in
-                var q = RecordingRow.order(Column("start_time").desc, Column("id").desc)
-                if let callID { q = q.filter(Column("call_id") == callID) }
-                return try q.limit(limit).fetchAll(db)
-            }
-        }
     }
 }
