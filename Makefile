@@ -2,7 +2,7 @@
 # `make demo` and `make test` install what is missing on Debian 12, build, and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev tshark espeak-ng sox
+DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox
 DAHDI_INC := CShims/CDAHDI/include/dahdi
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -50,6 +50,8 @@ test: deps prompts
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
 	./Tests/cli/socket-peer.sh .build/debug/dialtone
 	./Tests/cli/recording-crash.sh .build/debug/dialtone
+	./Tests/cli/store-faults.sh .build/debug/dialtone
+	./Tests/cli/crash-recovery.sh .build/debug/dialtone
 	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
 	$(SWIFT) test --skip-build
 

@@ -16,7 +16,7 @@ work=$(mktemp -d /tmp/dialtone-crash.XXXXXX)
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; fi; }
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 cd "$work"
 cat > crash.yaml <<YAML
 daemon:
@@ -41,7 +41,7 @@ taken=0; answered=0
 for round in $(seq "$rounds"); do
     "$bin" serve -c crash.yaml > "serve$round.log" 2>&1 &
     serve=$!; pids+=($serve)
-    for _ in $(seq 100); do [ -S pstn.sock ] && [ -S agents.sock ] && [ -S control.sock ] && break; sleep 0.1; done
+    for _ in $(seq 200); do grep -q 'dialtone started' "serve$round.log" && break; sleep 0.1; done
     "$bin" simulate -c crash.yaml --calls 100000 --rate 4 --hold 3 --max-calls 12 --until-link-down > "sim$round.log" 2>&1 &
     sim=$!; pids+=($sim)
     # Let calls build up (setting up, ringing, connected, clearing), then kill -9 at an arbitrary moment.
@@ -58,7 +58,7 @@ for round in $(seq "$rounds"); do
     # Restart: recovery runs at start; then a clean stop.
     "$bin" serve -c crash.yaml > "restart$round.log" 2>&1 &
     serve=$!; pids+=($serve)
-    for _ in $(seq 100); do [ -S control.sock ] && break; sleep 0.1; done
+    for _ in $(seq 200); do grep -q 'dialtone started' "restart$round.log" && break; sleep 0.1; done
     kill -TERM $serve; wait $serve
     rm -f pstn.sock agents.sock
     grep -E 'interrupted calls closed|recordings recovered|journal replayed' "restart$round.log" | sed 's/^/  /'

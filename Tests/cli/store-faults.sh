@@ -43,7 +43,7 @@ offered() { sed -n 's/^summary: \([0-9]*\) calls offered.*/\1/p' "$1" | head -1;
 config locked.yaml "$work/locked.sqlite"
 DEMO_SECONDS=50 "$bin" serve -c locked.yaml --demo --log-level notice > locked.log 2>&1 &
 serve=$!; pids+=($serve)
-for _ in $(seq 200); do grep -q '^demo:' locked.log && break; sleep 0.1; done
+for _ in $(seq 200); do grep -q 'dialtone started' locked.log && break; sleep 0.1; done
 sleep 5
 python3 - "$work/locked.sqlite" > locker.log 2>&1 <<'PY' &
 import sqlite3, sys, time
@@ -61,7 +61,7 @@ sleep 10
 cat alarms-locked.out
 wait $locker
 wait $serve; rc=$?
-grep '^summary' locked.log
+grep -A6 '^summary' locked.log
 n=$(offered locked.log)
 check "(b) every call went on while the database was locked (demo exit 0, 0 failed)" "[ $rc -eq 0 ] && grep -q ' 0 failed' locked.log"
 check "(b) the alarm was visible while locked" "grep -q 'database-unavailable' alarms-locked.out && grep -q 'journal-in-use' alarms-locked.out"
@@ -77,7 +77,7 @@ if mount -t tmpfs -o size=4m tmpfs db 2>/dev/null; then
     config full.yaml "$work/db/cdr.sqlite"
     DEMO_SECONDS=40 "$bin" serve -c full.yaml --demo --log-level notice > full.log 2>&1 &
     serve=$!; pids+=($serve)
-    for _ in $(seq 200); do grep -q '^demo:' full.log && break; sleep 0.1; done
+    for _ in $(seq 200); do grep -q 'dialtone started' full.log && break; sleep 0.1; done
     sleep 5
     dd if=/dev/zero of=db/filler bs=64k 2>/dev/null
     df -k db | tail -1
@@ -87,7 +87,7 @@ if mount -t tmpfs -o size=4m tmpfs db 2>/dev/null; then
     sleep 10
     rm -f db/filler
     wait $serve; rc=$?
-    grep '^summary' full.log
+    grep -A6 '^summary' full.log
     n=$(offered full.log)
     "$bin" alarms -c full.yaml > /dev/null 2>&1  # (the daemon has stopped; just no crash)
     check "(c) every call went on while the disk was full (demo exit 0, 0 failed)" "[ $rc -eq 0 ] && grep -q ' 0 failed' full.log"
