@@ -274,6 +274,65 @@ public struct LoopbackScenarios: Sendable {
                       detail: "\(connected)/\(n) connected, cut: calls cleared=\(cleared) (causes \(causes.sorted())), \(cdrs) CDRs written, link back=\(back), calls after: \(after.passed ? "ok" : after.detail)")
     }
 
+    /// The agents' far end vanishes while calls are being cleared: `n`
+    /// connected calls are hung up by the switch one after another and the
+    /// agents span's link is cut while the first DISCONNECTs are still
+    /// unanswered (calls in every clearing state). Every B-channel must be
+    /// free again — released locally when the link drops, restarted (Q.931
+    /// §5.5 RESTART) once it returns — and then a call on every agents
+    /// channel must connect.
+    public func vanishMidClearing(calls n: Int = 8) async -> Result {
+        await settle()
+        let name = "far end vanishes mid-clearing"
+        guard let inbound = inboundSpans.first, let agents = agentSpans.first, let link = daemon.link(of: agents.name) else {
+            return Result(name: name, passed: false, detail: "needs a virtual inbound and agents span")
+        }
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(20)))
+        let held = holdCalls((0..<n).map { i in
+            .init(port: Self.farName(inbound.name), ani: "919\(5_000_000 + i)", dnis: number(i)!,
+                  patternFrames: 0, hold: .zero, callerClears: false, timeout: .seconds(60))
+        })
+        let clock = ContinuousClock()
+        var deadline = clock.now.advanced(by: .seconds(10))
+        while daemon.media.bridgeCount < n && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        let connected = daemon.media.bridgeCount
+        let ids = await daemon.switchCore.activeCalls().map(\.id)
+        for (i, id) in ids.enumerated() {
+            await daemon.switchCore.hangup(id)
+            if i == n / 2 { link.cut() }  // half the calls mid-clearing, the rest cleared into a dead link
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        link.cut()
+        _ = await held.value
+        // Free within the Q.931 clearing timers (T305 30 s + T308 2×4 s) at the latest.
+        deadline = clock.now.advanced(by: .seconds(40))
+        var busy = await daemon.switchCore.busyChannels()
+        while busy.values.contains(where: { !$0.isEmpty }) && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+            busy = await daemon.switchCore.busyChannels()
+        }
+        let freed = !busy.values.contains { !$0.isEmpty }
+        let freeTime = clock.now
+        link.restore()
+        deadline = clock.now.advanced(by: .seconds(30))
+        while !(daemon.spans.allSatisfy { $0.dchannel.isLinkUp } && sim.isLinkUp(Self.farName(agents.name))) && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        // The restarted channels come back into use once acknowledged.
+        deadline = clock.now.advanced(by: .seconds(30))
+        busy = await daemon.switchCore.busyChannels()
+        while busy.values.contains(where: { !$0.isEmpty }) && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+            busy = await daemon.switchCore.busyChannels()
+        }
+        let idleAfter = !busy.values.contains { !$0.isEmpty }
+        _ = freeTime
+        let full = await fullSpan(inbound)
+        let ok = connected == n && freed && idleAfter && full.passed
+        return Result(name: name, passed: ok,
+                      detail: "\(connected)/\(n) connected, channels free after the cut=\(freed), idle after the link returned=\(idleAfter) (\(busy)), every channel afterwards: \(full.passed ? "ok" : full.detail)")
+    }
+
     /// Runs a program to its end with posix_spawn and waitpid (no run loop,
     /// no socket pair): its exit status, or nil and why it could not start.
     static func spawnAndWait(_ path: String, _ arguments: [String]) -> (status: Int32?, error: String?) {

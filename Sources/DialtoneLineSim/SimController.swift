@@ -63,7 +63,7 @@ actor SimController {
         switch event {
         case .incoming(let ref, let setup):
             agentIncoming(port, ref, setup)
-        case .linkUp, .linkDown, .restart, .protocolError:
+        case .linkUp, .linkDown, .restart, .restarting, .restartAcknowledged, .protocolError:
             break
         default:
             guard let ref = event.callRef else { return }
@@ -394,7 +394,7 @@ extension SignallingEvent {
         case .incoming(let r, _), .digits(let r, _, _), .setupAcknowledged(let r), .proceeding(let r, _),
              .progress(let r), .alerting(let r), .connected(let r, _), .disconnected(let r, _), .released(let r, _):
             r
-        case .linkUp, .linkDown, .restart, .protocolError:
+        case .linkUp, .linkDown, .restart, .restarting, .restartAcknowledged, .protocolError:
             nil
         }
     }

@@ -175,6 +175,9 @@ public final class DChannel: @unchecked Sendable {
         return refs[call]
     }
 
+    /// Channels to restart when the link comes back (libpri thread only).
+    private var restartOnLinkUp: Set<Int> = []
+
     private func register(_ call: OpaquePointer, as ref: CallRef) {
         calls[ref] = call
         refs[call] = ref
@@ -260,7 +263,18 @@ public final class DChannel: @unchecked Sendable {
             forget(ref)
             handler(.released(ref, Q931Cause(Int(ev.cause))))
         case PRI_EVENT_RESTART:
-            handler(.restart(channel: DChannel.channelNumber(ev.channel)))
+            // Q.931 §5.5: the far end returns the channel (or the whole
+            // interface) to idle; the calls on it end here too, as in chan_dahdi.
+            let channel = DChannel.channelNumber(ev.channel)
+            handler(.restart(channel: channel))
+            for (ref, call) in calls.sorted(by: { $0.key < $1.key }) where channel == nil || channels[ref] == channel {
+                if !clearing.contains(ref) { handler(.disconnected(ref, .temporaryFailure)) }
+                forget(ref)
+                pri_destroycall(pri, call)
+                handler(.released(ref, .temporaryFailure))
+            }
+        case PRI_EVENT_RESTART_ACK:
+            handler(.restartAcknowledged(channel: DChannel.channelNumber(ev.channel)))
         case PRI_EVENT_CONFIG_ERR:
             let text = string(&ev.text)
             logger.error("libpri configuration error", metadata: ["text": "\(text)"])
@@ -274,6 +288,16 @@ public final class DChannel: @unchecked Sendable {
         guard !linkIsUp.exchange(true, ordering: .acquiringAndReleasing) else { return }
         logger.notice("D-channel up")
         handler(.linkUp)
+        // Q.931 §5.5: channels whose calls ended locally while the link was
+        // down are restarted, so that neither side keeps them half-cleared.
+        // They stay out of use until RESTART ACKNOWLEDGE (.restartAcknowledged).
+        if let pri, !restartOnLinkUp.isEmpty {
+            let channels = restartOnLinkUp.sorted()
+            restartOnLinkUp.removeAll()
+            logger.notice("restarting channels whose calls the link loss ended", metadata: ["channels": "\(channels)"])
+            handler(.restarting(channels: channels))
+            for ch in channels { pri_reset(pri, Int32(ch)) }
+        }
     }
 
     /// The link is gone (Q.921 down or a span alarm): every call on it ends
@@ -284,6 +308,8 @@ public final class DChannel: @unchecked Sendable {
         if wasUp { logger.warning("D-channel down", metadata: ["reason": "\(reason)", "calls": "\(calls.count)"]) }
         for (ref, call) in calls.sorted(by: { $0.key < $1.key }) {
             if !clearing.contains(ref) { handler(.disconnected(ref, .networkOutOfOrder)) }
+            // The far end may still hold the call: restart its channel once the link is back.
+            if let ch = channels[ref] { restartOnLinkUp.insert(ch) }
             forget(ref)
             pri_destroycall(pri, call)
             handler(.released(ref, .networkOutOfOrder))

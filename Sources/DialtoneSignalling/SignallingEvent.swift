@@ -76,6 +76,10 @@ public enum SignallingEvent: Sendable, Equatable {
     /// The call reference is gone; its B-channel is free.
     case released(CallRef, Q931Cause)
     case restart(channel: Int?)
+    /// We sent RESTART for these channels (link back after a loss): out of use until acknowledged.
+    case restarting(channels: [Int])
+    /// The far end acknowledged our RESTART (nil: the whole interface).
+    case restartAcknowledged(channel: Int?)
     case protocolError(String)
 }
 

@@ -65,12 +65,20 @@ public actor SwitchCore {
     private var transferSessions: [String: any ApplicationSession] = [:]
     /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
     private var orphanLegs: [LegKey: Int] = [:]
+    /// The B-channel each call reference holds, until it is released.
+    private var leases: [LegKey: Int] = [:]
     /// Recordings being closed (file finished, entry handed to the sink), by slot.
     private var closing: [Int: Task<Void, Never>] = [:]
     /// Recordings the engine is still writing to, by slot.
     private var recordings: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
 
-    struct LegKey: Hashable { var span: Int; var ref: CallRef }
+    struct LegKey: Hashable {
+        var span: Int
+        var ref: CallRef
+        /// A channel held out of use while our RESTART for it is unacknowledged (no call reference).
+        static func restart(span: Int, channel: Int) -> LegKey { LegKey(span: span, ref: CallRef(rawValue: UInt64.max - UInt64(channel))) }
+        var isRestart: Bool { ref.rawValue > UInt64.max - 256 }
+    }
 
     /// Span, D-channel and recording alarms.
     public nonisolated let alarms: AlarmBoard
@@ -157,6 +165,19 @@ public actor SwitchCore {
 
     public var callCount: Int { calls.count }
 
+    /// Clears a call with `cause` (both legs, Q.931 clearing). False when there is no such call.
+    @discardableResult
+    public func hangup(_ id: String, cause: Q931Cause = .normalClearing) -> Bool {
+        guard calls[id] != nil else { return false }
+        clear(id, cause: cause, reason: "hung up by command")
+        return true
+    }
+
+    /// B-channels held on each span (calls, clearing, or awaiting RESTART ACKNOWLEDGE).
+    public func busyChannels() -> [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: spans.map { ($0.config.name, busy[$0.index].sorted()) })
+    }
+
     /// Stops taking new calls; waits up to `timeout` for calls to end, then
     /// clears the rest with normal clearing and waits for them to release.
     public func drain(timeout: Duration) async {
@@ -221,19 +242,25 @@ public actor SwitchCore {
             update(span, ref) { call, now in call.disconnected(ref, span: span, cause: cause, now: now) }
         case .released(let ref, let cause):
             let key = LegKey(span: span, ref: ref)
-            if let channel = orphanLegs.removeValue(forKey: key) {  // a failed transfer's leg
-                busy[span].remove(channel)
+            // The channel is free once its call reference is gone, whatever
+            // became of the call (STYLE: one owner for each channel's lease).
+            unlease(key)
+            if orphanLegs.removeValue(forKey: key) != nil {  // a failed transfer's leg
                 legs[key] = nil
                 return
             }
-            guard let id = legs[key], var call = calls[id] else { return }
-            if let ch = (call.inbound.ref == ref && call.inbound.span == span ? call.inbound.channel : call.outbound?.channel) {
-                busy[span].remove(ch)
-            }
-            legs[key] = nil
+            guard let id = legs.removeValue(forKey: key), var call = calls[id] else { return }
             let actions = call.released(ref, span: span, cause: cause, now: Date())
             calls[id] = call
             perform(actions, id)
+        case .restarting(let channels):
+            for ch in channels where !busy[span].contains(ch) {
+                lease(span: span, channel: ch, for: LegKey.restart(span: span, channel: ch))
+            }
+        case .restartAcknowledged(let channel):
+            logger.info("RESTART ACKNOWLEDGE", metadata: ["span": "\(spans[span].config.name)", "channel": "\(channel.map(String.init) ?? "all")"])
+            let keys = leases.filter { $0.key.span == span && $0.key.isRestart && (channel == nil || $0.value == channel) }.keys
+            for key in keys { unlease(key) }
         case .restart(let channel):
             logger.info("RESTART", metadata: ["span": "\(spans[span].config.name)", "channel": "\(channel.map(String.init) ?? "all")"])
         case .protocolError(let text):
@@ -288,7 +315,7 @@ public actor SwitchCore {
             return
         }
         call.inbound.channel = channel
-        busy[span].insert(channel)
+        lease(span: span, channel: channel, for: LegKey(span: span, ref: ref))
         guard accepting else {
             reject(id, channel: channel, cause: .temporaryFailure)
             return
@@ -348,8 +375,8 @@ public actor SwitchCore {
             guard let target = spans.first(where: { $0.config.name == name }) else { continue }
             guard linkUp[target.index] else { continue }
             guard let channel = freeChannel(target) else { continue }
-            busy[target.index].insert(channel)
             let ref = target.dchannel.newCallRef()
+            lease(span: target.index, channel: channel, for: LegKey(span: target.index, ref: ref))
             let leg = CallLeg(span: target.index, ref: ref, channel: channel, state: .callInitiated)
             call.dialing(leg, number: number, now: Date())
             switch route.pattern { case .exact(let t), .prefix(let t): call.routeKey = t }
@@ -369,6 +396,17 @@ public actor SwitchCore {
         stats.congestion += 1
         if returnToApplication(id, cause: .noCircuitAvailable, farEndCleared: true) { return }
         clear(id, cause: .noCircuitAvailable, reason: "no circuit")
+    }
+
+    /// Marks `channel` busy for the leg until its call reference is released.
+    private func lease(span: Int, channel: Int, for key: LegKey) {
+        busy[span].insert(channel)
+        leases[key] = channel
+    }
+
+    private func unlease(_ key: LegKey) {
+        guard let channel = leases.removeValue(forKey: key) else { return }
+        busy[key.span].remove(channel)
     }
 
     /// NET side picks from the top down, CPE from the bottom up, to avoid glare.

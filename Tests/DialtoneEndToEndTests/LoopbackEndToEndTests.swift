@@ -21,7 +21,7 @@ func makeDaemon(_ name: String, spans: [SpanConfig], routes: [RouteConfig]) thro
                                                        logLevel: "warning"),
                                 spans: spans, routes: routes)
     var logger = Logger(label: "e2e.\(name)")
-    logger.logLevel = .warning
+    logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"] == "notice" ? .notice : .warning
     return (try Daemon(config: config, logger: logger, pcapPath: "\(dir)/dchan.pcap"), dir)
 }
 
@@ -59,6 +59,8 @@ extension EndToEnd {
         #expect(unallocated.passed, "\(unallocated)")
         let drop = await scenarios.dchannelDrop()
         #expect(drop.passed, "\(drop)")
+        let vanish = await scenarios.vanishMidClearing()
+        #expect(vanish.passed, "\(vanish)")
 
         // Every call wrote a CDR with distinct ANI/DNIS and causes.
         try await Task.sleep(for: .milliseconds(300))
