@@ -168,7 +168,11 @@ public final class Daemon: @unchecked Sendable {
         switchTask = Task { await core.run() }
         for s in spans { s.dchannel.start() }
         try simulator?.start()
-        control = try ControlServer(path: config.daemon.controlSocket, daemon: self, logger: logger)
+        control = try ControlServer(path: config.daemon.controlSocket, mode: config.daemon.controlSocketMode,
+                                    group: config.daemon.controlSocketGroup, logger: logger) { [weak self] request in
+            guard let self else { return ControlReply.error("shutting down") }
+            return await ControlServer.answer(request, daemon: self)
+        }
         for s in kernelSpans.spans {
             logger.notice("DAHDI span present: \(s.identity), \(s.type) \(s.lineConfig), channels \(s.channelRange.lowerBound)-\(s.channelRange.upperBound), alarms \(s.alarms)")
         }
