@@ -31,11 +31,15 @@ public final class Daemon: @unchecked Sendable {
     private var switchTask: Task<Void, Never>?
     /// The DAHDI timer when it clocks the media (DAHDI hosts).
     private let dahdiTimer: DAHDITimer?
+    /// One daemon per config (``InstanceLock``), held until ``stop(drain:)``.
+    private let instanceLock: InstanceLock
 
     /// Builds every component from `config` without starting anything.
     public init(config: DialtoneConfig, logger: Logger, pcapPath: String? = nil) throws {
         self.config = config
         self.logger = logger
+        // First, before any file is touched: a second daemon on this config stops here.
+        instanceLock = try InstanceLock(path: config.daemon.lockPath)
         let pcap = pcapPath ?? config.daemon.pcap
         capture = try pcap.map { try PcapWriter(path: $0) }
         store = try Store(path: config.daemon.database)
@@ -196,6 +200,7 @@ public final class Daemon: @unchecked Sendable {
         await switchTask?.value
         capture?.close()
         dahdiTimer?.stop()
+        instanceLock.release()
         logger.notice("dialtone stopped")
     }
 

@@ -150,6 +150,23 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
         }
     }
 
+    @Test func oneLockHolder() async throws {
+        try await onThread { [self] in
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let lock = try InstanceLock(path: "\(dir)/db.sqlite.lock")
+            #expect(throws: InstanceLockError.self) { try InstanceLock(path: "\(dir)/db.sqlite.lock") }
+            do {
+                _ = try InstanceLock(path: "\(dir)/db.sqlite.lock")
+            } catch let error as InstanceLockError {
+                #expect(error.code == .held(pid: getpid()))
+                #expect(error.description == "another dialtone (pid \(getpid())) is running with this config (lock \(dir)/db.sqlite.lock)")
+            }
+            lock.release()
+            let next = try InstanceLock(path: "\(dir)/db.sqlite.lock")
+            next.release()
+        }
+    }
+
     @Test func aClientTimesOutRatherThanHanging() async throws {
         try await onThread { [self] in
             let s = try server(.init(maxConnections: 4, maxRequestBytes: 64, idleTimeout: .seconds(5)), delay: .seconds(3))
