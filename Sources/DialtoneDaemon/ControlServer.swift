@@ -186,9 +186,6 @@ final class ControlServer: @unchecked Sendable {
             let fd: Int32
             do {
                 fd = try systemCall("accept") { accept(listenFD, nil, nil) }
-                // Glibc does not export accept4 to Swift: the flags one by one.
-                _ = try systemCall("fcntl") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
-                _ = try systemCall("fcntl") { fcntl(fd, F_SETFL, O_NONBLOCK) }
             } catch {
                 if error.wouldBlock { return }
                 if error.errno == ECONNABORTED || error.errno == EPROTO { continue }
@@ -197,6 +194,14 @@ final class ControlServer: @unchecked Sendable {
                 logger.warning("control socket: accept failed; pausing 100 ms", metadata: ["error": "\(error)"])
                 acceptPausedUntil = clock.now.advanced(by: .milliseconds(100))
                 return
+            }
+            do {  // Glibc does not export accept4 to Swift: the flags one by one
+                _ = try systemCall("fcntl") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                _ = try systemCall("fcntl") { fcntl(fd, F_SETFL, O_NONBLOCK) }
+            } catch {
+                logger.warning("control socket: cannot make a client non-blocking", metadata: ["error": "\(error)"])
+                Glibc.close(fd)
+                continue
             }
             guard connections.count < limits.maxConnections else {
                 refuse(fd)
