@@ -62,6 +62,8 @@ final class ControlServer: @unchecked Sendable {
         var framer: ControlRequestFramer
         var output: [UInt8] = []
         var written = 0
+        /// The client shut down its sending side: nothing more to read (or poll for).
+        var inputEnded = false
         /// Reading: when the request must be complete. Writing: when the
         /// client must have taken more of the reply.
         var deadline: ContinuousClock.Instant
@@ -140,7 +142,7 @@ final class ControlServer: @unchecked Sendable {
                 let events = switch c.phase {
                 case .reading: POLLIN
                 case .answering: Int32(0)  // POLLHUP still says the client left
-                case .writing: POLLOUT | POLLIN
+                case .writing: POLLOUT | (c.inputEnded ? 0 : POLLIN)
                 }
                 fds.append(pollfd(fd: c.fd, events: Int16(events), revents: 0))
                 ids.append(id)
@@ -326,11 +328,14 @@ final class ControlServer: @unchecked Sendable {
     /// thrown away, so closing does not reset the connection under the reply.
     private func discardInput(_ id: UInt64) {
         guard let fd = connections[id]?.fd else { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+        let ended = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
             for _ in 0..<16 {
-                guard let n = try? systemCall("read", { read(fd, buffer.baseAddress, buffer.count) }), n > 0 else { return }
+                guard let n = try? systemCall("read", { read(fd, buffer.baseAddress, buffer.count) }) else { return false }
+                if n == 0 { return true }
             }
+            return false
         }
+        if ended { connections[id]?.inputEnded = true }
     }
 
     /// Closes clients that are past their deadline.

@@ -77,11 +77,11 @@ enum ControlSocketFile {
             _ = try systemCall("lstat") { lstat(path, &st) }
         } catch let e as ControlSocketError {
             Glibc.close(fd)
-            unlink(path)
+            _ = try? systemCall("unlink") { unlink(path) }
             throw e
         } catch {
             Glibc.close(fd)
-            unlink(path)
+            _ = try? systemCall("unlink") { unlink(path) }
             throw ControlSocketError(.system, path: path, detail: "\(error)")
         }
         return (fd, st.st_ino)
@@ -104,7 +104,11 @@ enum ControlSocketFile {
         case 0:
             throw ControlSocketError(.inUse, path: path, detail: "another dialtone is answering on it (stop it, or give this config another control_socket)")
         case ECONNREFUSED:
-            unlink(path)
+            do {
+                _ = try systemCall("unlink") { unlink(path) }
+            } catch {
+                throw ControlSocketError(.system, path: path, detail: "a stale socket is there and cannot be removed: \(error)")
+            }
             logger.notice("control socket: replaced a stale socket (no daemon answered on it)", metadata: ["path": "\(path)"])
         case ENOENT:
             return  // gone meanwhile
@@ -156,8 +160,8 @@ enum ControlSocketFile {
     /// Removes the socket file if it is still the one this server made.
     static func remove(_ path: String, inode: ino_t) {
         var st = stat()
-        guard lstat(path, &st) == 0, st.st_ino == inode, st.st_mode & S_IFMT == S_IFSOCK else { return }
-        unlink(path)
+        guard (try? systemCall("lstat", { lstat(path, &st) })) != nil, st.st_ino == inode, st.st_mode & S_IFMT == S_IFSOCK else { return }
+        _ = try? systemCall("unlink") { unlink(path) }
     }
 
     static func kind(_ mode: mode_t) -> String {

@@ -116,6 +116,7 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
             defer { s.close(); try? FileManager.default.removeItem(atPath: dir) }
             let fd = try connectClient()
             sendAll(fd, "big\n")
+            shutdown(fd, Int32(SHUT_WR))  // half-closed: the reply still comes, and the loop must not spin on the EOF
             let data = readAll(fd, slowly: true)
             close(fd)
             #expect(try JSONDecoder().decode([String: String].self, from: data)["big"]?.count == 2_000_000)
@@ -164,6 +165,20 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
             lock.release()
             let next = try InstanceLock(path: "\(dir)/db.sqlite.lock")
             next.release()
+        }
+    }
+
+    /// A request without its newline counts once the client shuts down its side.
+    @Test func aHalfCloseEndsTheRequest() async throws {
+        try await onThread { [self] in
+            let s = try server()
+            defer { s.close(); try? FileManager.default.removeItem(atPath: dir) }
+            let fd = try connectClient()
+            sendAll(fd, "no newline")
+            shutdown(fd, Int32(SHUT_WR))
+            let data = readAll(fd)
+            close(fd)
+            #expect(try JSONDecoder().decode([String: String].self, from: data) == ["echo": "no newline"])
         }
     }
 
