@@ -205,6 +205,7 @@ final class ControlServer: @unchecked Sendable {
                 Glibc.close(fd)
                 continue
             }
+            if connections.count >= limits.maxConnections { reapHungUp() }
             guard connections.count < limits.maxConnections else {
                 refuse(fd)
                 continue
@@ -213,6 +214,16 @@ final class ControlServer: @unchecked Sendable {
             connections[nextID] = Connection(fd: fd, framer: ControlRequestFramer(limit: limits.maxRequestBytes),
                                              deadline: clock.now.advanced(by: limits.idleTimeout))
         }
+    }
+
+    /// Drops clients that have hung up but whose POLLHUP the loop has not
+    /// seen yet (a burst of connect-send-close), so they do not hold slots.
+    private func reapHungUp() {
+        let entries = Array(connections)
+        var fds = entries.map { pollfd(fd: $0.value.fd, events: 0, revents: 0) }
+        let ids = entries.map(\.key)
+        guard (try? systemCall("poll", { poll(&fds, nfds_t(fds.count), 0) })) != nil else { return }
+        for (i, id) in ids.enumerated() where Int32(fds[i].revents) & (POLLHUP | POLLERR) != 0 { drop(id) }
     }
 
     /// Over the connection limit: a one-shot error (if the socket takes it at once), then closed.
