@@ -14,7 +14,8 @@ public enum ConfigLoader {
     static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets"]
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
-    static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds"]
+    static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds",
+                             "control_socket_mode", "control_socket_group"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -93,6 +94,8 @@ public enum ConfigLoader {
         var daemon = DaemonSettings()
         if let v = m["control_socket"] { daemon.controlSocket = try path(v.value, "daemon.control_socket", r) }
         if let v = m["database"] { daemon.database = try path(v.value, "daemon.database", r) }
+        if let v = m["control_socket_mode"] { daemon.controlSocketMode = try socketMode(v.value, "daemon.control_socket_mode", r) }
+        if let v = m["control_socket_group"] { daemon.controlSocketGroup = try socketGroup(v.value, "daemon.control_socket_group", r) }
         // `pcap:` with no value means no capture, like leaving the key out.
         if let v = m["pcap"], !YAMLReader.isNull(v.value) { daemon.pcap = try path(v.value, "daemon.pcap", r) }
         if let v = m["drain_seconds"] { daemon.drainSeconds = try r.double(v.value, "daemon.drain_seconds") }

@@ -54,16 +54,30 @@ public struct DaemonSettings: Sendable, Equatable {
     public var pcap: String?
     /// Seconds to wait for calls to clear on SIGTERM. Default 10.
     public var drainSeconds: Double
+    /// Permission bits of the control socket. Default 0660.
+    public var controlSocketMode: UInt32
+    /// Group owning the control socket; nil is the default, `dialtone`, used
+    /// when the host has it (otherwise the process's group is kept).
+    public var controlSocketGroup: String?
 
     public init(controlSocket: String = "/run/dialtone/control.sock",
                 database: String = "/var/lib/dialtone/dialtone.sqlite",
-                logLevel: String = "info", pcap: String? = nil, drainSeconds: Double = 10) {
+                logLevel: String = "info", pcap: String? = nil, drainSeconds: Double = 10,
+                controlSocketMode: UInt32 = 0o660, controlSocketGroup: String? = nil) {
         self.controlSocket = controlSocket
         self.database = database
         self.logLevel = logLevel
         self.pcap = pcap
         self.drainSeconds = drainSeconds
+        self.controlSocketMode = controlSocketMode
+        self.controlSocketGroup = controlSocketGroup
     }
+
+    /// The group the control socket gets by default.
+    public static let defaultControlSocketGroup = "dialtone"
+    /// Where the one-daemon-per-config lock lives: next to the database,
+    /// which is what two daemons must never share.
+    public var lockPath: String { database + ".lock" }
 }
 
 public enum SpanDriverKind: String, Sendable, Equatable, CaseIterable {

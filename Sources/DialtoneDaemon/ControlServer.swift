@@ -5,119 +5,401 @@ import Foundation
 import Glibc
 import Logging
 
-/// The daemon's local control socket: one request line in (`spans`,
-/// `calls`, `stats`), one JSON document out, then the connection closes.
-/// The framing is in docs/control-socket.md.
+/// The daemon's local control socket: one request line in (`spans`, `calls`,
+/// `stats`, …), one JSON document out, then the connection closes. The
+/// framing, limits and errors are in docs/control-socket.md.
+///
+/// One thread runs an event loop over the listening socket, non-blocking
+/// client sockets and an eventfd: it reads request lines, hands each to a
+/// Task (the answers are actor calls on the switch core), and writes the
+/// reply when the Task hands it back, never blocking on a client. A client
+/// can only ever cost a slot (at most ``Limits/maxConnections``) for at most
+/// ``Limits/idleTimeout`` while the daemon waits on it.
 final class ControlServer: @unchecked Sendable {
-    let path: String
-    private let fd: Int32
-    private let logger: Logger
-    private weak var daemon: Daemon?
+    struct Limits: Sendable {
+        /// Clients connected at once; the next one gets an error and is closed.
+        var maxConnections = 64
+        /// The longest request line, in bytes.
+        var maxRequestBytes = 4096
+        /// How long a client may take to send its request line, and to take
+        /// a reply off the socket (per write that makes no progress).
+        var idleTimeout: Duration = .seconds(10)
+    }
 
-    init(path: String, daemon: Daemon, logger: Logger) throws {
+    /// Answers one request line with a complete reply (JSON and a newline).
+    typealias Answer = @Sendable (String) async -> Data
+
+    let path: String
+    let limits: Limits
+    private let logger: Logger
+    private let answer: Answer
+    private let listenFD: Int32
+    /// Tasks and ``close()`` wake the loop by writing a byte to `wakeFD`;
+    /// the loop polls `wakeReadFD` (a socket pair).
+    private let wakeFD: Int32
+    private let wakeReadFD: Int32
+    /// The socket file this server made, so stopping never unlinks another's.
+    private let socketInode: ino_t
+
+    // Shared with the answering Tasks and close(), under `lock`.
+    private let lock = NSLock()
+    private var replies: [(id: UInt64, data: Data)] = []
+    private var stopping = false
+    private var wakeClosed = false
+    private let stopped = DispatchSemaphore(value: 0)
+
+    // Owned by the loop thread.
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 0
+    private var acceptPausedUntil: ContinuousClock.Instant?
+    private var lastRefusalLog: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+
+    private struct Connection {
+        enum Phase { case reading, answering, writing }
+        let fd: Int32
+        var phase = Phase.reading
+        var framer: ControlRequestFramer
+        var output: [UInt8] = []
+        var written = 0
+        /// The client shut down its sending side: nothing more to read (or poll for).
+        var inputEnded = false
+        /// Reading: when the request must be complete. Writing: when the
+        /// client must have taken more of the reply.
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// Creates the socket at `path` (``ControlSocketFile/bind(path:mode:group:logger:)``)
+    /// and starts the loop thread.
+    init(path: String, mode: UInt32, group: String?, limits: Limits = .init(), logger: Logger,
+         answer: @escaping Answer) throws {
+        // A client that hangs up before its reply must never kill the daemon;
+        // every send below also says MSG_NOSIGNAL.
+        signal(SIGPIPE, SIG_IGN)
         self.path = path
-        self.daemon = daemon
+        self.limits = limits
         self.logger = logger
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DaemonError("control socket: socket() failed: errno \(errno)") }
-        var addr = SocketSpan.address(path)
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        self.answer = answer
+        (listenFD, socketInode) = try ControlSocketFile.bind(path: path, mode: mode, group: group, logger: logger)
+        var pair: [Int32] = [-1, -1]
+        do {
+            _ = try systemCall("socketpair") {
+                socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
+            }
+            (wakeReadFD, wakeFD) = (pair[0], pair[1])
+        } catch {
+            Glibc.close(listenFD)
+            ControlSocketFile.remove(path, inode: socketInode)
+            throw ControlSocketError(.system, path: path, detail: "\(error)")
         }
-        guard ok == 0, listen(fd, 16) == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw DaemonError("control socket \(path): bind/listen failed: \(String(cString: strerror(e)))")
-        }
-        let thread = Thread { [self] in acceptLoop() }
+        let thread = Thread { [self] in run() }
         thread.name = "dialtone.control"
         thread.start()
     }
 
+    /// Stops the loop: closes every client and the socket, removes the socket
+    /// file. Replies still being worked out are dropped.
     func close() {
-        shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
-        unlink(path)
+        let first = lock.withLock {
+            defer { stopping = true }
+            if !stopping { wake() }
+            return !stopping
+        }
+        if first { stopped.wait() }
     }
 
-    private func acceptLoop() {
+    /// Called under `lock`.
+    private func wake() {
+        guard !wakeClosed else { return }
+        var one: UInt8 = 1  // a full pipe (EAGAIN) is fine: the loop is woken already
+        _ = try? systemCall("send") { send(wakeFD, &one, 1, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+    }
+
+    /// A Task's reply, handed to the loop.
+    private func complete(_ id: UInt64, _ data: Data) {
+        lock.withLock {
+            replies.append((id, data))
+            wake()
+        }
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        var fds: [pollfd] = []
+        var ids: [UInt64] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let client = accept(fd, nil, nil)
-            if client < 0 {
-                if errno == EINTR { continue }
+            let now = clock.now
+            fds.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0))
+            if let until = acceptPausedUntil, now >= until { acceptPausedUntil = nil }
+            // poll(2) skips a negative descriptor: no accepting while paused.
+            fds.append(pollfd(fd: acceptPausedUntil == nil ? listenFD : -1, events: Int16(POLLIN), revents: 0))
+            var next = acceptPausedUntil ?? now.advanced(by: .seconds(1))
+            for (id, c) in connections {
+                let events = switch c.phase {
+                case .reading: POLLIN
+                case .answering: Int32(0)  // POLLHUP still says the client left
+                case .writing: POLLOUT | (c.inputEnded ? 0 : POLLIN)
+                }
+                fds.append(pollfd(fd: c.fd, events: Int16(events), revents: 0))
+                ids.append(id)
+                if c.phase != .answering { next = min(next, c.deadline) }
+            }
+            let wait = max(Duration.zero, next - now)
+            let timeout = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
+            do {
+                _ = try systemCall("poll") { poll(&fds, nfds_t(fds.count), timeout) }
+            } catch {
+                logger.error("control socket: poll failed", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.1)
+                continue
+            }
+            if fds[0].revents != 0 {
+                while let n = try? systemCall("read", { read(wakeReadFD, &buffer, buffer.count) }), n > 0 {}
+            }
+            let (done, stop) = lock.withLock {
+                defer { replies.removeAll() }
+                return (replies, stopping)
+            }
+            if stop { break }
+            for (id, data) in done { deliver(id, data) }
+            if fds[1].revents != 0 { acceptClients() }
+            for (i, id) in ids.enumerated() where fds[i + 2].revents != 0 {
+                service(id, revents: Int32(fds[i + 2].revents), buffer: &buffer)
+            }
+            expire()
+        }
+        for id in Array(connections.keys) { drop(id) }
+        Glibc.close(listenFD)
+        ControlSocketFile.remove(path, inode: socketInode)
+        lock.withLock {
+            wakeClosed = true
+            Glibc.close(wakeFD)
+            Glibc.close(wakeReadFD)
+        }
+        stopped.signal()
+    }
+
+    private func acceptClients() {
+        while true {
+            let fd: Int32
+            do {
+                fd = try systemCall("accept") { accept(listenFD, nil, nil) }
+            } catch {
+                if error.wouldBlock { return }
+                if error.errno == ECONNABORTED || error.errno == EPROTO { continue }
+                // Out of descriptors or memory: the listening socket stays
+                // readable, so stop polling it for a moment rather than spin.
+                logger.warning("control socket: accept failed; pausing 100 ms", metadata: ["error": "\(error)"])
+                acceptPausedUntil = clock.now.advanced(by: .milliseconds(100))
                 return
             }
-            Thread { [self] in serve(client) }.start()
+            do {  // Glibc does not export accept4 to Swift: the flags one by one
+                _ = try systemCall("fcntl") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                _ = try systemCall("fcntl") { fcntl(fd, F_SETFL, O_NONBLOCK) }
+            } catch {
+                logger.warning("control socket: cannot make a client non-blocking", metadata: ["error": "\(error)"])
+                Glibc.close(fd)
+                continue
+            }
+            if connections.count >= limits.maxConnections { reapHungUp() }
+            guard connections.count < limits.maxConnections else {
+                refuse(fd)
+                continue
+            }
+            nextID += 1
+            connections[nextID] = Connection(fd: fd, framer: ControlRequestFramer(limit: limits.maxRequestBytes),
+                                             deadline: clock.now.advanced(by: limits.idleTimeout))
         }
     }
 
-    private func serve(_ client: Int32) {
-        defer { Glibc.close(client) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let n = read(client, &buffer, buffer.count)
-        guard n > 0 else { return }
-        let request = String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let reply = respond(to: request)
-        reply.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let w = write(client, raw.baseAddress! + off, raw.count - off)
-                if w <= 0 { break }
-                off += w
+    /// Drops clients that have hung up but whose POLLHUP the loop has not
+    /// seen yet (a burst of connect-send-close), so they do not hold slots.
+    private func reapHungUp() {
+        let entries = Array(connections)
+        var fds = entries.map { pollfd(fd: $0.value.fd, events: 0, revents: 0) }
+        let ids = entries.map(\.key)
+        guard (try? systemCall("poll", { poll(&fds, nfds_t(fds.count), 0) })) != nil else { return }
+        for (i, id) in ids.enumerated() where Int32(fds[i].revents) & (POLLHUP | POLLERR) != 0 { drop(id) }
+    }
+
+    /// Over the connection limit: a one-shot error (if the socket takes it at once), then closed.
+    private func refuse(_ fd: Int32) {
+        let reply = ControlReply.error("too many control connections (\(limits.maxConnections) open); try again later")
+        _ = reply.withUnsafeBytes { raw in try? systemCall("send") { send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) } }
+        Glibc.close(fd)  // never retried: on Linux the descriptor is gone even after EINTR
+        let now = clock.now
+        if lastRefusalLog.map({ now - $0 >= .seconds(10) }) ?? true {
+            lastRefusalLog = now
+            logger.warning("control socket: connection limit reached; refusing clients", metadata: ["limit": "\(limits.maxConnections)"])
+        }
+    }
+
+    private func service(_ id: UInt64, revents: Int32, buffer: inout [UInt8]) {
+        guard let c = connections[id] else { return }  // closed earlier in this round
+        switch c.phase {
+        case .reading:
+            readRequest(id, buffer: &buffer)
+            // Closed both ways already: nobody is left to read an answer.
+            if revents & POLLHUP != 0, connections[id]?.phase == .answering { drop(id) }
+        case .answering:
+            if revents & (POLLHUP | POLLERR) != 0 { drop(id) }  // gone; its reply will be dropped
+        case .writing:
+            if revents & POLLIN != 0 { discardInput(id) }
+            if revents & (POLLOUT | POLLHUP | POLLERR) != 0 { flush(id) }
+        }
+    }
+
+    private func readRequest(_ id: UInt64, buffer: inout [UInt8]) {
+        guard var c = connections[id] else { return }
+        while true {
+            let n: Int
+            do {
+                n = try systemCall("read") { read(c.fd, &buffer, buffer.count) }
+            } catch {
+                if error.wouldBlock { connections[id] = c; return }
+                drop(id)  // ECONNRESET and the like
+                return
+            }
+            if n == 0 {  // the client shut down its side: what it sent is the request
+                guard let request = c.framer.endOfInput() else { drop(id); return }
+                connections[id] = c
+                start(id, request)
+                return
+            }
+            switch c.framer.feed(buffer[0..<n]) {
+            case .needMore:
+                continue
+            case .request(let request):
+                connections[id] = c
+                start(id, request)
+                return
+            case .tooLong:
+                connections[id] = c
+                reply(id, ControlReply.error("request line longer than \(limits.maxRequestBytes) bytes"))
+                return
             }
         }
     }
 
-    private func respond(to request: String) -> Data {
-        guard let daemon else { return Data("{\"error\":\"shutting down\"}\n".utf8) }
-        let box = ReplyBox()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.data = await ControlServer.answer(request, daemon: daemon)
-            done.signal()
-        }
-        done.wait()
-        return box.data
+    /// Hands the request to a Task; the loop goes on.
+    private func start(_ id: UInt64, _ request: String) {
+        connections[id]?.phase = .answering
+        let answer = self.answer
+        Task { [self] in complete(id, await answer(request)) }
     }
 
+    /// A reply from a Task, if its client is still there.
+    private func deliver(_ id: UInt64, _ data: Data) {
+        guard connections[id]?.phase == .answering else { return }
+        reply(id, data)
+    }
+
+    private func reply(_ id: UInt64, _ data: Data) {
+        guard var c = connections[id] else { return }
+        c.phase = .writing
+        c.output = Array(data)
+        c.written = 0
+        c.deadline = clock.now.advanced(by: limits.idleTimeout)
+        connections[id] = c
+        flush(id)
+    }
+
+    /// Writes what the socket takes now; closes once the reply is out (or the client is gone).
+    private func flush(_ id: UInt64) {
+        guard var c = connections[id] else { return }
+        while c.written < c.output.count {
+            let written = c.written, fd = c.fd
+            let result = c.output.withUnsafeBytes { raw in
+                Result { () throws(SystemCallError) -> Int in
+                    try systemCall("send") {
+                        send(fd, raw.baseAddress! + written, raw.count - written, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                    }
+                }
+            }
+            switch result {
+            case .success(let n):
+                c.written += n
+            case .failure(let error):
+                if error.wouldBlock { connections[id] = c; return }
+                drop(id)  // EPIPE, ECONNRESET: the client left
+                return
+            }
+            c.deadline = clock.now.advanced(by: limits.idleTimeout)
+        }
+        connections[id] = c
+        discardInput(id)  // unread input would turn the close into a reset under the reply
+        drop(id)
+    }
+
+    /// Input after the request line (an over-long line's rest) is read and
+    /// thrown away, so closing does not reset the connection under the reply.
+    private func discardInput(_ id: UInt64) {
+        guard let fd = connections[id]?.fd else { return }
+        let ended = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+            for _ in 0..<16 {
+                guard let n = try? systemCall("read", { read(fd, buffer.baseAddress, buffer.count) }) else { return false }
+                if n == 0 { return true }
+            }
+            return false
+        }
+        if ended { connections[id]?.inputEnded = true }
+    }
+
+    /// Closes clients that are past their deadline.
+    private func expire() {
+        let now = clock.now
+        for (id, c) in connections where c.phase != .answering && now >= c.deadline {
+            if c.phase == .reading {
+                let note = ControlReply.error("no complete request line within \(limits.idleTimeout); closing")
+                _ = note.withUnsafeBytes { raw in
+                    try? systemCall("send") { send(c.fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+                }
+            }
+            logger.debug("control socket: client timed out", metadata: ["phase": "\(c.phase)"])
+            drop(id)
+        }
+    }
+
+    private func drop(_ id: UInt64) {
+        guard let c = connections.removeValue(forKey: id) else { return }
+        Glibc.close(c.fd)  // never retried: on Linux the descriptor is gone even after EINTR
+    }
+
+    // MARK: - Answers
+
+    /// The daemon's answer to one request line (docs/control-socket.md).
     static func answer(_ request: String, daemon: Daemon) async -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        var data: Data
         switch request {
         case "spans":
-            data = (try? encoder.encode(await daemon.switchCore.spanStatus())) ?? Data()
+            return ControlReply.encode(await daemon.switchCore.spanStatus())
         case "calls":
-            data = (try? encoder.encode(await daemon.switchCore.activeCalls())) ?? Data()
+            return ControlReply.encode(await daemon.switchCore.activeCalls())
         case "kernel-spans":
-            data = (try? encoder.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events,
-                                                    absent: daemon.kernelSpans.spans.isEmpty ? DAHDIDiscovery().absentReason : nil))) ?? Data()
+            return ControlReply.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events,
+                                                   absent: daemon.kernelSpans.spans.isEmpty ? DAHDIDiscovery().absentReason : nil))
         case "rescan":
             daemon.logger.notice("rescan requested (udev)")
-            data = (try? encoder.encode(KernelSpans(spans: { daemon.kernelSpans.rescan(); return daemon.kernelSpans.spans }(),
-                                                    events: daemon.kernelSpans.events, absent: nil))) ?? Data()
+            daemon.kernelSpans.rescan()
+            return ControlReply.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events, absent: nil))
         case "stats":
-            data = (try? encoder.encode(await daemon.status())) ?? Data()
+            return ControlReply.encode(await daemon.status())
         case "alarms":
-            data = (try? encoder.encode(AlarmList(active: daemon.alarms.active, cleared: daemon.alarms.cleared))) ?? Data()
+            return ControlReply.encode(AlarmList(active: daemon.alarms.active, cleared: daemon.alarms.cleared))
         case "recordings":
-            data = (try? encoder.encode((try? daemon.store.recordings(limit: 100)) ?? [])) ?? Data()
+            return ControlReply.encode((try? daemon.store.recordings(limit: 100)) ?? [])
         case let r where r.hasPrefix("record "):
             let id = String(r.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             if let problem = await daemon.switchCore.startRecording(id, reason: "api") {
-                data = (try? encoder.encode(["error": problem])) ?? Data()
-            } else {
-                data = (try? encoder.encode(["recording": id])) ?? Data()
+                return ControlReply.error(problem)
             }
+            return ControlReply.encode(["recording": id])
         default:
-            data = Data("{\"error\":\"unknown request '\(request)'; use spans, calls, stats, alarms, recordings, record CALL-ID, kernel-spans or rescan\"}".utf8)
+            return ControlReply.unknown(request)
         }
-        data.append(0x0A)
-        return data
     }
 }
 
@@ -126,33 +408,4 @@ public struct KernelSpans: Codable, Sendable {
     public var spans: [DAHDISpanInfo]
     public var events: [String]
     public var absent: String?
-}
-
-final class ReplyBox: @unchecked Sendable { var data = Data() }
-
-
-/// Sends one request to a running daemon's control socket and returns the reply.
-public enum ControlClient {
-    public static func request(_ line: String, socketPath: String) throws -> Data {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DaemonError("socket() failed") }
-        defer { Glibc.close(fd) }
-        var addr = SocketSpan.address(socketPath)
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard ok == 0 else {
-            throw DaemonError("cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))) — is `dialtone serve` running with this config?")
-        }
-        let msg = Array((line + "\n").utf8)
-        _ = write(fd, msg, msg.count)
-        var out = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return out
-    }
 }

@@ -36,11 +36,15 @@ public final class Daemon: @unchecked Sendable {
     private var switchTask: Task<Void, Never>?
     /// The DAHDI timer when it clocks the media (DAHDI hosts).
     private let dahdiTimer: DAHDITimer?
+    /// One daemon per config (``InstanceLock``), held until ``stop(drain:)``.
+    private let instanceLock: InstanceLock
 
     /// Builds every component from `config` without starting anything.
     public init(config: DialtoneConfig, logger: Logger, pcapPath: String? = nil) throws {
         self.config = config
         self.logger = logger
+        // First, before any file is touched: a second daemon on this config stops here.
+        instanceLock = try InstanceLock(path: config.daemon.lockPath)
         let pcap = pcapPath ?? config.daemon.pcap
         capture = try pcap.map { try PcapWriter(path: $0) }
         // A short busy timeout: the writer journals rather than wait on another process's lock.
@@ -179,7 +183,11 @@ public final class Daemon: @unchecked Sendable {
         switchTask = Task { await core.run() }
         for s in spans { s.dchannel.start() }
         try simulator?.start()
-        control = try ControlServer(path: config.daemon.controlSocket, daemon: self, logger: logger)
+        control = try ControlServer(path: config.daemon.controlSocket, mode: config.daemon.controlSocketMode,
+                                    group: config.daemon.controlSocketGroup, logger: logger) { [weak self] request in
+            guard let self else { return ControlReply.error("shutting down") }
+            return await ControlServer.answer(request, daemon: self)
+        }
         for s in kernelSpans.spans {
             logger.notice("DAHDI span present: \(s.identity), \(s.type) \(s.lineConfig), channels \(s.channelRange.lowerBound)-\(s.channelRange.upperBound), alarms \(s.alarms)")
         }
@@ -212,6 +220,7 @@ public final class Daemon: @unchecked Sendable {
         storeWriter.stop()
         capture?.close()
         dahdiTimer?.stop()
+        instanceLock.release()
         logger.notice("dialtone stopped")
     }
 

@@ -2,6 +2,7 @@
 import ArgumentParser
 import DialtoneConfig
 import Foundation
+import Glibc
 import Logging
 
 @main
@@ -11,6 +12,13 @@ struct Dialtone: AsyncParsableCommand {
         abstract: "Telephony board driver and real-time switching daemon for ISDN PRI call centres.",
         subcommands: [Serve.self, Spans.self, Calls.self, Stats.self, Alarms.self, CheckConfig.self, Loopback.self, Simulate.self, Rescan.self, LineTest.self, Record.self, Recordings.self, Bench.self]
     )
+
+    /// A peer that hangs up on a socket or pipe (a control client, `| head`)
+    /// must never kill the process: writes fail with EPIPE instead.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
 }
 
 /// Options shared by commands that read the config file.
