@@ -179,7 +179,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Drains calls (up to `drain`), then stops in reverse order.
     public func stop(drain: Duration? = nil) async {
-        await switchCore.drain(timeout: drain ?? .milliseconds(Int(config.daemon.drainSeconds * 1000)))
+        await switchCore.drain(timeout: drain ?? .seconds(clamping: config.daemon.drainSeconds))
         control?.close()
         kernelSpans.stop()
         simulator?.stop()
