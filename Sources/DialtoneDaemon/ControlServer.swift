@@ -18,6 +18,9 @@ final class ControlServer: @unchecked Sendable {
         self.path = path
         self.daemon = daemon
         self.logger = logger
+        guard path.utf8.count <= SocketSpan.maxPathBytes else {
+            throw DaemonError("control socket \(path): longer than the \(SocketSpan.maxPathBytes) bytes a Unix socket path holds")
+        }
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                  withIntermediateDirectories: true)
         unlink(path)
