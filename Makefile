@@ -50,6 +50,7 @@ test: deps prompts
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
 	./Tests/cli/socket-peer.sh .build/debug/dialtone
 	./Tests/cli/recording-crash.sh .build/debug/dialtone
+	./Tests/cli/config-fuzz.sh .build/debug/dialtone
 	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
 	$(SWIFT) test --skip-build
 
