@@ -9,6 +9,10 @@ extension ConfigLoader {
                            "retries", "invalid_prompt", "timeout_prompt", "failure"]
     static let collectKeys = ["variable", "min_digits", "max_digits", "terminator", "then"]
     static let scheduleKeys = ["open", "holidays", "timezone"]
+    /// Seconds a menu waits for a digit.
+    static let digitTimeout: ClosedRange<Double> = 0.5...3600
+    /// Schedule dates (holidays) are in these years.
+    static let years = 1970...2200
     static let actionKeys = ["menu", "route", "failure", "hangup", "schedule", "open", "closed", "application", "argument",
                              "language", "then"]
 
@@ -99,8 +103,8 @@ extension ConfigLoader {
         }
         var menu = MenuConfig(name: name, prompt: try promptName(promptNode.value, "\(path).prompt", r, refs, language: language),
                               language: language, line: node.mark?.line)
-        if let v = m["first_digit_timeout"] { menu.firstDigitTimeout = try r.double(v.value, "\(path).first_digit_timeout", min: 0.5) }
-        if let v = m["inter_digit_timeout"] { menu.interDigitTimeout = try r.double(v.value, "\(path).inter_digit_timeout", min: 0.5) }
+        if let v = m["first_digit_timeout"] { menu.firstDigitTimeout = try r.double(v.value, "\(path).first_digit_timeout", range: digitTimeout, unit: "seconds") }
+        if let v = m["inter_digit_timeout"] { menu.interDigitTimeout = try r.double(v.value, "\(path).inter_digit_timeout", range: digitTimeout, unit: "seconds") }
         if let v = m["retries"] { menu.retries = try r.int(v.value, "\(path).retries", range: 0...20) }
         if let v = m["invalid_prompt"] {
             menu.invalidPrompt = try promptName(v.value, "\(path).invalid_prompt", r, refs, language: language)
@@ -268,17 +272,32 @@ extension ConfigLoader {
             }
             if let h = s["holidays"] {
                 for (i, n) in try r.sequence(h.value, "\(path).holidays").enumerated() {
-                    let text = try r.string(n, "\(path).holidays[\(i)]")
-                    let parts = text.split(separator: "-").compactMap { Int($0) }
-                    guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
-                        throw r.error(n, "\(path).holidays[\(i)]", "'\(text)' is not a date (YYYY-MM-DD, quoted)")
-                    }
-                    schedule.holidays.append(DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+                    schedule.holidays.append(try date(n, "\(path).holidays[\(i)]", r))
                 }
             }
             out[name] = schedule
         }
         return out
+    }
+
+    /// A real calendar date "YYYY-MM-DD" (proleptic Gregorian) in ``years``.
+    static func date(_ node: Node, _ path: String, _ r: YAMLReader) throws(ConfigError) -> DateComponents {
+        let text = try r.string(node, path)
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.map(\.count) == [4, 2, 2], parts.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+            throw r.error(node, path, "'\(text)' is not a date (YYYY-MM-DD, quoted)")
+        }
+        guard years.contains(year) else {
+            throw r.error(node, path, "'\(text)': the year is out of range \(years.lowerBound)…\(years.upperBound)")
+        }
+        guard (1...12).contains(month) else { throw r.error(node, path, "'\(text)': there is no month \(month) (01-12)") }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else {
+            throw r.error(node, path, "'\(text)' is not a date: month \(month) of \(year) has \(days) days")
+        }
+        return DateComponents(year: year, month: month, day: day)
     }
 
     /// "mon-fri 08:00-18:00", "sat 09:00-12:30", "mon,wed 14:00-16:00", "sun 00:00-24:00".
@@ -296,10 +315,12 @@ extension ConfigLoader {
             }
             for d in a...b { days.insert(d + 1) }
         }
+        /// HH:MM, 00:00 to 24:00, as minutes after midnight.
         func minutes(_ s: Substring) -> Int? {
-            let hm = s.split(separator: ":").compactMap { Int($0) }
-            guard hm.count == 2, (0...24).contains(hm[0]), (0...59).contains(hm[1]), hm[0] * 60 + hm[1] <= 1440 else { return nil }
-            return hm[0] * 60 + hm[1]
+            let hm = s.split(separator: ":", omittingEmptySubsequences: false)
+            guard hm.count == 2, hm.allSatisfy({ $0.count == 2 && $0.allSatisfy { ("0"..."9").contains($0) } }),
+                  let h = Int(hm[0]), let m = Int(hm[1]), (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440 else { return nil }
+            return h * 60 + m
         }
         let times = parts[1].split(separator: "-")
         guard times.count == 2, let from = minutes(times[0]), let to = minutes(times[1]), from < to else {

@@ -48,7 +48,7 @@ extension ConfigLoader {
         var route = RouteConfig(pattern: pattern, spans: targets.map(\.name), line: node.mark?.line)
         if let v = m["strip"] { route.strip = try r.int(v.value, "\(path).strip", range: 0...32) }
         if let v = m["prepend"] { route.prepend = try digits(v.value, "\(path).prepend", r, allowEmpty: true) }
-        if let v = m["answer_timeout"] { route.answerTimeout = try r.double(v.value, "\(path).answer_timeout", min: 1) }
+        if let v = m["answer_timeout"] { route.answerTimeout = try r.double(v.value, "\(path).answer_timeout", range: 1...3600, unit: "seconds") }
         return route
     }
 }

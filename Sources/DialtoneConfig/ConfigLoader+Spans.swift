@@ -91,17 +91,19 @@ extension ConfigLoader {
         switch driver {
         case .virtual:
             if p == "simulator" { return .simulator }
-            if p.hasPrefix("socket:"), p.count > 7 { return .socket(path: String(p.dropFirst(7))) }
+            if p.hasPrefix("socket:"), p.count > 7 {
+                return .socket(path: try fitsSocketAddress(String(p.dropFirst(7)), node, path, r))
+            }
             throw r.error(node, path, "'\(p)' is not a virtual span's peer: 'simulator' or 'socket:/path/to.sock'")
         case .dahdi:
             if p == "line" { return .line }
             let parts = p.split(separator: ":")
             if parts.count == 3, parts[0] == "dahdi", let span = Int(parts[1]), let base = Int(parts[2]),
-               (1...255).contains(span), base >= 1 {
+               (1...255).contains(span), (1...8192).contains(base) {
                 return .dahdiLoop(span: span, baseChannel: base)
             }
             throw r.error(node, path,
-                          "'\(p)' is not a dahdi span's peer: 'line' or 'dahdi:SPAN:BASE_CHANNEL' (a looped span the simulator drives)")
+                          "'\(p)' is not a dahdi span's peer: 'line' or 'dahdi:SPAN:BASE_CHANNEL' (SPAN 1-255, BASE_CHANNEL 1-8192; a looped span the simulator drives)")
         }
     }
 

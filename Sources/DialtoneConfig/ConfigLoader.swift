@@ -19,6 +19,13 @@ public enum ConfigLoader {
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
+    /// At most this many spans: the media engine's bridge table
+    /// (`MediaEngine.maxBridges`, 1024 two-party bridges) holds every B-channel
+    /// of 64 E1s bridged in pairs (64 × 31 = 1984 channels).
+    public static let maxSpans = 64
+    /// Waits and holds in seconds (drain, simulated hold): up to an hour.
+    static let waitSeconds: ClosedRange<Double> = 0...3600
+
     /// Reads `path` and parses it. A file that cannot be read is reported at line 0.
     public static func load(path: String, checkFiles: Bool = true) throws(ConfigError) -> DialtoneConfig {
         func unreadable(_ why: String) -> ConfigError {
@@ -49,6 +56,9 @@ public enum ConfigLoader {
         }
         if let t = top["tone_sets"] { config.toneSets = try parseToneSets(t.value, r) }
         for (i, node) in try r.sequence(spansNode.value, "spans").enumerated() {
+            guard i < maxSpans else {
+                throw r.error(node, "spans[\(i)]", "too many spans: at most \(maxSpans) (the media engine's bridge table holds \(maxSpans) E1s)")
+            }
             let span = try parseSpan(node, "spans[\(i)]", r, toneSets: config.toneSets)
             if config.spans.contains(where: { $0.name == span.name }) {
                 throw r.error(spanName(node), "spans[\(i)].name", "duplicate span name '\(span.name)'")
@@ -92,13 +102,13 @@ public enum ConfigLoader {
     static func parseDaemon(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> DaemonSettings {
         let m = try r.mapping(node, "daemon", allowed: daemonKeys)
         var daemon = DaemonSettings()
-        if let v = m["control_socket"] { daemon.controlSocket = try path(v.value, "daemon.control_socket", r) }
+        if let v = m["control_socket"] { daemon.controlSocket = try socketPath(v.value, "daemon.control_socket", r) }
         if let v = m["database"] { daemon.database = try path(v.value, "daemon.database", r) }
         if let v = m["control_socket_mode"] { daemon.controlSocketMode = try socketMode(v.value, "daemon.control_socket_mode", r) }
         if let v = m["control_socket_group"] { daemon.controlSocketGroup = try socketGroup(v.value, "daemon.control_socket_group", r) }
         // `pcap:` with no value means no capture, like leaving the key out.
         if let v = m["pcap"], !YAMLReader.isNull(v.value) { daemon.pcap = try path(v.value, "daemon.pcap", r) }
-        if let v = m["drain_seconds"] { daemon.drainSeconds = try r.double(v.value, "daemon.drain_seconds") }
+        if let v = m["drain_seconds"] { daemon.drainSeconds = try r.double(v.value, "daemon.drain_seconds", range: waitSeconds, unit: "seconds") }
         if let v = m["log_level"] {
             let level = try r.string(v.value, "daemon.log_level").lowercased()
             guard logLevels.contains(level) else {
@@ -153,8 +163,7 @@ public enum ConfigLoader {
                     out.route = text
                 }
                 if let p = rule["percent"] {
-                    out.percent = try r.double(p.value, "\(key).percent")
-                    guard out.percent <= 100 else { throw r.error(p.value, "\(key).percent", "must be at most 100") }
+                    out.percent = try r.double(p.value, "\(key).percent", range: 0...100, unit: "%")
                 }
                 rec.rules.append(out)
             }
@@ -190,10 +199,10 @@ public enum ConfigLoader {
     static func parseSimulator(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> SimulatorConfig {
         let m = try r.mapping(node, "simulator", allowed: simulatorKeys)
         var sim = SimulatorConfig()
-        if let v = m["calls_per_second"] { sim.callsPerSecond = try r.double(v.value, "simulator.calls_per_second") }
-        if let v = m["hold_seconds"] { sim.holdSeconds = try r.double(v.value, "simulator.hold_seconds") }
+        if let v = m["calls_per_second"] { sim.callsPerSecond = try r.double(v.value, "simulator.calls_per_second", range: 0...1000) }
+        if let v = m["hold_seconds"] { sim.holdSeconds = try r.double(v.value, "simulator.hold_seconds", range: waitSeconds, unit: "seconds") }
         if let v = m["max_calls"] { sim.maxCalls = try r.int(v.value, "simulator.max_calls", range: 1...10_000) }
-        if let v = m["answer_delay"] { sim.answerDelay = try r.double(v.value, "simulator.answer_delay") }
+        if let v = m["answer_delay"] { sim.answerDelay = try r.double(v.value, "simulator.answer_delay", range: 0...300, unit: "seconds") }
         if let v = m["dial_numbers"] {
             sim.dialNumbers = try r.sequence(v.value, "simulator.dial_numbers").enumerated().map { (i, n) throws(ConfigError) in
                 try digits(n, "simulator.dial_numbers[\(i)]", r)
@@ -206,6 +215,20 @@ public enum ConfigLoader {
     static func path(_ node: Node, _ key: String, _ r: YAMLReader) throws(ConfigError) -> String {
         let p = try r.string(node, key)
         guard !p.isEmpty else { throw r.error(node, key, "expected a file path, got an empty string") }
+        return p
+    }
+
+    /// A Unix socket path that fits `sockaddr_un.sun_path` as written (the
+    /// daemon binds a relative path from its working directory, unchanged).
+    static func socketPath(_ node: Node, _ key: String, _ r: YAMLReader) throws(ConfigError) -> String {
+        try fitsSocketAddress(try path(node, key, r), node, key, r)
+    }
+
+    /// `p` when it fits `sockaddr_un.sun_path` (never cut short at bind).
+    static func fitsSocketAddress(_ p: String, _ node: Node, _ key: String, _ r: YAMLReader) throws(ConfigError) -> String {
+        guard p.utf8.count <= SocketSpan.maxPathBytes else {
+            throw r.error(node, key, "a Unix socket path is at most \(SocketSpan.maxPathBytes) bytes (sockaddr_un), this one has \(p.utf8.count)")
+        }
         return p
     }
 

@@ -44,19 +44,26 @@ struct YAMLReader {
         return s.string
     }
 
-    func int(_ node: Node, _ path: String, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
+    /// An integer within `range` (every number in the configuration has one;
+    /// docs/config.md lists them).
+    func int(_ node: Node, _ path: String, range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard case .scalar = node, !YAMLReader.isNull(node), let v = node.int else {
             throw error(node, path, "expected an integer, got \(describe(node))")
         }
-        if let range, !range.contains(v) { throw error(node, path, "\(v) is out of range \(range.lowerBound)…\(range.upperBound)") }
+        guard range.contains(v) else { throw error(node, path, "\(v) is out of range \(range.lowerBound)…\(range.upperBound)") }
         return v
     }
 
-    func double(_ node: Node, _ path: String, min: Double = 0) throws(ConfigError) -> Double {
+    /// A finite number within `range` (NaN and infinities are not numbers here);
+    /// `unit` names it in messages (`seconds`).
+    func double(_ node: Node, _ path: String, range: ClosedRange<Double>, unit: String = "") throws(ConfigError) -> Double {
         guard case .scalar = node, !YAMLReader.isNull(node), let v = node.float, v.isFinite else {
             throw error(node, path, "expected a number, got \(describe(node))")
         }
-        guard v >= min else { throw error(node, path, "must be at least \(min.shortText)") }
+        guard range.contains(v) else {
+            throw error(node, path, "\(v.shortText) is out of range \(range.lowerBound.shortText)…\(range.upperBound.shortText)"
+                                    + (unit.isEmpty ? "" : " \(unit)"))
+        }
         return v
     }
 

@@ -198,7 +198,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Drains calls (up to `drain`), then stops in reverse order.
     public func stop(drain: Duration? = nil) async {
-        await switchCore.drain(timeout: drain ?? .milliseconds(Int(min(config.daemon.drainSeconds, 86_400) * 1000)))
+        await switchCore.drain(timeout: drain ?? .seconds(clamping: config.daemon.drainSeconds))
         // Every recording the ended calls were writing is closed and handed to the store.
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(5))

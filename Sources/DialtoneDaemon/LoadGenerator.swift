@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneConfig
 import DialtoneLineSim
 import Foundation
 import Synchronization
@@ -61,7 +62,7 @@ public final class LoadGenerator: Sendable {
         self.number = number
         self.limit = limit
         rate = max(callsPerSecond, 0.1)
-        hold = .milliseconds(Int(holdSeconds * 1000))
+        hold = .seconds(clamping: holdSeconds)
         self.maxCalls = maxCalls
     }
 
@@ -74,7 +75,7 @@ public final class LoadGenerator: Sendable {
     public func run() async {
         guard !ports.isEmpty else { return }
         let sim = simulator
-        let interval = Duration.milliseconds(Int(1000 / rate))
+        let interval = Duration.seconds(clamping: 1 / rate)
         await withTaskGroup(of: Void.self) { group in
             var n = 0
             while !stopping.load(ordering: .acquiring) && n < (limit ?? .max) {

@@ -425,7 +425,7 @@ public actor SwitchCore {
     private func startTimer(_ id: String, _ timer: Timer, seconds: Double) {
         let continuation = inputContinuation
         Task {
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            try? await Task.sleep(for: .seconds(clamping: seconds))
             continuation.yield(.timer(callID: id, timer))
         }
     }

@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         if demo && config.simulator.callsPerSecond <= 0 { config.simulator.callsPerSecond = 4 }
         if let rate { config.simulator.callsPerSecond = rate }
 
+        // Before the control socket appears: a SIGTERM from then on stops the daemon cleanly.
+        let stop = SignalWaiter()
         let daemon: Daemon
         do {
             daemon = try Daemon(config: config, logger: logger, pcapPath: pcap)
@@ -39,7 +41,6 @@ struct Serve: AsyncParsableCommand {
             printError("dialtone: cannot start: \(error)")
             throw ExitCode(1)
         }
-        let stop = SignalWaiter()
         let seconds = Double(ProcessInfo.processInfo.environment["DEMO_SECONDS"] ?? "") ?? 0
         var generator: LoadGenerator?
         var loadTask: Task<Void, Never>?

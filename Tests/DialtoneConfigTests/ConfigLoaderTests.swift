@@ -253,7 +253,7 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         expectError(Self.span + "daemon:\n  drain_seconds: soon\n", line: 7, column: 18, key: "daemon.drain_seconds",
                     "expected a number")
         expectError(Self.span + "daemon:\n  drain_seconds: -1\n", line: 7, column: 18, key: "daemon.drain_seconds",
-                    "at least 0")
+                    "-1 is out of range 0…3600 seconds")
         expectError(replacing("name: a", "name: [a]"), line: 2, column: 11, key: "spans[0].name", "expected a string, got a list")
         expectError(replacing("name: a", "name: a b"), line: 2, column: 11, key: "spans[0].name", "letters, digits")
         expectError(Self.span + "simulator:\n  max_calls: 0\n", line: 7, column: 14, key: "simulator.max_calls", "out of range 1…10000")

@@ -86,6 +86,10 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
 
     public func start() throws(SpanError) {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard path.utf8.count <= Self.maxPathBytes else {
+            running.store(false, ordering: .releasing)
+            throw SpanError(.openFailed, span: name, operation: "use socket path \(path)", errno: ENAMETOOLONG)
+        }
         if role == .server {
             unlink(path)
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -277,11 +281,15 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
         h?(event)
     }
 
-    /// A Unix socket address for `path` (truncated to the 107 bytes sun_path holds).
+    /// The longest Unix socket path: `sockaddr_un.sun_path` holds 108 bytes with the NUL.
+    public static let maxPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// A Unix socket address for `path` (callers refuse longer paths than
+    /// ``maxPathBytes``; the config does, ``start()`` does).
     public static func address(_ path: String) -> sockaddr_un {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8.prefix(107)) + [0]
+        let bytes = Array(path.utf8.prefix(maxPathBytes)) + [0]
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
