@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C shims: thin, no logic (docs/ARCHITECTURE.md §CShims).
@@ -67,10 +68,14 @@ let package = Package(
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
             "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "CSpanDSP",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
             "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -73,7 +73,7 @@ public enum ControlReply {
     }
 
     /// The requests the daemon answers, for messages.
-    public static let requestNames = "spans, calls, stats, alarms, recordings, record CALL-ID, kernel-spans or rescan"
+    public static let requestNames = "spans, calls, stats, alarms, reload, recordings, record CALL-ID, kernel-spans or rescan"
 
     /// The reply to a request the daemon does not know; the request is quoted
     /// (shortened to 80 characters) inside the JSON string.

@@ -387,6 +387,8 @@ final class ControlServer: @unchecked Sendable {
             return ControlReply.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events, absent: nil))
         case "stats":
             return ControlReply.encode(await daemon.status())
+        case "reload":
+            return ControlReply.encode(await daemon.reload())
         case "alarms":
             return ControlReply.encode(AlarmList(active: daemon.alarms.active, cleared: daemon.alarms.cleared))
         case "recordings":

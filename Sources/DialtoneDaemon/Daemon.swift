@@ -10,6 +10,7 @@ import DialtoneStore
 import DialtoneSwitch
 import Foundation
 import Logging
+import Synchronization
 
 /// The assembled daemon: spans, D-channels, media engine, switch core, store,
 /// control socket and (on loopback spans) the built-in line simulator.
@@ -34,6 +35,10 @@ public final class Daemon: @unchecked Sendable {
     /// The DAHDI driver's spans, watched while the daemon runs.
     public let kernelSpans: SpanWatcher
     private var switchTask: Task<Void, Never>?
+    /// The config in force (the start-up one, or the last reloaded).
+    let running: Mutex<DialtoneConfig>
+    /// The drain time of a ``stop(drain:)`` in progress (nil: drain_seconds).
+    private let drainOverride = Mutex<Duration?>(nil)
     /// The DAHDI timer when it clocks the media (DAHDI hosts).
     private let dahdiTimer: DAHDITimer?
     /// One daemon per config (``InstanceLock``), held until ``stop(drain:)``.
@@ -42,6 +47,7 @@ public final class Daemon: @unchecked Sendable {
     /// Builds every component from `config` without starting anything.
     public init(config: DialtoneConfig, logger: Logger, pcapPath: String? = nil) throws {
         self.config = config
+        running = Mutex(config)
         self.logger = logger
         // First, before any file is touched: a second daemon on this config stops here.
         instanceLock = try InstanceLock(path: config.daemon.lockPath)
@@ -154,12 +160,84 @@ public final class Daemon: @unchecked Sendable {
         built = true
     }
 
-    /// Starts everything: store is open; spans, media, D-channels, switch,
-    /// simulator, control socket.
+    /// The daemon's parts in dependency order: started first to last,
+    /// stopped last to first (``start()``/``stop(drain:)`` here and in tests;
+    /// ``services()`` for `dialtone serve`'s ServiceGroup).
+    public var components: [DaemonComponent] {
+        [
+            // What a crash left behind: the journal replayed, interrupted calls
+            // closed with a CDR. Stopped last: returns once every record is durable.
+            DaemonComponent("store writer", start: { [unowned self] in storeWriter.start() },
+                            stop: { [unowned self] in storeWriter.stop() }),
+            DaemonComponent("recordings", start: { [unowned self] in startRecordings() },
+                            stop: { [unowned self] in recorder?.stop() }),
+            DaemonComponent("spans", start: { [unowned self] in
+                for s in spans {
+                    try s.driver.start()
+                    logger.notice("span opened", metadata: ["span": "\(s.config.name)", "identity": "\(s.driver.identity)",
+                                                            "alarms": "\(s.driver.alarms)"])
+                }
+            }, stop: { [unowned self] in
+                for s in spans { s.driver.stop() }
+                for l in links { l.close() }
+                capture?.close()
+                dahdiTimer?.stop()
+            }),
+            DaemonComponent("media engine", start: { [unowned self] in media.start() }, stop: { [unowned self] in media.stop() }),
+            DaemonComponent("switch", start: { [unowned self] in
+                let core = switchCore
+                switchTask = Task { await core.run() }
+            }, stop: { [unowned self] in
+                await switchCore.finish()
+                await switchTask?.value
+            }),
+            DaemonComponent("D-channels", start: { [unowned self] in for s in spans { s.dchannel.start() } },
+                            stop: { [unowned self] in for s in spans { s.dchannel.stop() } }),
+            DaemonComponent("line simulator", start: { [unowned self] in try simulator?.start() },
+                            stop: { [unowned self] in simulator?.stop() }),
+            DaemonComponent("control socket", start: { [unowned self] in
+                control = try ControlServer(path: config.daemon.controlSocket, mode: config.daemon.controlSocketMode,
+                                            group: config.daemon.controlSocketGroup, logger: logger) { [weak self] request in
+                    guard let self else { return ControlReply.error("shutting down") }
+                    return await ControlServer.answer(request, daemon: self)
+                }
+            }, stop: { [unowned self] in control?.close() }),
+            // Stopped first on SIGTERM: no new calls, the calls up drain (drain_seconds),
+            // the rest are cleared, and their recordings closed and indexed.
+            DaemonComponent("call handling", start: { [unowned self] in
+                for s in kernelSpans.spans {
+                    logger.notice("DAHDI span present: \(s.identity), \(s.type) \(s.lineConfig), channels \(s.channelRange.lowerBound)-\(s.channelRange.upperBound), alarms \(s.alarms)")
+                }
+                kernelSpans.start()
+                logger.notice("dialtone started", metadata: ["spans": "\(spans.map { $0.config.name })",
+                                                             "config": "\(config.sourcePath ?? "-")"])
+            }, stop: { [unowned self] in
+                kernelSpans.stop()
+                await drainCalls(drainOverride.withLock { $0 } ?? .seconds(clamping: config.daemon.drainSeconds))
+            }),
+        ]
+    }
+
+    /// After the last component stopped (serve): the per-config lock is let go.
+    public func finished() {
+        instanceLock.release()
+        logger.notice("dialtone stopped")
+    }
+
+    /// Starts every component in dependency order.
     public func start() throws {
-        // What a crash left behind: the journal replayed, interrupted calls
-        // closed with a CDR; recordings get valid headers and are indexed.
-        storeWriter.start()
+        for c in components { try c.start() }
+    }
+
+    /// Drains calls (up to `drain`, default `drain_seconds`), then stops every component in reverse order.
+    public func stop(drain: Duration? = nil) async {
+        drainOverride.withLock { $0 = drain }
+        for c in components.reversed() { await c.stop() }
+        finished()
+    }
+
+    /// Recordings a crash left behind get valid headers and are indexed; the writer starts.
+    private func startRecordings() {
         if recorder != nil, FileManager.default.fileExists(atPath: config.recording.directory) {
             let repaired = RecordingWriter.repairDirectory(config.recording.directory, logger: logger)
             if !repaired.isEmpty { logger.notice("recordings repaired", metadata: ["count": "\(repaired.count)"]) }
@@ -173,55 +251,18 @@ public final class Daemon: @unchecked Sendable {
             logger.error("recording.alsa_device cannot be opened; recordings go to files only until it can",
                          metadata: ["device": "\(device)", "error": "\(problem)"])
         }
-        for s in spans {
-            try s.driver.start()
-            logger.notice("span opened", metadata: ["span": "\(s.config.name)", "identity": "\(s.driver.identity)",
-                                                    "alarms": "\(s.driver.alarms)"])
-        }
-        media.start()
-        let core = switchCore
-        switchTask = Task { await core.run() }
-        for s in spans { s.dchannel.start() }
-        try simulator?.start()
-        control = try ControlServer(path: config.daemon.controlSocket, mode: config.daemon.controlSocketMode,
-                                    group: config.daemon.controlSocketGroup, logger: logger) { [weak self] request in
-            guard let self else { return ControlReply.error("shutting down") }
-            return await ControlServer.answer(request, daemon: self)
-        }
-        for s in kernelSpans.spans {
-            logger.notice("DAHDI span present: \(s.identity), \(s.type) \(s.lineConfig), channels \(s.channelRange.lowerBound)-\(s.channelRange.upperBound), alarms \(s.alarms)")
-        }
-        kernelSpans.start()
-        logger.notice("dialtone started", metadata: ["spans": "\(spans.map { $0.config.name })",
-                                                     "config": "\(config.sourcePath ?? "-")"])
     }
 
-    /// Drains calls (up to `drain`), then stops in reverse order.
-    public func stop(drain: Duration? = nil) async {
-        await switchCore.drain(timeout: drain ?? .seconds(clamping: config.daemon.drainSeconds))
-        // Every recording the ended calls were writing is closed and handed to the store.
+    /// No new calls; waits up to `timeout` for calls to end, clears the rest,
+    /// and waits until their recordings are closed and handed to the store.
+    private func drainCalls(_ timeout: Duration) async {
+        await switchCore.drain(timeout: timeout)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(5))
         while await !switchCore.recordingsSettled && clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         await switchCore.settle()
-        control?.close()
-        kernelSpans.stop()
-        simulator?.stop()
-        for s in spans { s.dchannel.stop() }
-        media.stop()
-        recorder?.stop()
-        for s in spans { s.driver.stop() }
-        for l in links { l.close() }
-        await switchCore.finish()
-        await switchTask?.value
-        // Returns once every CDR and recording entry is durable (database or journal).
-        storeWriter.stop()
-        capture?.close()
-        dahdiTimer?.stop()
-        instanceLock.release()
-        logger.notice("dialtone stopped")
     }
 
     /// Waits until every span's D-channel (and the simulator's) is up.

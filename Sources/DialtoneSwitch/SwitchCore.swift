@@ -36,7 +36,7 @@ public actor SwitchCore {
     enum Timer: Sendable { case answer, interdigit, app(Int) }
 
     public let spans: [SwitchSpan]
-    private let routes: [RouteConfig]
+    private var routes: [RouteConfig]
     private let media: MediaEngine
     private let sink: any CallRecordSink
     private var logger: Logger
@@ -54,13 +54,13 @@ public actor SwitchCore {
     private var accepting = true
     private var stats = SwitchStatistics()
     private var routeTimeouts: [String: Double] = [:]
-    private let applications: (any CallApplications)?
+    private var applications: (any CallApplications)?
     /// Application sessions (IVR…) by call id.
     private var sessions: [String: any ApplicationSession] = [:]
     /// Which call an application channel belongs to (media events come by channel).
     private var mediaOwners: [MediaEngine.Endpoint: String] = [:]
-    private let promptLanguage: String
-    private let recording: RecordingConfig
+    private var promptLanguage: String
+    private var recording: RecordingConfig
     /// Sessions of calls an application transferred, until the transfer is answered.
     private var transferSessions: [String: any ApplicationSession] = [:]
     /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
@@ -164,6 +164,17 @@ public actor SwitchCore {
     }
 
     public var callCount: Int { calls.count }
+
+    /// Applies a reloaded config: new calls follow the new routes, menus and
+    /// recording policy; calls in progress keep the sessions they have.
+    public func reload(routes: [RouteConfig], applications: (any CallApplications)?, promptLanguage: String,
+                       recording: RecordingConfig) {
+        self.routes = routes
+        self.applications = applications
+        self.promptLanguage = promptLanguage
+        self.recording = recording
+        logger.notice("configuration reloaded", metadata: ["routes": "\(routes.count)", "calls": "\(calls.count)"])
+    }
 
     /// Clears a call with `cause` (both legs, Q.931 clearing). False when there is no such call.
     @discardableResult

@@ -190,3 +190,22 @@ struct Alarms: ParsableCommand {
         }
     }
 }
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the running daemon re-read its config (as SIGHUP does): routes, menus, schedules, recording policy.",
+        discussion: "Calls in progress are not touched. A config that does not load is refused with its file:line:column and the running one stays; a change to spans, tone sets, the daemon section or the prompt files needs a restart and is refused with that reason. Exit status 1 when refused.")
+    @OptionGroup var connection: DaemonConnection
+
+    func run() throws {
+        let data = try connection.request("reload")
+        if connection.json { print(String(decoding: data, as: UTF8.self), terminator: "") }
+        let result = try decoder().decode(ReloadResult.self, from: data)
+        if result.applied {
+            if !connection.json { print("reloaded: \(result.changes.isEmpty ? "no changes" : result.changes.joined(separator: ", "))") }
+        } else {
+            printError("dialtone reload: refused: \(result.error ?? "unknown reason")")
+            throw ExitCode(1)
+        }
+    }
+}

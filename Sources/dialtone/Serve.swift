@@ -4,6 +4,9 @@ import DialtoneConfig
 import DialtoneDaemon
 import Foundation
 import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,75 +34,123 @@ struct Serve: AsyncParsableCommand {
         if demo && config.simulator.callsPerSecond <= 0 { config.simulator.callsPerSecond = 4 }
         if let rate { config.simulator.callsPerSecond = rate }
 
-        // Before the control socket appears: a SIGTERM from then on stops the daemon cleanly.
-        let stop = SignalWaiter()
         let daemon: Daemon
         do {
             daemon = try Daemon(config: config, logger: logger, pcapPath: pcap)
-            try daemon.start()
         } catch {
             printError("dialtone: cannot start: \(error)")
             throw ExitCode(1)
         }
-        let seconds = Double(ProcessInfo.processInfo.environment["DEMO_SECONDS"] ?? "") ?? 0
-        var generator: LoadGenerator?
-        var loadTask: Task<Void, Never>?
-        if demo {
-            let scenarios = try LoopbackScenarios(daemon: daemon)
-            guard await daemon.waitForLinks() else {
-                printError("dialtone: D-channels did not come up")
-                await daemon.stop(drain: .seconds(1))
-                throw ExitCode(1)
-            }
-            let g = scenarios.loadGenerator(callsPerSecond: config.simulator.callsPerSecond,
-                                            holdSeconds: config.simulator.holdSeconds, maxCalls: config.simulator.maxCalls)
-            generator = g
-            loadTask = Task { await g.run() }
-            print("demo: \(config.simulator.callsPerSecond) calls/s, \(config.simulator.holdSeconds) s hold, up to \(config.simulator.maxCalls) at once\(seconds > 0 ? ", for \(Int(seconds)) s" : "; Ctrl-C to stop")")
+        // The daemon's components in dependency order, then systemd's READY=1;
+        // the demo load (if any) last, so that a SIGTERM stops it first.
+        let demoService = demo ? DemoService(daemon: daemon, config: config,
+                                             seconds: Double(ProcessInfo.processInfo.environment["DEMO_SECONDS"] ?? "") ?? 0)
+                               : nil
+        var services = daemon.serviceGroupServices()
+        if let demoService { services.append(demoService) }
+        services.append(ReloadOnHangup(daemon: daemon))
+        var groupLogger = logger
+        groupLogger.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
+        demoService?.group.withLock { $0 = group }
+        do {
+            try await group.run()
+        } catch {
+            printError("dialtone: cannot start: \(error)")
+            daemon.finished()
+            throw ExitCode(1)
         }
-        let started = ContinuousClock.now
-        let demoStart = Date()
-        var lastStatus = started
-        while !stop.fired {
-            try? await Task.sleep(for: .milliseconds(100))
-            if seconds > 0 && ContinuousClock.now - started >= .seconds(seconds) { break }
-            if demo && ContinuousClock.now - lastStatus >= .seconds(2) {
-                lastStatus = .now
-                let s = await daemon.status()
-                let g = generator!.summary
-                print("[\(Int((ContinuousClock.now - started).components.seconds))s] \(s.line) | checked \(g.completed) ok, \(g.failed) failed")
+        daemon.finished()
+        if let demoService { try await demoService.summarize() }
+    }
+}
+
+/// SIGHUP re-reads the config (`dialtone reload` does the same over the control socket).
+struct ReloadOnHangup: Service, CustomStringConvertible {
+    let daemon: Daemon
+    var description: String { "reload on SIGHUP" }
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                let notifier = SystemdNotifier()
+                notifier.notify("RELOADING=1")
+                let result = await daemon.reload()
+                notifier.notify("READY=1\nSTATUS=\(result.applied ? "reloaded" : "reload refused: \(result.error ?? "")")")
             }
-        }
-        generator?.stop()
-        await loadTask?.value
-        await daemon.stop()
-        if let g = generator?.summary {
-            let s = await daemon.status()
-            print("summary: \(g)")
-            print("summary: \(s.line)")
-            if let rows = try? daemon.store.recordings(limit: 100_000).filter({ $0.startTime >= demoStart }), !rows.isEmpty {
-                let incomplete = rows.filter { !$0.complete }.count
-                print("summary: \(rows.count) calls recorded (\(incomplete) incomplete) in \(config.recording.directory); `dialtone recordings` lists them")
-            }
-            if g.failed > 0 || g.completed == 0 { throw ExitCode(1) }
         }
     }
 }
 
-/// SIGTERM/SIGINT → a flag the serve loop polls.
-final class SignalWaiter: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let flag = NSLock()
-    private var _fired = false
-    var fired: Bool { flag.withLock { _fired } }
+/// `serve --demo`: the line simulator offers a checked call load and a
+/// status line is printed every 2 s; DEMO_SECONDS stops the daemon after
+/// that long, and the summary's failures make the exit status.
+final class DemoService: Service, @unchecked Sendable, CustomStringConvertible {
+    let daemon: Daemon
+    let config: DialtoneConfig
+    let seconds: Double
+    let group = Mutex<ServiceGroup?>(nil)
+    private var generator: LoadGenerator?
+    private var failed = false
+    private let demoStart = Date()
+    var description: String { "demo load" }
 
-    init() {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in self?.flag.withLock { self?._fired = true } }
-            source.resume()
-            sources.append(source)
+    init(daemon: Daemon, config: DialtoneConfig, seconds: Double) {
+        self.daemon = daemon
+        self.config = config
+        self.seconds = seconds
+    }
+
+    func run() async throws {
+        let scenarios = try LoopbackScenarios(daemon: daemon)
+        guard await daemon.waitForLinks() else {
+            printError("dialtone: D-channels did not come up")
+            failed = true
+            await group.withLock { $0 }?.triggerGracefulShutdown()
+            try? await gracefulShutdown()
+            return
         }
+        let g = scenarios.loadGenerator(callsPerSecond: config.simulator.callsPerSecond,
+                                        holdSeconds: config.simulator.holdSeconds, maxCalls: config.simulator.maxCalls)
+        generator = g
+        let load = Task { await g.run() }
+        print("demo: \(config.simulator.callsPerSecond) calls/s, \(config.simulator.holdSeconds) s hold, up to \(config.simulator.maxCalls) at once\(seconds > 0 ? ", for \(Int(seconds)) s" : "; Ctrl-C to stop")")
+        fflush(nil)
+        let started = ContinuousClock.now
+        let timeUp = await cancelWhenGracefulShutdown { () -> Bool in
+            while !Task.isCancelled {
+                let left = self.seconds > 0 ? .seconds(self.seconds) - (ContinuousClock.now - started) : Duration.seconds(2)
+                if left <= .zero { return true }
+                try? await Task.sleep(for: min(.seconds(2), left))
+                if Task.isCancelled { break }
+                let s = await self.daemon.status()
+                let summary = g.summary
+                print("[\(Int((ContinuousClock.now - started).components.seconds))s] \(s.line) | checked \(summary.completed) ok, \(summary.failed) failed")
+                fflush(nil)
+            }
+            return false
+        }
+        g.stop()
+        await load.value
+        if timeUp {
+            await group.withLock { $0 }?.triggerGracefulShutdown()
+            try? await gracefulShutdown()  // a service must not end before the group's shutdown reaches it
+        }
+    }
+
+    func summarize() async throws {
+        if failed { throw ExitCode(1) }
+        guard let g = generator?.summary else { return }
+        let s = await daemon.status()
+        print("summary: \(g)")
+        print("summary: \(s.line)")
+        if let rows = try? daemon.store.recordings(limit: 100_000).filter({ $0.startTime >= demoStart }), !rows.isEmpty {
+            let incomplete = rows.filter { !$0.complete }.count
+            print("summary: \(rows.count) calls recorded (\(incomplete) incomplete) in \(config.recording.directory); `dialtone recordings` lists them")
+        }
+        if g.failed > 0 || g.completed == 0 { throw ExitCode(1) }
     }
 }
