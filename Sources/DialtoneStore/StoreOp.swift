@@ -16,6 +16,11 @@ public enum StoreOp: Sendable, Equatable {
     /// The daemon is alive with these calls up (the `last_seen` of interrupted calls).
     case alive(Date)
 
+    /// How many of `ops` are records (call starts, CDRs, recordings), not liveness marks.
+    static func records(_ ops: [StoreOp]) -> Int {
+        ops.reduce(0) { n, op in if case .alive = op { n } else { n + 1 } }
+    }
+
     var callID: String? {
         switch self {
         case .callStarted(let s): s.callID

@@ -122,7 +122,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
             do {
                 try store.apply(ops)
                 try journal.clear()
-                counters.withLock { $0.replayed += ops.count }
+                counters.withLock { $0.replayed += StoreOp.records(ops) }
                 logger.notice("journal replayed into the database", metadata: ["records": "\(ops.count)"])
             } catch {
                 // Left in the journal; the thread replays it when the database takes writes.
@@ -196,9 +196,9 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
             do {
                 try store.apply(all)
                 try? journal.clear()
-                let n = pending.count + held.count
+                let n = StoreOp.records(pending) + StoreOp.records(held)
                 held.removeAll()
-                counters.withLock { $0.replayed += n; $0.written += ops.count; $0.held = 0 }
+                counters.withLock { $0.replayed += n; $0.written += StoreOp.records(ops); $0.held = 0 }
                 recovered(replayed: n)
                 checkpointIfNeeded(all.count)
             } catch {
@@ -218,7 +218,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
         guard !ops.isEmpty else { return }
         do {
             try store.apply(ops)
-            counters.withLock { $0.written += ops.count }
+            counters.withLock { $0.written += StoreOp.records(ops) }
             checkpointIfNeeded(ops.count)
         } catch {
             failed(error, ops)
@@ -237,12 +237,12 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
         guard !ops.isEmpty else { return }
         do {
             try journal.append(ops)
-            counters.withLock { $0.journaled += ops.count }
+            counters.withLock { $0.journaled += StoreOp.records(ops) }
             alarms.raise(AlarmID(.journalInUse, journal.path), "records wait in the journal for the database")
             alarms.clear(AlarmID(.journalUnwritable, journal.path))
         } catch {
             held += ops
-            counters.withLock { $0.held = held.count }
+            counters.withLock { $0.held = StoreOp.records(held) }
             alarms.raise(AlarmID(.journalUnwritable, journal.path), "\(error); \(held.count) records held in memory")
             if error.isFull { alarms.raise(AlarmID(.diskFull, (journal.path as NSString).deletingLastPathComponent), "\(error)") }
         }

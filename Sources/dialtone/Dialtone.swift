@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
 import DialtoneConfig
+import DialtoneDaemon
 import Foundation
 import Glibc
 import Logging
@@ -38,6 +39,15 @@ struct ConfigOption: ParsableArguments {
 enum Log {
     static func bootstrap(level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
+        // Under systemd (stderr is the journal): structured entries, call.id and span as fields.
+        if ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil, let socket = JournalSocket() {
+            LoggingSystem.bootstrap { label in
+                var handler = JournaldLogHandler(label: label, socket: socket)
+                handler.logLevel = parsed
+                return handler
+            }
+            return
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = parsed

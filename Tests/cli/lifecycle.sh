@@ -9,6 +9,7 @@
 # Usage: lifecycle.sh PATH/TO/dialtone
 set -u
 bin=$(realpath "${1:?usage: $0 dialtone-binary}")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/dialtone-life.XXXXXX)
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; fi; }
@@ -91,5 +92,14 @@ after=$(sqlite3 cdr.sqlite "SELECT count(*) FROM cdr WHERE out_span = 'agents2'"
 late_old=$(sqlite3 cdr.sqlite "SELECT count(*) FROM cdr WHERE out_span = 'agents' AND strftime('%s', start_time) > '$((reloaded_at + 1))'")
 echo "CDRs to agents (before the reload): $before, to agents2 (after): $after, to agents after the reload: $late_old"
 check "calls before the reload went to agents, new calls after it to agents2" "[ $before -gt 0 ] && [ $after -gt 0 ] && [ $late_old -eq 0 ]"
+# The shipped unit: valid for systemd, notify/reload/watchdog, hardened.
+unit="$here/../../udev/dialtone.service"
+mkdir -p unit && sed "s|/usr/local/bin/dialtone|$bin|g" "$unit" > unit/dialtone.service
+systemd-analyze verify unit/dialtone.service > verify.out 2>&1; rc=$?
+cat verify.out
+exposure=$(systemd-analyze security --offline=yes unit/dialtone.service 2>/dev/null | sed -n 's/.*Overall exposure level for dialtone.service: \([0-9.]*\).*/\1/p')
+echo "systemd-analyze security: exposure $exposure"
+check "the systemd unit verifies (Type=notify, ExecReload, WatchdogSec) and is hardened (exposure $exposure ≤ 2.0)" \
+      "[ $rc -eq 0 ] && [ ! -s verify.out ] && grep -q '^Type=notify' unit/dialtone.service && grep -q '^ExecReload=' unit/dialtone.service && grep -q '^WatchdogSec=' unit/dialtone.service && awk 'BEGIN{exit !($exposure <= 2.0)}'"
 echo "lifecycle: $passed passed, $failed failed"
 [ $failed -eq 0 ]
