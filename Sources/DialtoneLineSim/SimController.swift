@@ -20,6 +20,9 @@ actor SimController {
     private var outgoing: [Key: AsyncStream<SignallingEvent>.Continuation] = [:]
     private var agentCalls: [Key: AgentCall] = [:]
     private var records: [String: LineSimulator.AgentRecord] = [:]
+    /// ANIs of `records`, oldest first (pruned past ``recordLimit``).
+    private var recordOrder: [String] = []
+    static let recordLimit = 2048
     private var busy: [String: Set<Int>] = [:]
     private var behaviour: [String: LineSimulator.AgentBehaviour] = [:]
     private var defaultBehaviour = LineSimulator.AgentBehaviour()
@@ -93,8 +96,16 @@ actor SimController {
         }
         busy[port, default: []].insert(channel)
         agentCalls[key] = AgentCall(setup: setup, channel: setup.channel)
-        records[setup.calling.digits] = LineSimulator.AgentRecord(ani: setup.calling.digits, dnis: setup.called,
-                                                                  port: port, channel: setup.channel)
+        if records.updateValue(LineSimulator.AgentRecord(ani: setup.calling.digits, dnis: setup.called,
+                                                         port: port, channel: setup.channel), forKey: setup.calling.digits) == nil {
+            recordOrder.append(setup.calling.digits)
+            // A long demo must not grow without bound: the oldest records go.
+            if recordOrder.count > Self.recordLimit {
+                let excess = recordOrder.count - Self.recordLimit
+                for ani in recordOrder.prefix(excess) { records[ani] = nil }
+                recordOrder.removeFirst(excess)
+            }
+        }
         let b = behaviour[port] ?? defaultBehaviour
         dchannel.send(.proceeding(ref, channel: channel))
         if let cause = b.rejectCause {
