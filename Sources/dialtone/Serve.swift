@@ -4,6 +4,7 @@ import DialtoneConfig
 import DialtoneDaemon
 import Foundation
 import Logging
+import Synchronization
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +60,14 @@ struct Serve: AsyncParsableCommand {
         let started = ContinuousClock.now
         let demoStart = Date()
         var lastStatus = started
+        let deadline: ContinuousClock.Instant? = seconds > 0 ? started.advanced(by: .seconds(seconds)) : nil
         while !stop.fired {
-            try? await Task.sleep(for: .milliseconds(100))
-            if seconds > 0 && ContinuousClock.now - started >= .seconds(seconds) { break }
+            // Asleep until a signal, the demo's next status line or the deadline: no polling.
+            var wake = deadline
+            if demo { wake = min(wake ?? .now.advanced(by: .seconds(2)), lastStatus.advanced(by: .seconds(2))) }
+            await stop.wait(until: wake)
+            if stop.fired { break }
+            if let deadline, ContinuousClock.now >= deadline { break }
             if demo && ContinuousClock.now - lastStatus >= .seconds(2) {
                 lastStatus = .now
                 let s = await daemon.status()
@@ -85,20 +91,56 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// SIGTERM/SIGINT → a flag the serve loop polls.
+/// SIGTERM/SIGINT → a flag, and a wake-up for the serve loop sleeping in ``wait(until:)``.
 final class SignalWaiter: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
-    private let flag = NSLock()
-    private var _fired = false
-    var fired: Bool { flag.withLock { _fired } }
+    private struct State {
+        var fired = false
+        var sleeper: Task<Void, Never>?
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+    var fired: Bool { state.withLock { $0.fired } }
 
     init() {
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in self?.flag.withLock { self?._fired = true } }
+            source.setEventHandler { [weak self] in self?.fire() }
             source.resume()
             sources.append(source)
+        }
+    }
+
+    private func fire() {
+        let (sleeper, waiter) = state.withLock { s in
+            s.fired = true
+            defer { s.sleeper = nil; s.waiter = nil }
+            return (s.sleeper, s.waiter)
+        }
+        sleeper?.cancel()
+        waiter?.resume()
+    }
+
+    /// Returns at `deadline` (nil: never) or as soon as a signal arrives.
+    func wait(until deadline: ContinuousClock.Instant?) async {
+        if let deadline {
+            let sleeper = Task<Void, Never> { _ = try? await Task.sleep(until: deadline, clock: .continuous) }
+            let fired = state.withLock { s in
+                if !s.fired { s.sleeper = sleeper }
+                return s.fired
+            }
+            if fired { sleeper.cancel() }
+            await sleeper.value
+            state.withLock { $0.sleeper = nil }
+        } else {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let fired = state.withLock { s in
+                    if !s.fired { s.waiter = c }
+                    return s.fired
+                }
+                if fired { c.resume() }
+            }
         }
     }
 }
