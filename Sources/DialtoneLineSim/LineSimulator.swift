@@ -117,16 +117,19 @@ public final class LineSimulator: @unchecked Sendable {
         let channels: [PatternChannel]
         /// Channels a script drives live (``LiveCall``); they take precedence over patterns.
         let live: [LiveChannel]
+        /// The span's B-channels (computed once: the media thread walks them every tick).
+        let bearers: [Int]
         init(name: String, port: Port, bell: Doorbell) {
             self.name = name
             self.port = port
+            bearers = port.span.type.bearerChannels
             channels = (0...port.span.type.timeslots).map { _ in PatternChannel(bell: bell) }
             live = (0...port.span.type.timeslots).map { _ in LiveChannel(bell: bell) }
         }
 
         /// True while a channel has a pattern run or a live call.
         var needsTicks: Bool {
-            port.span.type.bearerChannels.contains { channels[$0].needsTicks || live[$0].isActive }
+            bearers.contains { channels[$0].needsTicks || live[$0].isActive }
         }
     }
 
@@ -277,7 +280,7 @@ public final class LineSimulator: @unchecked Sendable {
 
     private func tickAll(_ list: [PortState], _ scratch: UnsafeMutableRawBufferPointer) {
         for state in list {
-            for ch in state.port.span.type.bearerChannels {
+            for ch in state.bearers {
                 if state.live[ch].isActive {
                     state.live[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
                 } else {
