@@ -6,8 +6,12 @@ import Synchronization
 
 /// Watches the DAHDI driver's spans (sysfs) while the daemon runs and reports
 /// spans appearing, disappearing and changing alarm state, with the card's
-/// identity. Polls once a second; `rescan()` (from the udev hook through the
-/// control socket) looks at once.
+/// identity. Once a second it compares a cheap fingerprint of sysfs (the span
+/// list and each span's alarms) and reads the spans in full only when it
+/// changed; `rescan()` (from the udev hook through the control socket) looks
+/// at once. (Alarms of the daemon's own spans also come as DAHDI events; a
+/// span appearing or going, from udev; the poll covers hosts without the
+/// udev rule and the alarms of spans the daemon does not use.)
 public final class SpanWatcher: Sendable {
     public enum Change: Sendable, Equatable {
         case appeared(DAHDISpanInfo)
@@ -34,9 +38,14 @@ public final class SpanWatcher: Sendable {
 
     public func start() {
         let t = Task { [self] in
+            var last: String?
+            var first = true
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                _ = rescan()
+                let now = discovery.fingerprint()
+                if first || now == nil || now != last { _ = rescan() }
+                first = false
+                last = now
             }
         }
         task.withLock { $0 = t }

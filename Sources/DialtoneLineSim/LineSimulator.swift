@@ -112,6 +112,8 @@ public final class LineSimulator: @unchecked Sendable {
     private let logger: Logger
     private let running = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
+    /// Wakes the media thread from its idle sleep (a run armed, or stop()).
+    private let bell = Doorbell()
     let controller: SimController
 
     final class PortState: @unchecked Sendable {
@@ -121,11 +123,19 @@ public final class LineSimulator: @unchecked Sendable {
         let channels: [PatternChannel]
         /// Channels a script drives live (``LiveCall``); they take precedence over patterns.
         let live: [LiveChannel]
-        init(name: String, port: Port) {
+        /// The span's B-channels (computed once: the media thread walks them every tick).
+        let bearers: [Int]
+        init(name: String, port: Port, bell: Doorbell) {
             self.name = name
             self.port = port
-            channels = (0...port.span.type.timeslots).map { _ in PatternChannel() }
-            live = (0...port.span.type.timeslots).map { _ in LiveChannel() }
+            bearers = port.span.type.bearerChannels
+            channels = (0...port.span.type.timeslots).map { _ in PatternChannel(bell: bell) }
+            live = (0...port.span.type.timeslots).map { _ in LiveChannel(bell: bell) }
+        }
+
+        /// True while a channel has a pattern run or a live call.
+        var needsTicks: Bool {
+            bearers.contains { channels[$0].needsTicks || live[$0].isActive }
         }
     }
 
@@ -140,7 +150,7 @@ public final class LineSimulator: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         var map: [String: PortState] = [:]
-        for p in ports { map[p.span.name] = PortState(name: p.span.name, port: p) }
+        for p in ports { map[p.span.name] = PortState(name: p.span.name, port: p, bell: bell) }
         self.ports = map
         controller = SimController(logger: logger)
         controller.simulator = self
@@ -169,6 +179,7 @@ public final class LineSimulator: @unchecked Sendable {
 
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        bell.ring()
         stopped.wait()
         for state in ports.values { state.dchannel.stop() }
         controller.finish()
@@ -267,12 +278,18 @@ public final class LineSimulator: @unchecked Sendable {
             // A late wake-up runs the ticks it missed, as a line card keeps
             // clocking frames out: the transmit slack is not eroded.
             for _ in 0..<min(elapsed, 5) { tickAll(list, scratch) }
+            if !list.contains(where: { $0.needsTicks }) {
+                // No pattern run and no live call: no ticks until one is armed.
+                clock.pause(waiter)
+                bell.sleep { list.contains { $0.needsTicks } || !running.load(ordering: .relaxed) }
+                clock.resume(waiter)
+            }
         }
     }
 
     private func tickAll(_ list: [PortState], _ scratch: UnsafeMutableRawBufferPointer) {
         for state in list {
-            for ch in state.port.span.type.bearerChannels {
+            for ch in state.bearers {
                 if state.live[ch].isActive {
                     state.live[ch].tick(span: state.port.span, channel: ch, scratch: scratch, prime: primeFrames)
                 } else {

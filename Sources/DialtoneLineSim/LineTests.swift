@@ -47,6 +47,12 @@ public struct PatternLoopTest: Sendable {
         let waiter = clock.subscribe()
         defer { clock.unsubscribe(waiter) }
         let idle = [UInt8](repeating: tx.span.law.idleByte, count: frameBytes)
+        tx.span.setInUse(channel: tx.channel, true)
+        rx.span.setInUse(channel: rx.channel, true)
+        defer {
+            tx.span.setInUse(channel: tx.channel, false)
+            rx.span.setInUse(channel: rx.channel, false)
+        }
         rx.span.flush(channel: rx.channel)
         for _ in 0..<prime { _ = idle.withUnsafeBytes { tx.span.writeFrame(channel: tx.channel, from: $0) } }
         var sent = 0
@@ -144,6 +150,8 @@ public struct TimingTest: Sendable {
         defer { clock.unsubscribe(waiter) }
         var buffer = [UInt8](repeating: 0, count: frameBytes)
         var results: [Double] = []
+        span.setInUse(channel: channel, true)
+        defer { span.setInUse(channel: channel, false) }
         span.flush(channel: channel)
         var bytes = 0
         var start = timespec()

@@ -21,6 +21,10 @@ final class LiveChannel: @unchecked Sendable {
     private let echoLoss = Atomic<Int>(0)
     private let lastRx = UnsafeMutablePointer<UInt8>.allocate(capacity: frameBytes)
     private var law = G711Law.alaw
+    /// Wakes the simulator's media thread when armed or stopped.
+    private let bell: Doorbell
+
+    init(bell: Doorbell) { self.bell = bell }
 
     var isActive: Bool { active.load(ordering: .acquiring) }
 
@@ -34,6 +38,7 @@ final class LiveChannel: @unchecked Sendable {
         primed.store(false, ordering: .relaxed)
         stopping.store(false, ordering: .relaxed)
         active.store(true, ordering: .releasing)
+        bell.ring()
     }
 
     /// Control side: queues audio (whole frames, idle-padded). False when the queue is full.
@@ -59,7 +64,12 @@ final class LiveChannel: @unchecked Sendable {
 
     var receivedCount: Int { rxLength.load(ordering: .acquiring) }
 
-    func stop() { if isActive { stopping.store(true, ordering: .releasing) } }
+    func stop() {
+        if isActive {
+            stopping.store(true, ordering: .releasing)
+            bell.ring()
+        }
+    }
 
     /// Returns what arrives `loss` dB down, as a 2-wire hybrid does (0 = off).
     func setEcho(lossDB: Int, law: G711Law) {
@@ -75,10 +85,12 @@ final class LiveChannel: @unchecked Sendable {
     /// Media side, each tick.
     func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
         if stopping.load(ordering: .acquiring) {
+            span.setInUse(channel: channel, false)
             active.store(false, ordering: .releasing)
             return
         }
         if !primed.load(ordering: .relaxed) {
+            span.setInUse(channel: channel, true)
             span.flush(channel: channel)
             scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
             // A scripted caller keeps 200 ms of slack queued: a test machine

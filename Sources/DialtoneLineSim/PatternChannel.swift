@@ -77,6 +77,16 @@ final class PatternChannel: @unchecked Sendable {
     private var rxLen = 0
 
     var currentPhase: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
+    /// Wakes the simulator's media thread when a run is armed or stopped.
+    private let bell: Doorbell
+
+    init(bell: Doorbell) { self.bell = bell }
+
+    /// True while the media thread has work here (armed, running or stopping).
+    var needsTicks: Bool {
+        let p = currentPhase
+        return p == .armed || p == .running || p == .stopping
+    }
 
     /// Control side: prepares a run (channel must be idle or stopped).
     func arm(pattern: [UInt8], slackFrames: Int) {
@@ -87,12 +97,14 @@ final class PatternChannel: @unchecked Sendable {
         rx = .allocate(capacity: pattern.count + slackFrames * frameBytes)
         rxLen = 0
         phase.store(Phase.armed.rawValue, ordering: .releasing)
+        bell.ring()
     }
 
     /// Control side: asks the media thread to end the run at its next tick.
     func stop() {
         if currentPhase == .armed || currentPhase == .running {
             phase.store(Phase.stopping.rawValue, ordering: .releasing)
+            bell.ring()
         }
     }
 
@@ -110,17 +122,17 @@ final class PatternChannel: @unchecked Sendable {
     func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
         let p = currentPhase
         if p == .armed {
+            span.setInUse(channel: channel, true)
             span.flush(channel: channel)
             scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
             for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             phase.store(Phase.running.rawValue, ordering: .releasing)
         } else if p == .stopping {
+            span.setInUse(channel: channel, false)
             phase.store(Phase.stopped.rawValue, ordering: .releasing)
             return
         } else if p != .running {
-            // Keep the receive ring drained so stale frames never pile up.
-            while span.readFrame(channel: channel, into: scratch) > 0 {}
-            return
+            return  // not in use: not read (what arrives meanwhile is flushed when armed)
         }
         if txPos < tx.count {
             let n = min(frameBytes, tx.count - txPos)

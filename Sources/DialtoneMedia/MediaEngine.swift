@@ -10,6 +10,13 @@ import Synchronization
 /// different laws, translates them). Commands arrive on an SPSC queue and
 /// are applied at the start of a tick; the tick itself allocates nothing,
 /// takes no lock and never awaits.
+///
+/// The cost follows the calls: a channel is taken into use (``SpanDriver/setInUse(channel:_:)``)
+/// by the command that gives it work and let go a few ticks after its work
+/// ends (its transmit slack played out); only channels in use are looked at.
+/// With no channel in use the thread pauses its clock waiter and sleeps until
+/// a command arrives. Events wake their consumer (``deliverEvents(to:)``)
+/// through a ``Doorbell``: a system call only when the consumer sleeps.
 public final class MediaEngine: @unchecked Sendable {
     public struct Endpoint: Sendable, Equatable, Hashable {
         public var span: Int      // index into the engine's span table
@@ -78,6 +85,13 @@ public final class MediaEngine: @unchecked Sendable {
     private let g711 = G711Tables()
     private let linear: UnsafeMutablePointer<Int16>
     private let events = SPSCQueue<Event>(capacity: 1024)
+    private let eventBell = Doorbell()
+    private let commandBell = Doorbell()
+    /// Per slot: ticks an idle slot stays in use (transmit slack playing out); 0 = not in use.
+    private let inUse: UnsafeMutablePointer<UInt8>
+    private let lingerTicks: UInt8
+    private var slotsInUse = 0  // media thread
+    private let slotsInUseGauge = Atomic<Int>(0)
     /// Each span's call progress tones.
     public let toneSets: [ToneSet]
 
@@ -137,6 +151,7 @@ public final class MediaEngine: @unchecked Sendable {
     public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
                 prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil) {
         self.primeFrames = primeFrames
+        lingerTicks = UInt8(clamping: primeFrames + 2)
         self.prompts = prompts
         self.recorder = recorder
         tapCount = recorder?.slotCount ?? 0
@@ -165,6 +180,8 @@ public final class MediaEngine: @unchecked Sendable {
         dsp = .allocate(capacity: slots)
         bridged = .allocate(capacity: slots)
         bridged.initialize(repeating: 0, count: slots)
+        inUse = .allocate(capacity: slots)
+        inUse.initialize(repeating: 0, count: slots)
         dtmfContexts = .allocate(capacity: slots)
         for i in 0..<slots {
             let law = spans.isEmpty ? G711Law.alaw : spans[i / MediaEngine.slotsPerSpan].law
@@ -210,6 +227,7 @@ public final class MediaEngine: @unchecked Sendable {
         for i in 0..<slots { dsp[i].deallocate() }
         dsp.deallocate()
         bridged.deallocate()
+        inUse.deallocate()
         dtmfContexts.deallocate()
         for i in 0..<(max(1, toneSets.count) * 4) { if let d = toneDescriptors[i] { tone_gen_descriptor_free(d) } }
         toneDescriptors.deallocate()
@@ -220,6 +238,45 @@ public final class MediaEngine: @unchecked Sendable {
     /// The next event from the media thread (one consumer), nil when none.
     public func nextEvent() -> Event? { events.pop() }
 
+    /// Pushes an event and wakes its consumer if it sleeps (media thread).
+    @inline(__always) private func emit(_ event: Event) {
+        _ = events.push(event)
+        eventBell.ring()
+    }
+
+    /// A thread that hands every event to `handler` in order, asleep while
+    /// there is none: the media thread rings it only when it pushed one. It is
+    /// the events' one consumer (use it instead of ``nextEvent()``).
+    public func deliverEvents(to handler: @escaping @Sendable (Event) -> Void) -> EventDelivery {
+        let delivery = EventDelivery(bell: eventBell)
+        let thread = Thread { [self, events, eventBell] in
+            while delivery.running {
+                while let event = events.pop() { handler(event) }
+                eventBell.sleep { !events.isEmpty || !delivery.running }
+            }
+            while let event = events.pop() { handler(event) }
+            delivery.exited.signal()
+        }
+        thread.name = "dialtone.media-events"
+        thread.start()
+        return delivery
+    }
+
+    /// The running consumer of ``deliverEvents(to:)``.
+    public final class EventDelivery: Sendable {
+        private let flag = Atomic<Bool>(true)
+        private let bell: Doorbell
+        fileprivate let exited = DispatchSemaphore(value: 0)
+        fileprivate init(bell: Doorbell) { self.bell = bell }
+        fileprivate var running: Bool { flag.load(ordering: .acquiring) }
+        /// Ends the thread (after the events already pushed) and waits for it.
+        public func stop() {
+            guard flag.exchange(false, ordering: .acquiringAndReleasing) else { return }
+            bell.ring()
+            exited.wait()
+        }
+    }
+
     @inline(__always) private func slot(_ e: Endpoint) -> Int { e.span * MediaEngine.slotsPerSpan + e.channel }
 
     public var ticks: UInt64 { tickCount.load(ordering: .relaxed) }
@@ -227,10 +284,16 @@ public final class MediaEngine: @unchecked Sendable {
     public var missedTicks: UInt64 { lateTicks.load(ordering: .relaxed) }
     public var frames: UInt64 { framesMoved.load(ordering: .relaxed) }
     public var bridgeCount: Int { activeBridges.load(ordering: .relaxed) }
+    /// Channels in use (having work, or their transmit slack playing out).
+    public var channelsInUse: Int { slotsInUseGauge.load(ordering: .relaxed) }
 
     /// Queues a command (one producer: the switch core). False when the queue is full.
     @discardableResult
-    public func send(_ command: Command) -> Bool { commands.push(command) }
+    public func send(_ command: Command) -> Bool {
+        let ok = commands.push(command)
+        commandBell.ring()
+        return ok
+    }
 
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -242,6 +305,7 @@ public final class MediaEngine: @unchecked Sendable {
 
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        commandBell.ring()
         finished.wait()
     }
 
@@ -259,6 +323,15 @@ public final class MediaEngine: @unchecked Sendable {
             // prompts, tones and recordings stay continuous instead of
             // losing the transmit slack one frame at a time.
             for _ in 0..<min(elapsed, MediaEngine.maxCatchUpTicks) { tick() }
+            if slotsInUse == 0 {
+                // Nothing to clock: the clock may stop, and this thread sleeps
+                // until a command comes. Resuming drops the ticks missed, so
+                // the idle time is not caught up (maxCatchUpTicks is for late
+                // wake-ups while busy).
+                clock.pause(waiter)
+                commandBell.sleep { !commands.isEmpty || !running.load(ordering: .relaxed) }
+                clock.resume(waiter)
+            }
         }
     }
 
@@ -271,10 +344,11 @@ public final class MediaEngine: @unchecked Sendable {
             moved &+= pump(from: bridges[i].b, to: bridges[i].a, table: bridges[i].bToA)
         }
         for c in 0..<MediaEngine.maxConferences where confSizes[c] > 0 { mix(conference: c) }
-        // Tones and detection on channels that are not bridged.
-        for s in 0..<spans.count {
+        // Tones and detection on channels that are not bridged; channels not in use are skipped.
+        for s in 0..<spans.count where slotsInUse > 0 {
             for ch in 1..<MediaEngine.slotsPerSpan {
                 let i = s * MediaEngine.slotsPerSpan + ch
+                if inUse[i] == 0 { continue }
                 if dsp[i].prompt != nil {
                     playPrompt(slot: i, span: spans[s], channel: ch)
                 } else if dsp[i].toneOn {
@@ -287,6 +361,12 @@ public final class MediaEngine: @unchecked Sendable {
                         if dsp[i].detect { detect(slot: i, count: got) }
                         if dsp[i].recordSlot >= 0 { tap(slot: i, count: got) }
                     }
+                }
+                if bridged[i] != 0 || dsp[i].prompt != nil || dsp[i].toneOn || dsp[i].detect || dsp[i].recordSlot >= 0 {
+                    inUse[i] = lingerTicks
+                } else {
+                    inUse[i] -= 1  // idle: the slack queued to send plays out, then the channel is let go
+                    if inUse[i] == 0 { release(span: s, channel: ch) }
                 }
             }
         }
@@ -313,8 +393,8 @@ public final class MediaEngine: @unchecked Sendable {
         dsp[i].promptPosition = pos + n
         if dsp[i].promptPosition >= dsp[i].promptLength {
             dsp[i].prompt = nil
-            _ = events.push(.promptFinished(Endpoint(span: i / MediaEngine.slotsPerSpan, channel: channel),
-                                            token: dsp[i].promptToken))
+            emit(.promptFinished(Endpoint(span: i / MediaEngine.slotsPerSpan, channel: channel),
+                                 token: dsp[i].promptToken))
         }
     }
 
@@ -409,7 +489,7 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     fileprivate func digitDetected(_ endpoint: Endpoint, _ digits: UnsafePointer<CChar>, _ count: Int) {
-        for k in 0..<count { _ = events.push(.digit(endpoint, UInt8(bitPattern: digits[k]))) }
+        for k in 0..<count { emit(.digit(endpoint, UInt8(bitPattern: digits[k]))) }
     }
 
     @inline(__always)
@@ -437,6 +517,8 @@ public final class MediaEngine: @unchecked Sendable {
         case .bridge(let id, let a, let b):
             let prime = primeFrames
             guard id >= 0 && id < MediaEngine.maxBridges, !bridges[id].active else { return }
+            use(a)
+            use(b)
             let lawA = spans[a.span].law, lawB = spans[b.span].law
             bridges[id].a = a
             bridges[id].b = b
@@ -464,6 +546,7 @@ public final class MediaEngine: @unchecked Sendable {
         case .playTone(let e, let tone):
             let i = slot(e)
             guard bridged[i] == 0, let descriptor = toneDescriptors[e.span * 4 + tone.rawValue] else { return }
+            use(e)
             _ = tone_gen_init(dsp[i].toneState, descriptor)
             if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }
             dsp[i].prompt = nil
@@ -473,6 +556,7 @@ public final class MediaEngine: @unchecked Sendable {
         case .playPrompt(let e, let id, let token):
             let i = slot(e)
             guard bridged[i] == 0, let prompts, id >= 0, id < prompts.count else { return }
+            use(e)
             let audio = prompts.audio(id, dsp[i].law)
             if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }
             dsp[i].toneOn = false
@@ -485,6 +569,8 @@ public final class MediaEngine: @unchecked Sendable {
         case .record(let r, let first, let second):
             guard r >= 0, r < tapCount, !taps[r].active else { return }
             taps[r] = Tap(active: true, first: first, second: second)
+            use(first)
+            if let second { use(second) }
             dsp[slot(first)].recordSlot = r
             dsp[slot(first)].recordSide = 0
             if let second {
@@ -494,6 +580,7 @@ public final class MediaEngine: @unchecked Sendable {
         case .joinConference(let c, let e):
             guard c >= 0, c < MediaEngine.maxConferences, confSizes[c] < MediaEngine.maxConferenceMembers,
                   bridged[slot(e)] == 0 else { return }
+            use(e)
             let base = c * MediaEngine.maxConferenceMembers
             confMembers[base + confSizes[c]] = e
             confSizes[c] += 1
@@ -517,9 +604,10 @@ public final class MediaEngine: @unchecked Sendable {
             if let second = taps[r].second, dsp[slot(second)].recordSlot == r { dsp[slot(second)].recordSlot = -1 }
             if let recorder { while taps[r].queued.0 > 0 || taps[r].queued.1 > 0 { emitTap(r, recorder) } }
             taps[r].active = false
-            _ = events.push(.recordingStopped(slot: r))
+            emit(.recordingStopped(slot: r))
         case .detectDigits(let e, let on):
             let i = slot(e)
+            if on { use(e) }
             if on && !dsp[i].detect {
                 _ = dtmf_rx_init(dsp[i].dtmfState, { user, digits, count in
                     guard let user, let digits else { return }
@@ -533,6 +621,25 @@ public final class MediaEngine: @unchecked Sendable {
             }
             dsp[i].detect = on
         }
+    }
+
+    /// Takes a channel into use (before its work starts: the driver drops
+    /// what it received meanwhile, then the slack is primed).
+    @inline(__always)
+    private func use(_ e: Endpoint) {
+        let i = slot(e)
+        if inUse[i] == 0 {
+            slotsInUse += 1
+            slotsInUseGauge.store(slotsInUse, ordering: .relaxed)
+            spans[e.span].setInUse(channel: e.channel, true)
+        }
+        inUse[i] = lingerTicks
+    }
+
+    private func release(span s: Int, channel: Int) {
+        slotsInUse -= 1
+        slotsInUseGauge.store(slotsInUse, ordering: .relaxed)
+        spans[s].setInUse(channel: channel, false)
     }
 
     private func primeIdle(_ e: Endpoint, count: Int) {

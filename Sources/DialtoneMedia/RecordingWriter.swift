@@ -31,7 +31,9 @@ public struct RecordingResult: Sendable, Equatable {
 /// sizes every `headerInterval`, so a killed daemon leaves a file whose
 /// header is at most that far behind (``WAVFile/repair(path:)`` at start-up
 /// fixes the rest). A failing disk marks the recording incomplete, logs once
-/// and never disturbs the call.
+/// and never disturbs the call. With no recording open the writer thread
+/// sleeps (``open(path:format:layout:laws:alsa:)`` wakes it); while one is
+/// open it drains the rings every 10 ms.
 public final class RecordingWriter: @unchecked Sendable {
     public static let tickBytes = 2 * frameBytes
 
@@ -56,6 +58,9 @@ public final class RecordingWriter: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let g711 = G711Tables()
+    /// Slots open; the writer thread sleeps on `bell` while it is 0.
+    private let openSlots = Atomic<Int>(0)
+    private let bell = Doorbell()
 
     public init(logger: Logger, slots: Int = 256, ringFrames: Int = 100, headerInterval: Duration = .seconds(1)) {
         self.logger = logger
@@ -81,6 +86,7 @@ public final class RecordingWriter: @unchecked Sendable {
 
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        bell.ring()
         finished.wait()
     }
 
@@ -103,7 +109,7 @@ public final class RecordingWriter: @unchecked Sendable {
             Foundation.close(fd)
             throw RecordingError(path: path, reason: "cannot write the header: \(why)")
         }
-        return try slots.withLock { (all: inout [Slot?]) throws(RecordingError) -> Int in
+        let slot = try slots.withLock { (all: inout [Slot?]) throws(RecordingError) -> Int in
             guard let i = all.firstIndex(where: { $0 == nil }) else {
                 Foundation.close(fd)
                 throw RecordingError(path: path, reason: "all \(slotCount) recording slots are in use")
@@ -111,8 +117,11 @@ public final class RecordingWriter: @unchecked Sendable {
             rings[i].drain()
             rings[i].resetOverruns()
             all[i] = Slot(fd: fd, path: path, format: format, layout: layout, laws: laws, alsa: alsa)
+            openSlots.add(1, ordering: .acquiringAndReleasing)
             return i
         }
+        bell.ring()
+        return slot
     }
 
     /// Media thread: one tick of both parties (`frameBytes` each; nil = silence).
@@ -136,6 +145,7 @@ public final class RecordingWriter: @unchecked Sendable {
             Foundation.close(s.fd)
             alsa = s.alsa
             all[slot] = nil
+            openSlots.subtract(1, ordering: .acquiringAndReleasing)
             return RecordingResult(path: s.path, frames: s.frames, dataBytes: s.dataBytes, complete: s.problem == nil, problem: s.problem)
         }
     }
@@ -147,6 +157,7 @@ public final class RecordingWriter: @unchecked Sendable {
             drain(&s, ring: rings[slot])
             Foundation.close(s.fd)
             all[slot] = nil
+            openSlots.subtract(1, ordering: .acquiringAndReleasing)
         }
     }
 
@@ -194,7 +205,11 @@ public final class RecordingWriter: @unchecked Sendable {
                     if ContinuousClock.now - all[i]!.lastHeader >= headerInterval { writeHeader(&all[i]!) }
                 }
             }
-            usleep(10_000)
+            if openSlots.load(ordering: .acquiring) == 0 {
+                bell.sleep { openSlots.load(ordering: .acquiring) > 0 || !running.load(ordering: .relaxed) }
+            } else {
+                usleep(10_000)
+            }
         }
     }
 

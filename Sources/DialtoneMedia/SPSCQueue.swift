@@ -33,6 +33,9 @@ public final class SPSCQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// True when nothing is queued (either side; a snapshot).
+    public var isEmpty: Bool { head.load(ordering: .acquiring) == tail.load(ordering: .acquiring) }
+
     /// Consumer side. Returns nil when empty.
     public func pop() -> Element? {
         let h = head.load(ordering: .relaxed)

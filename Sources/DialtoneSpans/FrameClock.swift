@@ -5,10 +5,20 @@ import Glibc
 ///
 /// A media thread subscribes once and then blocks in ``TickWaiter/wait(timeoutMs:)``
 /// each tick; no allocation, lock or `await` is involved in waiting.
+///
+/// A media thread with nothing to clock (no channel in use) pauses its
+/// waiter and sleeps on a ``Doorbell``; a clock none of whose waiters is
+/// active stops ticking (the virtual clock's thread sleeps, the DAHDI timer
+/// is switched off) until a waiter resumes. Idle time is not caught up: the
+/// first tick after a resume comes one period later.
 public protocol FrameClock: AnyObject, Sendable {
-    /// Registers a waiter that is woken on every tick.
+    /// Registers a waiter that is woken on every tick (active at once).
     func subscribe() -> TickWaiter
     func unsubscribe(_ waiter: TickWaiter)
+    /// Stops waking `waiter` until ``resume(_:)``.
+    func pause(_ waiter: TickWaiter)
+    /// Wakes `waiter` again from the next tick on (ticks it missed are dropped).
+    func resume(_ waiter: TickWaiter)
     /// Ticks since the clock started.
     var ticks: UInt64 { get }
 }
@@ -38,6 +48,12 @@ public final class TickWaiter: @unchecked Sendable {
     public func signal() {
         var one: UInt8 = 1
         _ = write(writeFD, &one, 1)
+    }
+
+    /// Drops ticks signalled but not waited for (a waiter that was paused).
+    public func discardPending() {
+        var drained: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        while withUnsafeMutableBytes(of: &drained, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// Blocks until the next tick (or timeout). Returns the ticks elapsed since

@@ -28,11 +28,25 @@ public protocol SpanDriver: AnyObject, Sendable {
     /// Discards received frames not yet read (call set-up; DAHDI_FLUSH with
     /// DAHDI_FLUSH_READ). Frames already queued for transmission still play out.
     func flush(channel: Int)
+    /// Tells the driver whether a call's media uses B-channel `channel` (called
+    /// by the thread that reads it, on changes only). A channel no one uses
+    /// costs nothing per tick: it is neither read nor written, and a virtual
+    /// link stops carrying it; DAHDI lets its receive buffers overrun, which
+    /// is harmless. Taking a channel into use discards what was received
+    /// meanwhile (as ``flush(channel:)``); frames queued to send still play out.
+    func setInUse(channel: Int, _ inUse: Bool)
 
     /// Installs the handler for alarms and line events (called on a driver thread).
     func setEventHandler(_ handler: @escaping @Sendable (SpanEvent) -> Void)
     /// Puts the span into a maintenance loop, or back to normal.
     func setMaintenance(_ mode: MaintenanceMode) throws(SpanError)
+}
+
+extension SpanDriver {
+    /// Drivers that carry every channel all the time only flush on first use.
+    public func setInUse(channel: Int, _ inUse: Bool) {
+        if inUse { flush(channel: channel) }
+    }
 }
 
 /// The D-channel as libpri sees it: one HDLC frame per read/write, each

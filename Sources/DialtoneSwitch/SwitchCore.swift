@@ -116,15 +116,11 @@ public actor SwitchCore {
 
     /// Processes inputs until ``finish()``.
     public func run() async {
-        // Media events (digits, prompt ends) leave the media thread by an SPSC queue:
-        // one consumer polls it every 5 ms and feeds them in order with the rest.
-        let pump = Task.detached { [media, inputContinuation] in
-            while !Task.isCancelled {
-                while let event = media.nextEvent() { inputContinuation.yield(.media(event)) }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
-        defer { pump.cancel() }
+        // Media events (digits, prompt ends) leave the media thread by an SPSC queue;
+        // its consumer thread sleeps until the media thread rings for an event
+        // and feeds them in order with the rest.
+        let pump = media.deliverEvents { [inputContinuation] in inputContinuation.yield(.media($0)) }
+        defer { pump.stop() }
         for await input in inputs {
             switch input {
             case .signalling(let span, let event): handle(span: span, event)

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
+import DialtoneConfig
 import DialtoneDaemon
 import Foundation
 
-/// `dialtone bench`: media engine capacity, and the ratio to a C floor.
-struct Bench: ParsableCommand {
+/// `dialtone bench`: the idle daemon's CPU share, media engine capacity, and the ratio to a C floor.
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure how many channels the media engine carries in real time (figures, not pass/fail).")
+        abstract: "Measure the idle daemon's CPU share and how many channels the media engine carries in real time (figures, not pass/fail).")
 
     @Option(help: "Channels (rounded up to whole E1 spans of 30); every pair is a bridged, recorded call with DTMF detection on both.")
     var channels = 1024
@@ -16,12 +17,30 @@ struct Bench: ParsableCommand {
     var seconds = 60.0
     @Option(help: "The C floor program (bench/floor.c, built by `make bench`).")
     var floor: String?
+    @Option(name: .shortAndLong, help: "The config whose daemon is measured idle (its loopback spans with the line simulator).")
+    var config = "config/dialtone.yaml"
+    @Option(help: "Seconds of idle measured (0 = skip).")
+    var idleSeconds = 10.0
 
-    func run() throws {
+    func run() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func say(_ s: String) { print(s); fflush(nil) }
+
+        if idleSeconds > 0 {
+            say("Dialtone idle: the daemon of \(config), D-channels up, no call, for \(Int(idleSeconds)) s ...")
+            do {
+                let loaded = try ConfigLoader.load(path: config)
+                let idleDir = dir + "/idle"
+                try FileManager.default.createDirectory(atPath: idleDir, withIntermediateDirectories: true)
+                let i = try await IdleBenchmark.measure(config: loaded, seconds: idleSeconds, directory: idleDir)
+                say(String(format: "  idle CPU share: %.2f %% of one core over %.1f s (%d spans, D-channels %@, %d threads); goal < %.1f %%",
+                           i.cpuPercent, i.seconds, i.spans, i.linksUp ? "up" : "NOT up", i.threads, IdleBenchmark.goalPercent))
+            } catch {
+                say("  idle: not measured: \(error)")
+            }
+        }
 
         say("Dialtone media benchmark: every channel runs SpanDSP DTMF detection, every pair of channels is a bridged call")
         say("recorded in stereo A-law (writer thread, real files in \(dir)).")

@@ -175,10 +175,10 @@ extension EndToEnd {
         }
 
         /// Sends digits in band after noting where the caller's audio stands.
-        func press(_ call: LiveCall, _ digits: String, level: Int = -10, twist: Int = 0) -> Int {
+        func press(_ call: LiveCall, _ digits: String, level: Int = -10, twist: Int = 0, onMs: Int = 60) -> Int {
             let mark = call.receivedSamples
-            trace("press \(digits) at \(level) dBm0, twist \(twist) dB, caller audio at \(mark)")
-            call.sendDTMF(digits, level: level, twist: twist)
+            trace("press \(digits) at \(level) dBm0, twist \(twist) dB, \(onMs) ms, caller audio at \(mark)")
+            call.sendDTMF(digits, level: level, twist: twist, onMs: onMs)
             return mark
         }
 
@@ -198,7 +198,12 @@ extension EndToEnd {
         await rig.hear(call, "billing", from: rig.press(call, "2", level: -25, twist: 4))
         await rig.hear(call, "support", from: rig.press(call, "*", level: -35, twist: 4))
         await rig.hear(call, "billing", from: rig.press(call, "2", level: -25, twist: -8))
-        let beforeTransfer = rig.press(call, "1", level: -25, twist: -8)
+        // 70 ms or more: SpanDSP's receiver misses a 60 ms '1' at −25 dBm0 with
+        // −8 dB twist at a few of its 102 block alignments (bench: 0 misses at
+        // 70 ms), and the script is timed to the tick, so the alignment the
+        // digit lands on repeats from run to run; the limits themselves are
+        // PromptAndQ24Tests' business.
+        let beforeTransfer = rig.press(call, "1", level: -25, twist: -8, onMs: 80)
 
         // The agent on 5551004 answers; its pattern reaches the caller bit-exact.
         let agent = await rig.agent("4155550101")

@@ -46,6 +46,22 @@ import Testing
         #expect(DAHDIDiscovery(sysfs: root).absentReason == nil)
     }
 
+    /// The watcher's cheap check: it changes when a span's alarms change or a span goes.
+    @Test func fingerprintFollowsAlarmsAndSpans() throws {
+        let root = try makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let d = DAHDIDiscovery(sysfs: root)
+        let before = try #require(d.fingerprint())
+        #expect(d.fingerprint() == before)
+        let device = "\(root)/devices/pci0000:00/0000:00:0a.0/pci:0000:00:0a.0"
+        try "0x0\n".write(toFile: "\(device)/span-2/alarms", atomically: true, encoding: .utf8)
+        let cleared = try #require(d.fingerprint())
+        #expect(cleared != before)
+        try FileManager.default.removeItem(atPath: "\(root)/bus/dahdi_spans/devices/span-2")
+        #expect(d.fingerprint() != cleared)
+        #expect(DAHDIDiscovery(sysfs: "/nonexistent", procfs: "/nonexistent").fingerprint() == "")
+    }
+
     @Test func absentDriverIsAReasonNotAnError() {
         let d = DAHDIDiscovery(sysfs: "/nonexistent", procfs: "/nonexistent")
         #expect(d.spans().isEmpty)

@@ -29,6 +29,34 @@ import Testing
                           Call(op: "close", channel: 0, value: [])])
     }
 
+    /// An expiry with no active waiter switches the timer off (pending
+    /// expiries acknowledged) until a waiter resumes; stop() ends a parked timer.
+    @Test func timerIsSwitchedOffWhileNoWaiterIsActive() throws {
+        let kernel = RecordingKernel(dchannel: 24)
+        let timer = DAHDITimer(system: kernel)
+        try timer.start()
+        let waiter = timer.subscribe()
+        defer { timer.unsubscribe(waiter) }
+        timer.pause(waiter)
+        kernel.fireTimer()
+        for _ in 0..<200 where !timer.isParked { usleep(5000) }
+        #expect(timer.isParked)
+        timer.resume(waiter)
+        kernel.fireTimer()
+        #expect(waiter.wait(timeoutMs: 2000) == 1)
+        timer.pause(waiter)
+        kernel.fireTimer()
+        for _ in 0..<200 where !timer.isParked { usleep(5000) }
+        timer.stop()
+        #expect(timer.lastError == nil)
+        #expect(kernel.calls.map { "\($0.op) \($0.value)" } == [
+            "open /dev/dahdi/timer [1]", "DAHDI_TIMERCONFIG [160]",
+            "DAHDI_TIMERACK [1]", "DAHDI_TIMERCONFIG [0]", "DAHDI_TIMERACK [-1]",  // idle: off
+            "DAHDI_TIMERCONFIG [160]", "DAHDI_TIMERACK [1]",                       // resumed
+            "DAHDI_TIMERACK [1]", "DAHDI_TIMERCONFIG [0]", "DAHDI_TIMERACK [-1]",  // idle again
+            "close []"])
+    }
+
     @Test func interruptedPollIsRetriedAndAFailedPollStopsTheTicks() throws {
         let kernel = RecordingKernel(dchannel: 24)
         kernel.interrupt("poll", times: 2)

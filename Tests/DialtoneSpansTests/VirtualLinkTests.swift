@@ -30,6 +30,7 @@ final class EventLog: Sendable {
         defer { link.close() }
         try link.a.start(); try link.b.start()
         let ch = type.bearerChannels[3]
+        link.b.setInUse(channel: ch, true)
         var seed: UInt32 = 12345
         let pattern: [UInt8] = (0..<(20 * frameBytes)).map { _ in
             seed = seed &* 1_103_515_245 &+ 12345
@@ -109,6 +110,7 @@ final class EventLog: Sendable {
         try link.a.start(); try link.b.start()
         let waiter = clock.subscribe()
         defer { clock.unsubscribe(waiter) }
+        for ch in [1, 15, 17, 31] { link.b.setInUse(channel: ch, true) }
         ticks(4, on: waiter)
         for ch in [1, 15, 17, 31] {
             let frames = drain(link.b, channel: ch)
@@ -127,6 +129,7 @@ final class EventLog: Sendable {
         defer { clock.unsubscribe(waiter) }
         let voice = [UInt8](repeating: 0x42, count: frameBytes)
         let idle = [UInt8](repeating: G711Law.mulaw.idleByte, count: frameBytes)
+        link.a.setInUse(channel: 5, true)  // either end using a channel makes the link carry it
         link.cut()
         _ = drain(link.b, channel: 5)
         for _ in 0..<6 {
@@ -148,6 +151,60 @@ final class EventLog: Sendable {
         after += drain(link.b, channel: 5)
         #expect(after.filter { $0 == voice }.count == 6)
         #expect(after.allSatisfy { $0 == voice || $0 == idle })
+    }
+
+    /// A channel neither end uses carries nothing (no idle code either); taking
+    /// it into use drops what arrived while only the other end used it.
+    @Test func channelsNotInUseCarryNothing() throws {
+        let clock = VirtualClock()
+        let link = try VirtualLink(a: "a", b: "b", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let waiter = clock.subscribe()
+        defer { clock.unsubscribe(waiter) }
+        let voice = [UInt8](repeating: 0x42, count: frameBytes)
+        _ = voice.withUnsafeBytes { link.a.writeFrame(channel: 3, from: $0) }
+        ticks(3, on: waiter)
+        #expect(drain(link.b, channel: 3).isEmpty && drain(link.a, channel: 3).isEmpty)
+        link.a.setInUse(channel: 3, true)
+        ticks(3, on: waiter)
+        #expect(drain(link.a, channel: 3).count >= 3)  // idle code from b, which sends nothing
+        link.b.setInUse(channel: 3, true)  // b listens from now on: the voice it missed is gone
+        #expect(drain(link.b, channel: 3).isEmpty)
+        ticks(2, on: waiter)
+        #expect(drain(link.b, channel: 3).allSatisfy { $0 == [UInt8](repeating: G711Law.alaw.idleByte, count: frameBytes) })
+        link.a.setInUse(channel: 3, false)
+        link.b.setInUse(channel: 3, false)
+        _ = drain(link.a, channel: 3)
+        ticks(3, on: waiter)
+        #expect(drain(link.a, channel: 3).isEmpty)
+    }
+
+    /// With no active waiter the clock stops; a resumed waiter sees the next
+    /// tick a period later, not a burst catching up the idle time.
+    @Test func clockParksWithoutDemandAndDoesNotCatchUp() throws {
+        let clock = VirtualClock()
+        let waiter = clock.subscribe()
+        defer { clock.unsubscribe(waiter) }
+        ticks(2, on: waiter)
+        clock.pause(waiter)
+        for _ in 0..<50 where !clock.isParked { usleep(10_000) }
+        #expect(clock.isParked)
+        let before = clock.ticks
+        usleep(200_000)
+        #expect(clock.ticks <= before + 1)  // at most the tick already under way
+        clock.resume(waiter)
+        #expect(!clock.isParked)
+        #expect(waiter.wait(timeoutMs: 500) == 1)
+        clock.hold()  // a hold alone keeps it ticking
+        clock.pause(waiter)
+        let held = clock.ticks
+        usleep(100_000)
+        #expect(clock.ticks >= held + 2)
+        clock.release()
+        for _ in 0..<50 where !clock.isParked { usleep(10_000) }
+        #expect(clock.isParked)
+        clock.resume(waiter)
     }
 
     @Test func virtualSpansHaveNoMaintenanceLoops() throws {

@@ -40,6 +40,23 @@ N=$(grep -c 'rescan requested (udev)' /tmp/loopback.out)
 if [ "$N" -ge 4 ]; then echo "PASS udev: the daemon was told of the spans ($N rescans)"; else echo "FAIL udev: the daemon was not told of span events ($N rescans)"; RC=1; fi
 ts "loopback exit rc=$RC"
 
+# The idle daemon's CPU share on the looped spans (a figure, not pass/fail): serve
+# with the D-channels up and no call; utime+stime of the process over 10 s of
+# guest uptime (USER_HZ 100). Asterisk 22 (chan_dahdi) on the same spans: ~0.2 %.
+ts "idle daemon CPU, 10 s"
+$BIN serve -c $CFG --log-level warning > /tmp/serve.out 2>&1 &
+SV=$!
+for i in $(seq 1 120); do
+  [ "$($BIN spans -c $CFG --json 2>/dev/null | grep -o '"dchannelUp" *: *true' | wc -l)" -ge 2 ] && break; sleep 0.5
+done
+sleep 3
+cpu() { cut -d' ' -f14,15 /proc/$SV/stat | tr ' ' '+'; }
+A=$(( $(cpu) )); T0=$(cut -d' ' -f1 /proc/uptime)
+sleep 10
+B=$(( $(cpu) )); T1=$(cut -d' ' -f1 /proc/uptime)
+echo "idle daemon CPU: $(awk -v a=$A -v b=$B -v t0=$T0 -v t1=$T1 'BEGIN { printf "%.2f", (b - a) / (t1 - t0) }') % of a guest CPU ($(( B - A )) ticks of 10 ms over $(awk -v t0=$T0 -v t1=$T1 'BEGIN { printf "%.1f", t1 - t0 }') s; D-channels $($BIN spans -c $CFG --json 2>/dev/null | grep -o '"dchannelUp" *: *true' | wc -l)/2 up)"
+kill $SV; wait $SV
+
 # Line test tools on the real driver (daemon stopped: a channel has one owner).
 ts "pattern loop test, 10 s per direction"
 if timeout 120 $BIN linetest pattern -c $CFG --span pstn --seconds 10 > /tmp/pattern.out 2>&1; then P=PASS; else P=FAIL; RC=1; fi

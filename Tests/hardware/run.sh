@@ -54,7 +54,7 @@ boot() {  # boot the VM for variant $1, log to $2
     -append "console=ttyS0 quiet loglevel=3 panic=-1 guest_script=/tmp/hw/src/guest.sh guest_args=$v" \
     < /dev/null > "$log" 2>&1
   echo "hardware: $v VM ran $(( $(date +%s) - start )) s; log $log"
-  grep -E '^(PASS|FAIL)|span opened|^\[uptime|GUEST|^NODE|^SPANS|DAHDI span|rescan' "$log"
+  grep -E '^(PASS|FAIL)|span opened|^\[uptime|GUEST|^NODE|^SPANS|DAHDI span|rescan|^idle daemon CPU' "$log"
   grep -q 'GUEST_EXIT rc=0' "$log" && [ "$(grep -c '^PASS' "$log")" -gt 0 ] && [ "$(grep -c '^FAIL' "$log")" -eq 0 ]
 }
 

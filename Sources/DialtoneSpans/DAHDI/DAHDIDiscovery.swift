@@ -104,6 +104,18 @@ public struct DAHDIDiscovery: Sendable {
         return procSpans()
     }
 
+    /// A cheap summary of the spans (which exist, and their alarms), for a
+    /// watcher to tell when a full ``spans()`` is worth it: one directory
+    /// listing and one small read per span. Nil without sysfs (procfs
+    /// drivers: compare ``spans()`` instead).
+    public func fingerprint() -> String? {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: sysfsBus) else { return fm.fileExists(atPath: procDir) ? nil : "" }
+        let entries = ((try? fm.contentsOfDirectory(atPath: sysfsBus)) ?? []).filter { $0.hasPrefix("span-") }.sorted()
+        return entries.map { "\($0)=\((try? String(contentsOfFile: "\(sysfsBus)/\($0)/alarms", encoding: .utf8)) ?? "")" }
+            .joined(separator: ";")
+    }
+
     func sysfsSpans() -> [DAHDISpanInfo] {
         let bus = sysfsBus
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: bus) else { return [] }

@@ -269,6 +269,13 @@ public final class DAHDISpan: SpanDriver, @unchecked Sendable {
         return r > 0 && p.revents & Int16(POLLIN) != 0
     }
 
+    /// In use: DAHDI_FLUSH (read) drops what the kernel buffered while no one
+    /// read the channel (its 32 buffers overran, harmlessly). Out of use:
+    /// nothing; the transmit buffers play out and DAHDI then sends silence.
+    public func setInUse(channel: Int, _ inUse: Bool) {
+        if inUse { flush(channel: channel) }
+    }
+
     /// DAHDI_FLUSH with DAHDI_FLUSH_READ: the contract of ``SpanDriver/flush(channel:)``
     /// keeps frames already queued for transmission.
     public func flush(channel: Int) {

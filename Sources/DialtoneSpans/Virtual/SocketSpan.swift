@@ -157,6 +157,7 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
     }
 
     private func attach(_ fd: Int32) {
+        clock?.hold()  // the far end is timed by our bearer messages: tick while it is there
         peerFD.store(fd, ordering: .releasing)
         setAlarms(.none)
         Thread { [self] in readLoop(fd) }.start()
@@ -165,6 +166,7 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
     private func detached(_ fd: Int32) {
         _ = peerFD.compareExchange(expected: fd, desired: -1, ordering: .acquiringAndReleasing)
         Glibc.close(fd)
+        clock?.release()
         setAlarms(.red)
     }
 
@@ -337,7 +339,7 @@ final class SocketDChannel: DChannelPort, @unchecked Sendable {
 /// A frame clock that ticks when the server's bearer message arrives
 /// (a client end is timed by the line, like a slave TDM port).
 public final class PeerClock: FrameClock, @unchecked Sendable {
-    private let waiters = Mutex<[TickWaiter]>([])
+    private let waiters = Mutex<[TickWaiter]>([])  // the active ones
     private let count = Atomic<UInt64>(0)
     public var ticks: UInt64 { count.load(ordering: .relaxed) }
 
@@ -349,6 +351,14 @@ public final class PeerClock: FrameClock, @unchecked Sendable {
 
     public func unsubscribe(_ waiter: TickWaiter) {
         waiters.withLock { $0.removeAll { $0 === waiter } }
+    }
+
+    /// The server's bearer messages keep coming; a paused waiter is just not woken.
+    public func pause(_ waiter: TickWaiter) { unsubscribe(waiter) }
+
+    public func resume(_ waiter: TickWaiter) {
+        waiter.discardPending()
+        waiters.withLock { if !$0.contains(where: { $0 === waiter }) { $0.append(waiter) } }
     }
 
     func tick() {

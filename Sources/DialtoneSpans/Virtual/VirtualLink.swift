@@ -4,8 +4,9 @@ import Synchronization
 
 /// Two virtual spans joined back to back in one process, as if by a cable:
 /// the D-channel is a SEQPACKET socket pair, and every clock tick the link
-/// moves one 160-byte frame per B-channel in each direction (idle code when
-/// the sender had nothing queued). ``cut()`` takes the cable out: both ends
+/// moves one 160-byte frame per B-channel in use at either end in each
+/// direction (idle code when the sender had nothing queued); a channel
+/// neither end uses carries nothing and costs nothing. ``cut()`` takes the cable out: both ends
 /// go into red alarm and nothing crosses until ``restore()``.
 public final class VirtualLink: ClockedWire, @unchecked Sendable {
     public let a: VirtualSpan
@@ -52,9 +53,12 @@ public final class VirtualLink: ClockedWire, @unchecked Sendable {
         b.setAlarms(.none)
     }
 
+    /// Moves a frame each way on every channel either end uses; an idle link costs nothing.
     public func clockTick() {
+        let channels = a.channelsInUse | b.channelsInUse
+        if channels == 0 { return }
         let up = isConnected
-        a.transmit(to: b, connected: up)
-        b.transmit(to: a, connected: up)
+        a.transmit(to: b, connected: up, channels: channels)
+        b.transmit(to: a, connected: up, channels: channels)
     }
 }

@@ -17,6 +17,8 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
     /// Indexed by Q.931 channel number (index 0 and the D timeslot unused).
     private let tx: [FrameRing]
     private let rx: [FrameRing]
+    /// Bit `ch` set: channel `ch` is in use at this end (``setInUse(channel:_:)``).
+    private let inUseBits = Atomic<UInt64>(0)
     private let alarmBits = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
     private let handler = Mutex<(@Sendable (SpanEvent) -> Void)?>(nil)
@@ -67,6 +69,21 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
         rx[channel].drain()
     }
 
+    /// A virtual link carries a channel only while one of its ends uses it.
+    public func setInUse(channel: Int, _ inUse: Bool) {
+        guard valid(channel) else { return }
+        let bit = UInt64(1) << UInt64(channel)
+        if inUse {
+            let old = inUseBits.bitwiseOr(bit, ordering: .acquiringAndReleasing).oldValue
+            if old & bit == 0 { rx[channel].drain() }  // what arrived while we did not listen is stale
+        } else {
+            inUseBits.bitwiseAnd(~bit, ordering: .acquiringAndReleasing)
+        }
+    }
+
+    /// The channels in use at this end, as bits.
+    var channelsInUse: UInt64 { inUseBits.load(ordering: .acquiring) }
+
     public func setEventHandler(_ handler: @escaping @Sendable (SpanEvent) -> Void) {
         self.handler.withLock { $0 = handler }
     }
@@ -87,11 +104,15 @@ public final class VirtualSpan: SpanDriver, @unchecked Sendable {
         h?(event)
     }
 
-    /// Clock-thread side: one frame per B-channel from our tx to the peer's rx.
-    func transmit(to peer: VirtualSpan, connected: Bool) {
+    /// Clock-thread side: one frame per B-channel in `channels` (bits) from
+    /// our tx to the peer's rx. Channels neither end uses are not touched.
+    func transmit(to peer: VirtualSpan, connected: Bool, channels: UInt64) {
         let idle = peer.law.idleByte
         let live = connected && isRunning
-        for ch in 1...type.timeslots where ch != type.dchannelTimeslot {
+        var bits = channels
+        while bits != 0 {
+            let ch = bits.trailingZeroBitCount
+            bits &= bits - 1
             let ring = tx[ch]
             if !live { ring.drain() }
             // Idle only when nothing was queued: a frame the full peer ring
