@@ -148,6 +148,9 @@ public final class Daemon: @unchecked Sendable {
                 case .alarmsChanged(let alarms):
                     dchannel.spanAlarmsChanged(alarms)
                     core.spanAlarms(span: index, alarms)
+                case .malformedFrames(let count, let last):
+                    log.warning("malformed messages from the far end dropped", metadata: [
+                        "span": "\(s.config.name)", "count": "\(count)", "last": "\(last)"])
                 case .dchannelAbort, .dchannelBadFCS:
                     log.debug("D-channel line event", metadata: ["span": "\(s.config.name)", "event": "\(event)"])
                 case .started, .stopped:

@@ -66,6 +66,9 @@ public enum SpanEvent: Sendable, Equatable {
     case alarmsChanged(SpanAlarms)
     case dchannelAbort
     case dchannelBadFCS
+    /// Messages from the far end that did not fit the framing, since the last
+    /// report (reported at most once a second; docs/virtual-span.md).
+    case malformedFrames(count: Int, last: String)
     case started
     case stopped
 }

@@ -30,6 +30,22 @@ check "calls answers (no calls left)" "grep -q 'no calls' calls.out"
 cat stats.out
 check "stats counts 20 answered calls and 20 CDRs" "grep -q '20 answered' stats.out && grep -q 'CDRs 20' stats.out"
 
+# A far end sending malformed messages: dropped, counted, logged at most once a second.
+python3 - <<'PY'
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("var/run/pstn.sock")
+for i in range(40):
+    s.send(b"Z junk"); s.send(b"B" + b"\xff" * 100); s.send(b"A\x01")
+    time.sleep(0.05)
+time.sleep(1.2)
+s.send(b"Zlast")
+time.sleep(0.3)
+PY
+lines=$(grep -c 'malformed messages from the far end dropped' serve.log)
+total=$(grep 'malformed messages from the far end dropped' serve.log | sed -n 's/.*count=\([0-9]*\).*/\1/p' | awk '{s+=$1} END {print s+0}')
+check "121 malformed messages counted ($total) in $lines rate-limited log lines" "[ \"$total\" = 121 ] && [ $lines -le 5 ]"
+
 kill -TERM $pid
 for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 wait $pid; rc=$?

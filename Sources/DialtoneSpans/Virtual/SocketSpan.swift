@@ -170,6 +170,11 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
         setAlarms(.red)
     }
 
+    private let malformedTotal = Atomic<Int>(0)
+    /// Read thread only.
+    private var malformedPending = 0
+    private var malformedReported: ContinuousClock.Instant?
+
     /// Reads messages from the peer until it goes away.
     private func readLoop(_ fd: Int32) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 + 31 * frameBytes + 64, alignment: 16)
@@ -178,12 +183,19 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
             let n = recv(fd, buffer.baseAddress, buffer.count, 0)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            guard let kind = SocketSpanMessage(rawValue: buffer[0]) else { continue }
+            guard let kind = SocketSpanMessage(rawValue: buffer[0]) else {
+                malformed("unknown message type 0x\(String(buffer[0], radix: 16)) (\(n) bytes)")
+                continue
+            }
             let payload = UnsafeRawBufferPointer(rebasing: buffer[1..<n])
             switch kind {
             case .dchannel:
+                if payload.count < 3 { malformed("D-channel frame of \(payload.count) bytes (a Q.921 frame has at least 3)") }
                 dport.deliver(payload)
             case .bearer:
+                if payload.count != type.bearerChannels.count * frameBytes {
+                    malformed("bearer message of \(payload.count) bytes, expected \(type.bearerChannels.count * frameBytes)")
+                }
                 var off = 0
                 for ch in type.bearerChannels where off + frameBytes <= payload.count {
                     rx[ch].push(UnsafeRawBufferPointer(rebasing: payload[off..<(off + frameBytes)]))
@@ -194,6 +206,7 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
                     tickClock?.tick()
                 }
             case .alarms:
+                if payload.count < 4 { malformed("alarms message of \(payload.count) bytes, expected 4") }
                 if payload.count >= 4 {
                     let bits = Int(payload.loadUnaligned(as: UInt32.self).littleEndian)
                     // The far end's red alarm is our yellow (remote) alarm.
@@ -205,6 +218,22 @@ public final class SocketSpan: SpanDriver, ClockedWire, @unchecked Sendable {
         }
         detached(fd)
     }
+
+    /// Counts a message that did not fit the framing and reports the count
+    /// to the event handler at most once a second (the daemon logs it).
+    private func malformed(_ what: String) {
+        malformedTotal.add(1, ordering: .relaxed)
+        malformedPending += 1
+        let now = ContinuousClock.now
+        if malformedReported.map({ now - $0 >= .seconds(1) }) ?? true {
+            malformedReported = now
+            emit(.malformedFrames(count: malformedPending, last: what))
+            malformedPending = 0
+        }
+    }
+
+    /// Messages that did not fit the framing since the span started.
+    public var malformedFrames: Int { malformedTotal.load(ordering: .relaxed) }
 
     /// Server side: the clock tick sends one bearer message.
     public func clockTick() {
