@@ -71,8 +71,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
+        // Test tooling the CLI and the tests share: loopback scenarios, the load
+        // generator, the IVR walker, line-test rig, benchmark drivers.
+        .target(name: "DialtoneTestKit", dependencies: [
+            "DialtoneDaemon", "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim", "CSpanDSP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "dialtone", dependencies: [
-            "DialtoneDaemon", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore",
+            "DialtoneDaemon", "DialtoneTestKit", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -89,7 +96,7 @@ let package = Package(
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
-            "DialtoneDaemon", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
+            "DialtoneDaemon", "DialtoneTestKit", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
         ]),
     ]

@@ -2,6 +2,7 @@
 import ArgumentParser
 import DialtoneConfig
 import DialtoneDaemon
+import DialtoneTestKit
 import Foundation
 
 /// `dialtone bench`: the idle daemon's CPU share, media engine capacity, and the ratio to a C floor.

@@ -2,6 +2,7 @@
 import ArgumentParser
 import DialtoneConfig
 import DialtoneDaemon
+import DialtoneTestKit
 import Foundation
 import Logging
 

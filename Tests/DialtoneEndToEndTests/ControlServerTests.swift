@@ -16,7 +16,10 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 
 /// The control server's event loop on real Unix sockets, with an answer
 /// function standing in for the daemon and small limits so it runs fast.
-@Suite struct ControlServerTests {
+/// Part of the serialized end-to-end group: its answers run on the
+/// cooperative pool, which the real-time end-to-end suites keep busy.
+extension EndToEnd {
+@Suite(.serialized) struct ControlServerTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-ctl-\(UUID().uuidString)").path
     var path: String { "\(dir)/control.sock" }
 
@@ -192,4 +195,5 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
             }
         }
     }
+}
 }

@@ -5,6 +5,7 @@
 // simulated agent stations.
 import DialtoneConfig
 import DialtoneDaemon
+import DialtoneTestKit
 import DialtoneLineSim
 import DialtoneSignalling
 import DialtoneSpans

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneDaemon
 import CSpanDSP
 import DialtoneMedia
 import DialtoneSpans

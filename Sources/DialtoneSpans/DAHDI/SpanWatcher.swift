@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import DialtoneSpans
 import Foundation
 import Logging
 import Synchronization
