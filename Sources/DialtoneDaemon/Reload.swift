@@ -16,10 +16,10 @@ public struct ReloadResult: Codable, Sendable, Equatable {
 
 extension Daemon {
     /// Reads the config file again and applies what can change while calls
-    /// are up — routes, menus, schedules, recording policy, the prompt
-    /// language. A config that does not load is refused with its
+    /// are up — routes, menus, schedules, recording policy, prompts (the
+    /// files are read again). A config that does not load is refused with its
     /// file:line:column and the running one stays; a change that needs a
-    /// restart (spans, tone sets, the daemon section, the prompt files) is
+    /// restart (spans, tone sets, the daemon section) is
     /// refused with that reason. No call is dropped either way.
     public func reload() async -> ReloadResult {
         guard let path = config.sourcePath else {
@@ -37,35 +37,33 @@ extension Daemon {
         if new.spans != old.spans { restart.append("spans") }
         if new.daemon != old.daemon { restart.append("daemon") }
         if new.toneSets != old.toneSets { restart.append("tone_sets") }
-        if new.prompts.directory != old.prompts.directory || new.prompts.languages != old.prompts.languages {
-            restart.append("prompts.directory/languages")
-        }
         if !restart.isEmpty {
             let why = "\(path): \(restart.joined(separator: ", ")) changed; these need a restart (`systemctl restart dialtone`); nothing was applied"
             logger.error("reload refused", metadata: ["reason": "\(why)"])
             return ReloadResult(applied: false, changes: [], error: why)
         }
-        // Menus name prompts: the loaded library must have them (the files were checked at start).
-        if let library = media.prompts {
-            for (name, menu) in new.menus {
-                for prompt in [menu.prompt, menu.invalidPrompt, menu.timeoutPrompt].compactMap({ $0 }) where library.id(prompt, language: menu.language ?? new.prompts.language) == nil {
-                    let why = "\(path): menu \(name) plays prompt '\(prompt)', which is not loaded; add the file and restart"
-                    logger.error("reload refused", metadata: ["reason": "\(why)"])
-                    return ReloadResult(applied: false, changes: [], error: why)
-                }
+        // The prompt files are read again (menus may name new ones, files may
+        // have been re-recorded); prompts playing now finish from the old set.
+        var library: PromptLibrary?
+        let usesIVR = !new.menus.isEmpty || new.routes.contains { $0.action != nil }
+        if usesIVR {
+            do {
+                library = try PromptLibrary(directory: new.prompts.directory, languages: new.prompts.languages)
+            } catch {
+                let why = "\(path): prompts: \(error); nothing was applied"
+                logger.error("reload refused", metadata: ["reason": "\(why)"])
+                return ReloadResult(applied: false, changes: [], error: why)
             }
-        } else if !new.menus.isEmpty || new.routes.contains(where: { $0.action != nil }) {
-            let why = "\(path): the IVR was not in use at start, so no prompts are loaded; restart to start it"
-            return ReloadResult(applied: false, changes: [], error: why)
         }
         var changes: [String] = []
         if new.routes != old.routes { changes.append("routes") }
         if new.menus != old.menus { changes.append("menus") }
         if new.schedules != old.schedules { changes.append("schedules") }
         if new.recording != old.recording { changes.append("recording") }
-        if new.prompts.language != old.prompts.language { changes.append("prompts.language") }
+        if new.prompts != old.prompts { changes.append("prompts") }
+        if library != nil { changes.append("prompt files reloaded") }
         await switchCore.reload(routes: new.routes, applications: IVRApplication(menus: new.menus, schedules: new.schedules),
-                                promptLanguage: new.prompts.language, recording: new.recording)
+                                promptLanguage: new.prompts.language, recording: new.recording, prompts: library)
         running.withLock { $0 = new }
         logger.notice("reloaded", metadata: ["config": "\(path)", "changes": "\(changes.isEmpty ? "none" : changes.joined(separator: ", "))"])
         return ReloadResult(applied: true, changes: changes, error: nil)

@@ -45,6 +45,9 @@ public final class MediaEngine: @unchecked Sendable {
         /// (replacing any tone or prompt); `token` comes back in `.promptFinished`.
         case playPrompt(Endpoint, prompt: Int, token: Int)
         case stopPrompt(Endpoint)
+        /// From now on prompt ids refer to this library (a config reload);
+        /// prompts already playing finish from the old one.
+        case usePrompts(PromptLibrary)
         /// Taps what `first` and `second` send (each tick, both parties) into a
         /// slot of the engine's ``RecordingWriter`` (opened by the caller first).
         case record(slot: Int, first: Endpoint, second: Endpoint?)
@@ -116,8 +119,14 @@ public final class MediaEngine: @unchecked Sendable {
     private let framesMoved = Atomic<UInt64>(0)
     private let activeBridges = Atomic<Int>(0)
 
-    /// Prompts the engine can play (immutable once loaded).
-    public let prompts: PromptLibrary?
+    /// The prompts the engine plays (a reload replaces the library; see ``replacePrompts(_:)``).
+    public var prompts: PromptLibrary? { currentPrompts.withLock { $0 } }
+    private let currentPrompts: Mutex<PromptLibrary?>
+    /// Every library ever played, kept alive: a prompt playing when a reload
+    /// swaps the library reads the old one's buffers, and the tick never frees memory.
+    private let retainedPrompts = Mutex<[PromptLibrary]>([])
+    /// The media thread's library.
+    private var playing: PromptLibrary?
     /// Where recording taps go.
     public let recorder: RecordingWriter?
     private struct Tap {
@@ -152,7 +161,9 @@ public final class MediaEngine: @unchecked Sendable {
                 prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil) {
         self.primeFrames = primeFrames
         lingerTicks = UInt8(clamping: primeFrames + 2)
-        self.prompts = prompts
+        currentPrompts = Mutex(prompts)
+        playing = prompts
+        if let prompts { retainedPrompts.withLock { $0.append(prompts) } }
         self.recorder = recorder
         tapCount = recorder?.slotCount ?? 0
         taps = .allocate(capacity: max(1, tapCount))
@@ -289,6 +300,15 @@ public final class MediaEngine: @unchecked Sendable {
 
     /// Queues a command (one producer: the switch core). False when the queue is full.
     @discardableResult
+    /// Prompt ids from now on refer to `library`: call it from the one
+    /// place that sends play commands (the switch), so that every play sent
+    /// after it is played from the new library and none sent before it is.
+    public func replacePrompts(_ library: PromptLibrary) {
+        retainedPrompts.withLock { $0.append(library) }
+        currentPrompts.withLock { $0 = library }
+        send(.usePrompts(library))
+    }
+
     public func send(_ command: Command) -> Bool {
         let ok = commands.push(command)
         commandBell.ring()
@@ -553,9 +573,11 @@ public final class MediaEngine: @unchecked Sendable {
             dsp[i].toneOn = true
         case .stopTone(let e):
             dsp[slot(e)].toneOn = false
+        case .usePrompts(let library):
+            playing = library  // the old one stays retained: nothing is freed here
         case .playPrompt(let e, let id, let token):
             let i = slot(e)
-            guard bridged[i] == 0, let prompts, id >= 0, id < prompts.count else { return }
+            guard bridged[i] == 0, let prompts = playing, id >= 0, id < prompts.count else { return }
             use(e)
             let audio = prompts.audio(id, dsp[i].law)
             if !dsp[i].toneOn && dsp[i].prompt == nil { primeIdle(e, count: 3) }

@@ -164,7 +164,9 @@ public actor SwitchCore {
     /// Applies a reloaded config: new calls follow the new routes, menus and
     /// recording policy; calls in progress keep the sessions they have.
     public func reload(routes: [RouteConfig], applications: (any CallApplications)?, promptLanguage: String,
-                       recording: RecordingConfig) {
+                       recording: RecordingConfig, prompts: PromptLibrary? = nil) {
+        // In this actor turn: plays sent before use the old ids, plays after the new.
+        if let prompts { media.replacePrompts(prompts) }
         self.routes = routes
         self.applications = applications
         self.promptLanguage = promptLanguage

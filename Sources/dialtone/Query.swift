@@ -193,8 +193,8 @@ struct Alarms: ParsableCommand {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make the running daemon re-read its config (as SIGHUP does): routes, menus, schedules, recording policy.",
-        discussion: "Calls in progress are not touched. A config that does not load is refused with its file:line:column and the running one stays; a change to spans, tone sets, the daemon section or the prompt files needs a restart and is refused with that reason. Exit status 1 when refused.")
+        abstract: "Make the running daemon re-read its config (as SIGHUP does): routes, menus, schedules, recording policy, prompts.",
+        discussion: "Calls in progress are not touched. A config that does not load is refused with its file:line:column and the running one stays; a change to spans, tone sets or the daemon section needs a restart and is refused with that reason. Exit status 1 when refused.")
     @OptionGroup var connection: DaemonConnection
 
     func run() throws {

@@ -3,8 +3,9 @@
 #  - sd_notify: READY=1 once the spans are up, WATCHDOG=1 pings, RELOADING=1/READY=1
 #    around a SIGHUP reload, STOPPING=1 on SIGTERM (a real datagram socket
 #    stands in for systemd's NOTIFY_SOCKET);
-#  - `dialtone reload` during calls: no call dropped, new calls follow the
-#    new routes; a broken config is refused with file:line:column and the
+#  - `dialtone reload` during calls (every fourth caller walks the IVR, its
+#    prompts checked by correlation): no call dropped, new calls follow the
+#    new routes, the prompt files are read again; a broken config is refused with file:line:column and the
 #    running one stays; a span change is refused as needing a restart.
 # Usage: lifecycle.sh PATH/TO/dialtone
 set -u
@@ -29,7 +30,15 @@ spans:
   - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
   - {name: agents2, type: E1, role: net, switchtype: euroisdn_e1}
 ${2:-}
+prompts:
+  directory: $here/../../prompts
+  language: en
+menus:
+  main:
+    prompt: welcome
+    options: {"1": {route: "5551001"}, "2": {route: "5551002"}}
 routes:
+  - {match: "5552000", menu: main}
   - {prefix: "555", to: $1}
 simulator:
   calls_per_second: 4
@@ -48,7 +57,7 @@ while True:
     data = s.recv(4096).decode()
     print("%.3f %s" % (time.time(), data.replace("\n", " | ")), flush=True)
 PY
-pids+=($!)
+pids+=($!); disown $!
 for _ in $(seq 50); do [ -S notify.sock ] && break; sleep 0.1; done
 
 write_config agents
@@ -62,7 +71,7 @@ write_config agents2
 "$bin" reload -c dialtone.yaml > reload1.out 2>&1; rc=$?
 reloaded_at=$(date -u +%s)
 cat reload1.out
-check "reload during calls applies the new routes" "[ $rc -eq 0 ] && grep -q 'reloaded: routes' reload1.out"
+check "reload during calls (IVR callers among them) applies the new routes and reloads the prompt files" "[ $rc -eq 0 ] && grep -q 'reloaded: routes' reload1.out && grep -q 'prompt files reloaded' reload1.out"
 sleep 8
 
 cp dialtone.yaml good.yaml
