@@ -54,7 +54,7 @@ public final class Daemon: @unchecked Sendable {
         let pcap = pcapPath ?? config.daemon.pcap
         capture = try pcap.map { try PcapWriter(path: $0) }
         // A short busy timeout: the writer journals rather than wait on another process's lock.
-        store = try Store(path: config.daemon.database, busyTimeout: 1)
+        store = try Store(path: config.daemon.database, busyTimeout: 0.25)
         alarms = AlarmBoard(logger: logger)
         storeWriter = try StoreWriter(store: store, journalPath: config.daemon.database + ".journal", alarms: alarms, logger: logger)
 

@@ -20,6 +20,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
 
     private struct Queue {
         var ops: [StoreOp] = []
+        var acks: [@Sendable () -> Void] = []
         var stopping = false
         /// Enqueued but not yet in the database or the journal.
         var inFlight = 0
@@ -35,6 +36,8 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
     private var lastAlive = Date.distantPast
     private var opsSinceCheckpoint = 0
     private var failures = 0
+    /// While degraded: when the database is tried again.
+    private var nextRetry = Date.distantPast
 
     /// Counters for `dialtone stats`.
     public struct Counters: Sendable, Codable, Equatable {
@@ -61,13 +64,20 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
 
     // MARK: CallRecordSink (any thread, never blocks)
 
+    public func callStarted(_ start: CallStart, durable: @escaping @Sendable () -> Void) {
+        enqueue(.callStarted(start), then: durable)
+    }
+    /// Without an acknowledgement (tests).
     public func callStarted(_ start: CallStart) { enqueue(.callStarted(start)) }
     public func record(_ cdr: CDR) { enqueue(.cdr(cdr)) }
     public func recording(_ recording: RecordingRow) { enqueue(.recording(recording)) }
 
-    public func enqueue(_ op: StoreOp) {
+    /// Queues `op`; `then` runs on the writer thread once it is in the
+    /// database or the journal (or, if neither takes it, held in memory).
+    public func enqueue(_ op: StoreOp, then: (@Sendable () -> Void)? = nil) {
         queue.withLock {
             $0.ops.append(op)
+            if let then { $0.acks.append(then) }
             $0.inFlight += 1
         }
         wake.signal()
@@ -148,17 +158,18 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
         while true {
             let timeout: DispatchTime
             if journal.size > 0 || !held.isEmpty {
-                timeout = .now() + min(5, Self.retryInterval * pow(2, Double(min(failures, 4))))
+                timeout = .now() + max(0, nextRetry.timeIntervalSinceNow)
             } else if !live.isEmpty {
                 timeout = .now() + Self.aliveInterval
             } else {
                 timeout = .distantFuture
             }
             _ = wake.wait(timeout: timeout)
-            let (batch, stopping) = queue.withLock { q -> ([StoreOp], Bool) in
-                let b = q.ops
+            let (batch, acks, stopping) = queue.withLock { q -> ([StoreOp], [@Sendable () -> Void], Bool) in
+                let b = q.ops, a = q.acks
                 q.ops.removeAll(keepingCapacity: true)
-                return (b, q.stopping)
+                q.acks.removeAll(keepingCapacity: true)
+                return (b, a, q.stopping)
             }
             for op in batch {
                 switch op {
@@ -173,6 +184,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
                 ops.append(.alive(lastAlive))
             }
             write(ops)
+            for ack in acks { ack() }
             queue.withLock { $0.inFlight -= batch.count }
             if stopping {
                 // Anything that still reached neither: one last try at the journal.
@@ -191,6 +203,12 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
     /// database when it takes them, else to the journal, else held.
     private func write(_ ops: [StoreOp]) {
         if journal.size > 0 || !held.isEmpty {
+            // Degraded: between retries, records go straight to the journal
+            // (no busy timeout to sit out for each batch).
+            guard Date() >= nextRetry else {
+                if !ops.isEmpty { keep(ops) }
+                return
+            }
             let (pending, _) = journal.read()
             let all = pending + held + ops
             do {
@@ -227,6 +245,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
 
     private func failed(_ error: any Error, _ ops: [StoreOp]) {
         failures += 1
+        nextRetry = Date().addingTimeInterval(min(5, Self.retryInterval * pow(2, Double(min(failures - 1, 4)))))
         let code = (error as? StoreError)?.code
         if !isUnavailable(error) {
             // Not the database being unavailable: find the record it refuses and set it aside.
@@ -234,6 +253,11 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
             return
         }
         raiseUnavailable("\(error)", full: code == .full)
+        keep(ops)
+    }
+
+    /// Into the journal (fsynced), or held in memory if the journal cannot take them.
+    private func keep(_ ops: [StoreOp]) {
         guard !ops.isEmpty else { return }
         do {
             try journal.append(ops)

@@ -46,12 +46,15 @@ public struct CallStart: Codable, Sendable, Equatable {
 /// the call path); every method returns at once and never fails — keeping
 /// the record is the sink's job, never a reason to hold up a call.
 public protocol CallRecordSink: Sendable {
-    func callStarted(_ start: CallStart)
+    /// A call was taken; `durable` is called once the start would survive a
+    /// crash (the switch answers the network only then: write-ahead).
+    func callStarted(_ start: CallStart, durable: @escaping @Sendable () -> Void)
     func record(_ cdr: CDR)
     func recording(_ recording: RecordingRow)
 }
 
 extension CallRecordSink {
-    public func callStarted(_ start: CallStart) {}
+    /// A sink that keeps no starts: durable at once.
+    public func callStarted(_ start: CallStart, durable: @escaping @Sendable () -> Void) { durable() }
     public func recording(_ recording: RecordingRow) {}
 }

@@ -30,6 +30,8 @@ public actor SwitchCore {
         case signalling(span: Int, SignallingEvent)
         case timer(callID: String, Timer)
         case alarms(span: Int, SpanAlarms)
+        /// A call's start is durable (journaled or stored): the network may hear that it was taken.
+        case startDurable(callID: String)
         case media(MediaEngine.Event)
     }
 
@@ -65,6 +67,8 @@ public actor SwitchCore {
     private var transferSessions: [String: any ApplicationSession] = [:]
     /// Outbound legs of failed transfers, until their call reference is released: their B-channel.
     private var orphanLegs: [LegKey: Int] = [:]
+    /// Calls taken whose start the sink has not yet acknowledged as durable.
+    private var startPending: Set<String> = []
     /// The B-channel each call reference holds, until it is released.
     private var leases: [LegKey: Int] = [:]
     /// Recordings being closed (file finished, entry handed to the sink), by slot.
@@ -126,6 +130,7 @@ public actor SwitchCore {
             case .signalling(let span, let event): handle(span: span, event)
             case .timer(let id, let timer): timerFired(id, timer)
             case .media(let event): mediaEvent(event)
+            case .startDurable(let id): startIsDurable(id)
             case .alarms(let span, let a):
                 spanAlarms[span] = a
                 alarms.set(AlarmID(.spanAlarm, spans[span].config.name), !a.isEmpty, "\(a)")
@@ -296,9 +301,21 @@ public actor SwitchCore {
         var meta: Logger.Metadata = ["call.id": "\(id)", "span": "\(s.config.name)", "ani": "\(setup.calling)",
                                      "dnis": "\(setup.called)", "channel": "\(setup.channel.map(String.init) ?? "-")"]
         logger.info("incoming call", metadata: meta)
+        // Write-ahead: the call's start is made durable before the network
+        // hears that it was taken, so a crash after CALL PROCEEDING still
+        // leaves a CDR. The sink acknowledges within milliseconds (database
+        // or journal); after 2 s the call goes on regardless.
+        startPending.insert(id)
+        let continuation = inputContinuation
         sink.callStarted(CallStart(callID: id, startTime: call.start, ani: setup.calling.digits, aniPlan: setup.calling.plan,
                                    aniPresentation: setup.calling.presentation, dnis: setup.called,
-                                   inSpan: s.config.name, inChannel: setup.channel ?? 0))
+                                   inSpan: s.config.name, inChannel: setup.channel ?? 0)) {
+            continuation.yield(.startDurable(callID: id))
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(2))
+            continuation.yield(.startDurable(callID: id))
+        }
 
         // Q.931 §5.2.3: the network side selects the B-channel when the user
         // left it open, or asked for one only as preferred and it is not free.
@@ -333,6 +350,20 @@ public actor SwitchCore {
             reject(id, channel: channel, cause: .bearerCapabilityNotAvailable)
             return
         }
+        calls[id] = call
+        if !startPending.contains(id) { proceed(id) }  // (the sink acknowledged at once)
+    }
+
+    /// The call's start is durable: CALL PROCEEDING (or SETUP ACKNOWLEDGE
+    /// for overlap receiving) and routing, unless the call ended meanwhile.
+    private func startIsDurable(_ id: String) {
+        guard startPending.remove(id) != nil else { return }
+        proceed(id)
+    }
+
+    private func proceed(_ id: String) {
+        guard var call = calls[id], call.inbound.state == .callPresent, let channel = call.inbound.channel else { return }
+        let s = spans[call.inbound.span], ref = call.inbound.ref
         if call.state == .collecting && s.config.overlap {
             call.inbound.state = .overlapReceiving
             calls[id] = call
@@ -739,6 +770,7 @@ public actor SwitchCore {
             case .finished:
                 stopRecording(id)
                 guard let call = calls.removeValue(forKey: id) else { continue }
+                startPending.remove(id)
                 sessions[id] = nil
                 transferSessions[id] = nil
                 for (endpoint, owner) in mediaOwners where owner == id {

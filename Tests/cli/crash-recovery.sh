@@ -4,8 +4,8 @@
 # kill and says how many calls the network had taken (CALL PROCEEDING or
 # later) and how many were answered. After each restart:
 #  - the database passes PRAGMA integrity_check;
-#  - every call the far end saw answered has a CDR, and there is no CDR for a
-#    call the far end never saw taken (answered ≤ CDRs ≤ taken);
+#  - the CDRs equal the calls the far end saw taken (the switch sends CALL
+#    PROCEEDING only once a call's start is durable: write-ahead);
 #  - no call is left open in the database (interrupted calls were closed);
 #  - every recording file on disk is indexed and plays (soxi, sox), none is empty.
 # Usage: crash-recovery.sh PATH/TO/dialtone [ROUNDS]
@@ -64,7 +64,7 @@ for round in $(seq "$rounds"); do
     grep -E 'interrupted calls closed|recordings recovered|journal replayed' "restart$round.log" | sed 's/^/  /'
     cdrs=$(q "SELECT count(*) FROM cdr")
     check "round $round: integrity_check ok" "[ \"\$(q 'PRAGMA integrity_check')\" = ok ]"
-    check "round $round: answered $answered ≤ CDRs $cdrs ≤ taken $taken" "[ $answered -le $cdrs ] && [ $cdrs -le $taken ]"
+    check "round $round: CDRs $cdrs = calls the far end saw taken $taken (answered $answered)" "[ $cdrs -eq $taken ] && [ $answered -le $cdrs ]"
     check "round $round: no call left open" "[ \"\$(q 'SELECT count(*) FROM live_call')\" = 0 ]"
     check "round $round: calls up at the kill have an interrupted CDR" "[ \"\$(q \"SELECT count(*) FROM cdr WHERE disposition = 'interrupted'\")\" -ge 1 ]"
     files=$(find recordings -name '*.wav' | sort)
