@@ -105,12 +105,14 @@ public final class RecordingWriter: @unchecked Sendable {
         let header = WAVFile.header(format: format, channels: layout.channels, dataBytes: 0)
         let wrote = header.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         if wrote != header.count {
-            let why = String(cString: strerror(errno))
+            let why = wrote < 0 ? String(cString: strerror(errno)) : "short write (\(wrote) of \(header.count) bytes; disk full?)"
+            RecordingWriter.removeIfRegular(fd: fd, path: path)  // a recording that cannot start leaves no file behind
             Foundation.close(fd)
             throw RecordingError(path: path, reason: "cannot write the header: \(why)")
         }
         let slot = try slots.withLock { (all: inout [Slot?]) throws(RecordingError) -> Int in
             guard let i = all.firstIndex(where: { $0 == nil }) else {
+                RecordingWriter.removeIfRegular(fd: fd, path: path)
                 Foundation.close(fd)
                 throw RecordingError(path: path, reason: "all \(slotCount) recording slots are in use")
             }
@@ -159,6 +161,13 @@ public final class RecordingWriter: @unchecked Sendable {
             all[slot] = nil
             openSlots.subtract(1, ordering: .acquiringAndReleasing)
         }
+    }
+
+    /// Removes the file a failed start created — only a regular file (never a
+    /// device such as `/dev/full` given as the path).
+    static func removeIfRegular(fd: Int32, path: String) {
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG { unlink(path) }
     }
 
     /// Repairs every `.wav` under `directory` (start-up after a crash).

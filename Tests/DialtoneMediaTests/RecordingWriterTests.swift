@@ -94,6 +94,31 @@ import Testing
         #expect(good.complete && good.frames == 250, "\(good)")
     }
 
+    /// A full file system (a real 64 KiB tmpfs, filled): the header cannot be
+    /// written, the open fails with a clear error, and no empty file is left.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aRecordingThatCannotStartLeavesNoFile() throws {
+        let dir = tmp()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0)
+        defer { umount2(dir, 2) }
+        let fd = open("\(dir)/filler", O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0, count: 4096)
+        while write(fd, block, block.count) > 0 {}
+        close(fd)
+        let writer = RecordingWriter(logger: logger, slots: 1)
+        #expect(throws: RecordingError.self) {
+            _ = try writer.open(path: "\(dir)/call.wav", format: .pcm16, layout: .stereo, laws: (.alaw, .alaw))
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/call.wav"))
+    }
+
     @Test func anUncreatableFileIsAClearError() {
         let writer = RecordingWriter(logger: logger, slots: 1)
         #expect(throws: RecordingError.self) {
