@@ -12,7 +12,7 @@ extension ConfigLoader {
     /// Seconds a menu waits for a digit.
     static let digitTimeout: ClosedRange<Double> = 0.5...3600
     /// Schedule dates (holidays) are in these years.
-    static let years = 1970...2200
+    static let holidayYears = 1970...2200
     static let actionKeys = ["menu", "route", "failure", "hangup", "schedule", "open", "closed", "application", "argument",
                              "language", "then"]
 
@@ -280,7 +280,7 @@ extension ConfigLoader {
         return out
     }
 
-    /// A real calendar date "YYYY-MM-DD" (proleptic Gregorian) in ``years``.
+    /// A real calendar date "YYYY-MM-DD" (proleptic Gregorian) in ``holidayYears``.
     static func date(_ node: Node, _ path: String, _ r: YAMLReader) throws(ConfigError) -> DateComponents {
         let text = try r.string(node, path)
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
@@ -288,8 +288,8 @@ extension ConfigLoader {
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
             throw r.error(node, path, "'\(text)' is not a date (YYYY-MM-DD, quoted)")
         }
-        guard years.contains(year) else {
-            throw r.error(node, path, "'\(text)': the year is out of range \(years.lowerBound)…\(years.upperBound)")
+        guard holidayYears.contains(year) else {
+            throw r.error(node, path, "'\(text)': the year is out of range \(holidayYears.lowerBound)…\(holidayYears.upperBound)")
         }
         guard (1...12).contains(month) else { throw r.error(node, path, "'\(text)': there is no month \(month) (01-12)") }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)

@@ -199,7 +199,7 @@ public enum ConfigLoader {
     static func parseSimulator(_ node: Node, _ r: YAMLReader) throws(ConfigError) -> SimulatorConfig {
         let m = try r.mapping(node, "simulator", allowed: simulatorKeys)
         var sim = SimulatorConfig()
-        if let v = m["calls_per_second"] { sim.callsPerSecond = try r.double(v.value, "simulator.calls_per_second", range: 0...1000) }
+        if let v = m["calls_per_second"] { sim.callsPerSecond = try r.double(v.value, "simulator.calls_per_second", range: 0...1000, unit: "calls per second") }
         if let v = m["hold_seconds"] { sim.holdSeconds = try r.double(v.value, "simulator.hold_seconds", range: waitSeconds, unit: "seconds") }
         if let v = m["max_calls"] { sim.maxCalls = try r.int(v.value, "simulator.max_calls", range: 1...10_000) }
         if let v = m["answer_delay"] { sim.answerDelay = try r.double(v.value, "simulator.answer_delay", range: 0...300, unit: "seconds") }
