@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSpans
 import Foundation
 import Glibc
 import Logging
@@ -98,15 +99,11 @@ public final class JournalSocket: Sendable {
     private let address: sockaddr_un
 
     public init?(path: String = JournalSocket.defaultPath) {
-        let bytes = Array(path.utf8)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        guard path.utf8.count <= SocketSpan.maxPathBytes else { return nil }
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         self.fd = fd
-        address = addr
+        address = SocketSpan.address(path)
     }
 
     deinit { close(fd) }

@@ -27,10 +27,9 @@ struct RecordingRecovery {
                 logger.notice("recording without audio removed", metadata: ["path": "\(path)"])
                 continue
             }
-            let name = (file as NSString).lastPathComponent
-            let parts = name.dropLast(4).split(separator: "_", omittingEmptySubsequences: false)
-            let callID = parts.count >= 2 ? String(parts[1]) : "unknown"
-            let start = parts.first.flatMap { RecordingRecovery.stamp.date(from: String($0)) } ?? Date()
+            let parsed = RecordingWriter.parseFileName((file as NSString).lastPathComponent)
+            let callID = parsed.callID ?? "unknown"
+            let start = parsed.start ?? Date()
             let frameBytes = info.format.bytesPerSample * info.channels
             let frames = info.dataBytes / max(1, frameBytes * 160)
             sink.recording(RecordingRow(callID: callID, path: path, format: info.format.rawValue,
@@ -44,12 +43,4 @@ struct RecordingRecovery {
             logger.notice("recordings recovered", metadata: ["indexed": "\(indexed)", "removed": "\(removed)"])
         }
     }
-
-    static let stamp: DateFormatter = {
-        let f = DateFormatter()
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.locale = Locale(identifier: "en_US_POSIX")
-        return f
-    }()
 }

@@ -190,12 +190,26 @@ public final class RecordingWriter: @unchecked Sendable {
         return repaired
     }
 
-    /// `YYYYMMDD-HHMMSS_<call>_<ani>_<dnis>.wav` (UTC).
-    public static func fileName(start: Date, callID: String, ani: String, dnis: String) -> String {
+    /// The start time in recording file names (UTC, to the second).
+    private static func stampFormatter() -> DateFormatter {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
         f.locale = Locale(identifier: "en_US_POSIX")
+        return f
+    }
+
+    /// The start time and call id in a name ``fileName(start:callID:ani:dnis:)``
+    /// made (nil parts when the name is not one of ours).
+    public static func parseFileName(_ name: String) -> (start: Date?, callID: String?) {
+        let base = name.hasSuffix(".wav") ? String(name.dropLast(4)) : name
+        let parts = base.split(separator: "_", omittingEmptySubsequences: false)
+        return (parts.first.flatMap { stampFormatter().date(from: String($0)) }, parts.count >= 2 ? String(parts[1]) : nil)
+    }
+
+    /// `YYYYMMDD-HHMMSS_<call>_<ani>_<dnis>.wav` (UTC).
+    public static func fileName(start: Date, callID: String, ani: String, dnis: String) -> String {
+        let f = stampFormatter()
         func clean(_ s: String) -> String {
             let t = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-") ? $0 : "-" })
             return t.isEmpty ? "unknown" : t
