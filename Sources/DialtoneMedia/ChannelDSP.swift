@@ -15,6 +15,7 @@ struct ChannelDSP {
     var promptLength = 0
     var promptPosition = 0
     var promptToken = 0
+    var promptLoop = false
     /// The recording slot this channel's received audio goes to (-1: none), and which party it is.
     var recordSlot = -1
     var recordSide = 0

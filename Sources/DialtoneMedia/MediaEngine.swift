@@ -43,7 +43,8 @@ public final class MediaEngine: @unchecked Sendable {
         case stopTone(Endpoint)
         /// Plays a prompt of the engine's ``PromptLibrary`` once on a channel
         /// (replacing any tone or prompt); `token` comes back in `.promptFinished`.
-        case playPrompt(Endpoint, prompt: Int, token: Int)
+        /// A looped prompt (hold audio) starts again at its end and never finishes.
+        case playPrompt(Endpoint, prompt: Int, token: Int, loop: Bool = false)
         case stopPrompt(Endpoint)
         /// From now on prompt ids refer to this library (a config reload);
         /// prompts already playing finish from the old one.
@@ -411,7 +412,9 @@ public final class MediaEngine: @unchecked Sendable {
         for k in 0..<frameBytes { out[k] = k < n ? audio[pos + k] : dsp[i].law.idleByte }
         _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(frame))
         dsp[i].promptPosition = pos + n
-        if dsp[i].promptPosition >= dsp[i].promptLength {
+        if dsp[i].promptPosition >= dsp[i].promptLength && dsp[i].promptLoop {
+            dsp[i].promptPosition = 0
+        } else if dsp[i].promptPosition >= dsp[i].promptLength {
             dsp[i].prompt = nil
             emit(.promptFinished(Endpoint(span: i / MediaEngine.slotsPerSpan, channel: channel),
                                  token: dsp[i].promptToken))
@@ -575,7 +578,7 @@ public final class MediaEngine: @unchecked Sendable {
             dsp[slot(e)].toneOn = false
         case .usePrompts(let library):
             playing = library  // the old one stays retained: nothing is freed here
-        case .playPrompt(let e, let id, let token):
+        case .playPrompt(let e, let id, let token, let loop):
             let i = slot(e)
             guard bridged[i] == 0, let prompts = playing, id >= 0, id < prompts.count else { return }
             use(e)
@@ -586,6 +589,7 @@ public final class MediaEngine: @unchecked Sendable {
             dsp[i].promptLength = audio.count
             dsp[i].promptPosition = 0
             dsp[i].promptToken = token
+            dsp[i].promptLoop = loop
         case .stopPrompt(let e):
             dsp[slot(e)].prompt = nil
         case .record(let r, let first, let second):
