@@ -58,6 +58,7 @@ public final class AlarmBoard: Sendable {
         var history: [Alarm] = []
     }
     private let state = Mutex(State())
+    private let observers = Mutex<[@Sendable (Alarm, Bool) -> Void]>([])
     private let logger: Logger
     private let now: @Sendable () -> Date
     /// Cleared alarms kept for listing.
@@ -81,6 +82,7 @@ public final class AlarmBoard: Sendable {
             s.active[id] = Alarm(kind: id.kind.rawValue, subject: id.subject, detail: detail, raised: t, cleared: nil, count: 1)
             return true
         }
+        if isNew, let a = state.withLock({ $0.active[id] }) { notify(a, true) }
         if isNew {
             logger.error("alarm raised", metadata: ["alarm": "\(id.kind)", "alarm.subject": "\(id.subject)", "detail": "\(detail)"])
         }
@@ -97,9 +99,19 @@ public final class AlarmBoard: Sendable {
             return a
         }
         if let a = cleared {
+            notify(a, false)
             logger.notice("alarm cleared", metadata: ["alarm": "\(id.kind)", "alarm.subject": "\(id.subject)",
                                                       "raised": "\(a.raised)", "reports": "\(a.count)"])
         }
+    }
+
+    /// Calls `observer` with each alarm raised (true) or cleared (false), on the thread that changed it.
+    public func observe(_ observer: @escaping @Sendable (Alarm, Bool) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    private func notify(_ alarm: Alarm, _ raised: Bool) {
+        for o in observers.withLock({ $0 }) { o(alarm, raised) }
     }
 
     /// Raises or clears `id`.

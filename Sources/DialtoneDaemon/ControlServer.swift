@@ -395,10 +395,12 @@ final class ControlServer: @unchecked Sendable {
             return ControlReply.encode((try? daemon.store.recordings(limit: 100)) ?? [])
         case let r where r.hasPrefix("record "):
             let id = String(r.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            if let problem = await daemon.switchCore.startRecording(id, reason: "api") {
-                return ControlReply.error(problem)
+            do {
+                let path = try await daemon.switchCore.startRecording(id, reason: "api")
+                return ControlReply.encode(["recording": id, "path": path])
+            } catch {
+                return ControlReply.error(error.description)
             }
-            return ControlReply.encode(["recording": id])
         default:
             return ControlReply.unknown(request)
         }

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
+import DialtoneSignalling
+import Foundation
+import Logging
+
+/// The call-control API: the one way into the switch for the CLI, the
+/// control socket, the HTTP API and long-lived applications. Every command
+/// either does all it says or throws a ``CallControlError`` and changes nothing.
+extension SwitchCore {
+    /// Places a new call to `number`: through the dialplan, or on `span`
+    /// (and `channel`) directly. The call's leg 1 is the placed leg; when it
+    /// answers the call is `alone` until a command connects it.
+    public func originate(to number: String, span: String? = nil, channel: Int? = nil, callerID: String = "",
+                          answerTimeout: Double = 60) throws(CallControlError) -> (call: String, leg: Int) {
+        guard accepting else { throw .shuttingDown }
+        try Self.checkNumber(number)
+        let target = try destination(for: number, span: span, channel: channel)
+        let id = nextCallID()
+        calls[id] = Call(id: id, originating: number, calling: PartyNumber(digits: callerID), now: Date())
+        do {
+            try place(id, number: target.number, spans: target.spans, purpose: .originate, role: .outbound,
+                      answerTimeout: target.timeout ?? answerTimeout, channel: channel)
+        } catch {
+            calls[id] = nil
+            throw error
+        }
+        let first = calls[id]!.legs[0]
+        perform([.event({ var e = SwitchEvent(.callCreated, call: id, leg: 1); e.number = callerID; e.dnis = number
+                          e.span = spans[first.span].config.name; e.channel = first.channel; return e }())], id)
+        stats.offered += 1
+        logger.info("originated", metadata: ["call.id": "\(id)", "number": "\(number)"])
+        return (id, 1)
+    }
+
+    /// Answers a call presented to the API (a route whose application is `control`).
+    public func answer(_ id: String) throws(CallControlError) {
+        try command(id) { call, now in call.answerPresented(now: now) }
+        stats.answered += 1
+        listen(id, leg: 1)
+    }
+
+    /// Rejects a call not yet answered, with a Q.850 cause.
+    public func reject(_ id: String, cause: Q931Cause) throws(CallControlError) {
+        try command(id) { call, now in call.reject(cause: cause, now: now) }
+    }
+
+    /// Puts a party of a two-party call on hold (default: leg 1): it hears the hold audio.
+    public func hold(_ id: String, leg: Int? = nil) throws(CallControlError) {
+        try command(id) { call, now in call.hold(leg, now: now) }
+    }
+
+    public func retrieve(_ id: String, leg: Int? = nil) throws(CallControlError) {
+        try command(id) { call, now in call.retrieve(leg, now: now) }
+    }
+
+    /// Blind transfer: `leg` (default: leg 1) is connected to `number`; its peer is cleared at once.
+    @discardableResult
+    public func transfer(_ id: String, leg: Int? = nil, to number: String) throws(CallControlError) -> Int {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        try Self.checkNumber(number)
+        let (stays, goes) = try call.checkBlindTransfer(leg).get()
+        let target = try destination(for: number)
+        try checkCircuit(target)
+        update(id) { call, now in call.startBlindTransfer(stays: stays, goes: goes, now: now) }
+        try place(id, number: target.number, spans: target.spans, purpose: .blindTransfer(for: stays), role: .consultation,
+                  answerTimeout: target.timeout ?? 60)
+        return calls[id]!.legs.count
+    }
+
+    /// Attended transfer, first step: `leg` (default: leg 1) is held and its peer is connected to `number`.
+    @discardableResult
+    public func consult(_ id: String, leg: Int? = nil, to number: String) throws(CallControlError) -> Int {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        try Self.checkNumber(number)
+        let (held, holder) = try call.checkConsult(leg).get()
+        let target = try destination(for: number)
+        try checkCircuit(target)
+        update(id) { call, now in call.startConsult(held: held, holder: holder, now: now) }
+        try place(id, number: target.number, spans: target.spans, purpose: .consult(holder: holder, held: held),
+                  role: .consultation, answerTimeout: target.timeout ?? 60)
+        return calls[id]!.legs.count
+    }
+
+    /// Attended transfer, completed: the held party and the consulted one are connected; the holder leaves.
+    public func completeTransfer(_ id: String) throws(CallControlError) {
+        try command(id) { call, now in call.completeTransfer(now: now) }
+    }
+
+    /// Attended transfer, cancelled: the consulted leg is cleared and the held party is back with the holder.
+    public func cancelTransfer(_ id: String) throws(CallControlError) {
+        try command(id) { call, now in call.cancelTransfer(now: now) }
+    }
+
+    /// Adds `number` to the call: when it answers, every party is in the call's conference.
+    /// During a consultation (no number), merges the held, holding and consulted parties.
+    @discardableResult
+    public func conferenceAdd(_ id: String, number: String?) throws(CallControlError) -> Int? {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard let number else {
+            try command(id) { call, now in call.mergeConsultation(now: now) }
+            return nil
+        }
+        try Self.checkNumber(number)
+        try call.checkConferenceAdd().get()
+        let target = try destination(for: number)
+        try place(id, number: target.number, spans: target.spans, purpose: .conference, role: .consultation,
+                  answerTimeout: target.timeout ?? 60)
+        return calls[id]!.legs.count
+    }
+
+    public func conferenceDrop(_ id: String, leg: Int, cause: Q931Cause = .normalClearing) throws(CallControlError) {
+        try command(id) { call, now in call.conferenceDrop(leg, cause: cause, now: now) }
+    }
+
+    /// Hangs up one leg, or the whole call, with a Q.850 cause.
+    public func hangup(_ id: String, leg: Int?, cause: Q931Cause = .normalClearing) throws(CallControlError) {
+        try command(id) { call, now in call.hangup(leg, cause: cause, now: now) }
+    }
+
+    /// Clears a call with `cause` (both legs, Q.931 clearing). False when there is no such call.
+    @discardableResult
+    public func hangup(_ id: String, cause: Q931Cause = .normalClearing) -> Bool {
+        (try? hangup(id, leg: nil, cause: cause)) != nil
+    }
+
+    /// Keeps `value` under `key` on the call: it stays through transfers and is written to the CDR.
+    public func attach(_ id: String, key: String, value: String) throws(CallControlError) {
+        guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" })
+        else { throw .invalid("a data key is 1 to 64 letters, digits, '_', '.' or '-'") }
+        guard value.utf8.count <= 1024 else { throw .invalid("a data value is at most 1024 bytes") }
+        try command(id) { call, _ in .success(call.attach(key, value)) }
+    }
+
+    /// Plays a prompt to a leg (default: leg 1) that is not bridged.
+    public func play(_ id: String, leg: Int? = nil, prompt: String, language: String? = nil) throws(CallControlError) {
+        let e = try freeEndpoint(id, leg, "play")
+        guard media.prompts != nil else { throw .notConfigured("prompts") }
+        guard play(prompt, language: language, to: e, token: -2) else { throw .invalid("no prompt '\(prompt)'") }
+    }
+
+    public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
+        let e = try freeEndpoint(id, leg, "stop play")
+        send(.stopPrompt(e))
+    }
+
+    /// Turns on digit detection on a leg (default: leg 1): each digit is a `digits` event.
+    public func collectDigits(_ id: String, leg: Int? = nil) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        let l = leg ?? 1
+        guard call.leg(l)?.isAnswered == true else { throw .wrongState(call: id, state: call.state, command: "collect digits") }
+        listen(id, leg: l)
+    }
+
+    /// Starts recording a two-party call (by policy, DTMF or the API).
+    @discardableResult
+    public func startRecording(_ id: String, reason: String = "api") throws(CallControlError) -> String {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard call.recordingSlot == nil else { throw .invalid("call \(id) is already recorded") }
+        guard case .active(let a, let b) = call.state, let ea = endpoint(id, a), let eb = endpoint(id, b) else {
+            throw .wrongState(call: id, state: call.state, command: "record")
+        }
+        let (slot, path) = try recorder.open(callID: id, ani: call.ani.description, dnis: call.dnis,
+                                             laws: (spans[ea.span].config.law, spans[eb.span].config.law)).get()
+        calls[id]?.recordingSlot = slot
+        send(.record(slot: slot, first: ea, second: eb))
+        logger.info("recording", metadata: ["call.id": "\(id)", "path": "\(path)", "reason": "\(reason)"])
+        publish(id, .recordingStarted) { e in
+            e.path = path
+            e.text = reason
+        }
+        return path
+    }
+
+    public func stopRecording(_ id: String) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard call.recordingSlot != nil else { throw .invalid("call \(id) is not recorded") }
+        recorder.stop(call: id, calls: &calls, media: media)
+    }
+
+    /// A digit from the caller during a connected call: the on-demand recording code.
+    func connectedDigit(_ id: String, _ digit: Character) {
+        guard var call = calls[id], let code = recorder.config.onDemandCode else { return }
+        call.connectedDigits = String((call.connectedDigits + String(digit)).suffix(code.count))
+        if call.connectedDigits == code {
+            call.connectedDigits = ""
+            calls[id] = call
+            do { try startRecording(id, reason: "dtmf \(code)") } catch {
+                logger.notice("on-demand recording not started", metadata: ["call.id": "\(id)", "why": "\(error)"])
+            }
+            return
+        }
+        calls[id] = call
+    }
+
+    // MARK: Helpers
+
+    struct Target { var number: String; var spans: [String]; var timeout: Double? }
+
+    /// Where `number` goes: the dialplan's route (it must dial out), or the span given.
+    func destination(for number: String, span: String? = nil, channel: Int? = nil) throws(CallControlError) -> Target {
+        if let span {
+            guard spans.contains(where: { $0.config.name == span }) else { throw .invalid("no span '\(span)'") }
+            return Target(number: number, spans: [span], timeout: nil)
+        }
+        switch dialplan.decide(number) {
+        case .dial(let out, let names, let timeout, _): return Target(number: out, spans: names, timeout: timeout)
+        case .application: throw .invalid("\(number) routes to an application, not to a line")
+        case .noRoute: throw .noRoute(number)
+        }
+    }
+
+    /// Throws unless a span of the target has its D-channel up and a free B-channel (checked before a command changes anything).
+    func checkCircuit(_ target: Target) throws(CallControlError) {
+        let ok = target.spans.contains { name in
+            guard let s = spans.first(where: { $0.config.name == name }) else { return false }
+            return linkUp[s.index] && channels.free(s.config, index: s.index) != nil
+        }
+        if !ok { throw .noCircuit(target.number) }
+    }
+
+    static func checkNumber(_ number: String) throws(CallControlError) {
+        guard !number.isEmpty, number.count <= 32, number.allSatisfy({ "0123456789*#+".contains($0) }) else {
+            throw .invalid("a number is 1 to 32 of 0-9, *, # or +")
+        }
+    }
+
+    /// The endpoint of an answered leg that no bridge or conference holds.
+    private func freeEndpoint(_ id: String, _ leg: Int?, _ what: String) throws(CallControlError) -> MediaEngine.Endpoint {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        let l = leg ?? 1
+        guard let info = call.leg(l) else { throw .noSuchLeg(call: id, leg: l) }
+        let busy = call.bridges.contains { $0.state == .active && $0.contains(l) } || call.conference.members.contains(l)
+        guard info.isAnswered, !busy, call.applicationLeg != l, let e = endpoint(id, l) else {
+            throw .wrongState(call: id, state: call.state, command: what)
+        }
+        return e
+    }
+}

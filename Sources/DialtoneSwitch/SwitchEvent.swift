@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import Synchronization
+
+/// One event of the switch's event stream: what happened to a call, a leg,
+/// a span or the alarms, with the stream's sequence number and the time.
+/// Encoded as one flat JSON object with a `type` field (docs/events.md).
+public struct SwitchEvent: Sendable, Codable, Equatable {
+    public enum EventType: String, Sendable, Codable, CaseIterable {
+        case callCreated = "call.created"
+        case legCreated = "leg.created"
+        case legProceeding = "leg.proceeding"
+        case legAlerting = "leg.alerting"
+        case legAnswered = "leg.answered"
+        case legHeld = "leg.held"
+        case legRetrieved = "leg.retrieved"
+        case legEnded = "leg.ended"
+        case bridged
+        case unbridged
+        case conferenceJoined = "conference.joined"
+        case conferenceLeft = "conference.left"
+        case transferred
+        case digits
+        case recordingStarted = "recording.started"
+        case recordingStopped = "recording.stopped"
+        case dataAttached = "data.attached"
+        case applicationStarted = "application.started"
+        case callEnded = "call.ended"
+        case spanUp = "span.up"
+        case spanDown = "span.down"
+        case dchannelUp = "dchannel.up"
+        case dchannelDown = "dchannel.down"
+        case alarmRaised = "alarm.raised"
+        case alarmCleared = "alarm.cleared"
+    }
+
+    /// Position in the stream (1, 2, 3 …): a gap means the consumer fell behind.
+    public var seq: UInt64 = 0
+    public var time: Date = Date(timeIntervalSince1970: 0)
+    public var type: EventType
+    public var call: String?
+    public var leg: Int?
+    /// The other leg (bridged, transferred to).
+    public var peer: Int?
+    public var span: String?
+    public var channel: Int?
+    /// The calling number (call.created) or the far end's number (leg.created).
+    public var number: String?
+    public var dnis: String?
+    public var role: String?
+    public var digits: String?
+    /// Where digits came from: `inband` (DTMF) or `keypad` (Q.931).
+    public var source: String?
+    public var cause: Int?
+    public var causeText: String?
+    public var disposition: String?
+    public var key: String?
+    public var value: String?
+    public var path: String?
+    public var application: String?
+    public var members: [Int]?
+    public var text: String?
+
+    public init(_ type: EventType, call: String? = nil, leg: Int? = nil) {
+        self.type = type
+        self.call = call
+        self.leg = leg
+    }
+}
+
+/// The switch's one event stream: every event gets the next sequence
+/// number and goes to every subscriber. Subscribers are woken by the
+/// stream (AsyncStream); one that falls more than `buffer` events behind
+/// loses the oldest and sees the gap in `seq`.
+public final class EventStream: Sendable {
+    private struct State {
+        var seq: UInt64 = 0
+        var next = 0
+        var subscribers: [Int: AsyncStream<SwitchEvent>.Continuation] = [:]
+    }
+    private let state = Mutex(State())
+    private let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date = { Date() }) { self.now = now }
+
+    /// Stamps and delivers an event; returns it as delivered.
+    @discardableResult
+    public func publish(_ event: SwitchEvent) -> SwitchEvent {
+        state.withLock { s in
+            var e = event
+            s.seq += 1
+            e.seq = s.seq
+            e.time = now()
+            for c in s.subscribers.values { c.yield(e) }
+            return e
+        }
+    }
+
+    /// Events from now on, until the subscriber stops iterating or the stream finishes.
+    public func subscribe(buffer: Int = 10_000) -> AsyncStream<SwitchEvent> {
+        let (stream, continuation) = AsyncStream<SwitchEvent>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
+        let id = state.withLock { s in
+            s.next += 1
+            s.subscribers[s.next] = continuation
+            return s.next
+        }
+        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
+        return stream
+    }
+
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+    public var lastSequence: UInt64 { state.withLock { $0.seq } }
+
+    /// Ends every subscription.
+    public func finish() {
+        let all = state.withLock { s in
+            defer { s.subscribers = [:] }
+            return Array(s.subscribers.values)
+        }
+        for c in all { c.finish() }
+    }
+}
