@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
+        .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),

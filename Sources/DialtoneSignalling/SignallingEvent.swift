@@ -57,6 +57,18 @@ public struct IncomingSetup: Sendable, Equatable {
     /// Sending complete (or en-bloc): no more digits will follow.
     public var complete: Bool
     public var keypad: String
+
+    public init(calling: PartyNumber, called: String, calledPlan: Int = 0, channel: Int?, exclusive: Bool = true,
+                bearer: Bearer = .speechALaw, complete: Bool = true, keypad: String = "") {
+        self.calling = calling
+        self.called = called
+        self.calledPlan = calledPlan
+        self.channel = channel
+        self.exclusive = exclusive
+        self.bearer = bearer
+        self.complete = complete
+        self.keypad = keypad
+    }
 }
 
 /// What a D-channel reports, in order, from its owner thread.
