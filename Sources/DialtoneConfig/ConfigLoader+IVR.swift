@@ -34,6 +34,8 @@ extension ConfigLoader {
         var variables: Set<String> = []
         /// Languages `{language: L}` actions switch to.
         var languageUses: [(node: Node, key: String, name: String)] = []
+        /// `{application: NAME, argument: X}` actions and `application:` routes.
+        var applications: [(node: Node, key: String, name: String, argument: String, argumentNode: Node?)] = []
     }
 
     static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String) throws(ConfigError) -> PromptSettings {
@@ -218,7 +220,9 @@ extension ConfigLoader {
         }
         if let v = m["application"] {
             let arg = try m["argument"].map { a throws(ConfigError) in try r.string(a.value, "\(path).argument") } ?? ""
-            return .application(try r.string(v.value, "\(path).application"), argument: arg)
+            let name = try r.string(v.value, "\(path).application")
+            refs.applications.append((v.value, "\(path).application", name, arg, m["argument"]?.value))
+            return .application(name, argument: arg)
         }
         throw r.error(node, path, "not an action: \(forms)")
     }
@@ -346,6 +350,7 @@ extension ConfigLoader {
         for (node, key, name) in refs.languageUses where !config.prompts.languages.contains(name) {
             throw r.error(node, key, "prompt language '\(name)' is not in prompts.languages (\(config.prompts.languages.joined(separator: ", "))), so its set is not checked complete")
         }
+        try checkApplications(config, refs, r)
         for (node, key, name) in refs.schedules where config.schedules[name] == nil {
             throw r.error(node, key, "no schedule named '\(name)' (schedules: \(config.schedules.keys.sorted().joined(separator: ", ")))")
         }

@@ -2,7 +2,7 @@
 import Yams
 
 extension ConfigLoader {
-    static let routeKeys = ["match", "prefix", "to", "menu", "action", "strip", "prepend", "answer_timeout"]
+    static let routeKeys = ["match", "prefix", "to", "menu", "action", "application", "argument", "strip", "prepend", "answer_timeout"]
 
     static func parseRoute(_ node: Node, _ path: String, _ r: YAMLReader, spans: [SpanConfig],
                            refs: References) throws(ConfigError) -> RouteConfig {
@@ -18,21 +18,30 @@ extension ConfigLoader {
             throw r.error(node, "\(path).match", "missing required key 'match' (exact number) or 'prefix' (number prefix)")
         }
 
-        let destinations = ["to", "menu", "action"].filter { m[$0] != nil }
+        let destinations = ["to", "menu", "action", "application"].filter { m[$0] != nil }
         if destinations.count > 1 {
             throw r.error(m[destinations[1]]!.key, "\(path).\(destinations[1])",
-                          "a route has one destination: 'to' (spans), 'menu' (an IVR menu) or 'action', not \(destinations.joined(separator: " and "))")
+                          "a route has one destination: 'to' (spans), 'menu' (an IVR menu), 'application' or 'action', not \(destinations.joined(separator: " and "))")
         }
         if let v = m["menu"] {
             let name = try r.string(v.value, "\(path).menu")
             refs.menus.append((v.value, "\(path).menu", name))
             return RouteConfig(pattern: pattern, spans: [], line: node.mark?.line, action: .menu(name))
         }
+        if let a = m["argument"], m["application"] == nil {
+            throw r.error(a.key, "\(path).argument", "'argument' goes with 'application'")
+        }
+        if let v = m["application"] {
+            let name = try r.string(v.value, "\(path).application")
+            let arg = try m["argument"].map { a throws(ConfigError) in try r.string(a.value, "\(path).argument") } ?? ""
+            refs.applications.append((v.value, "\(path).application", name, arg, m["argument"]?.value))
+            return RouteConfig(pattern: pattern, spans: [], line: node.mark?.line, action: .application(name, argument: arg))
+        }
         if let v = m["action"] {
             return RouteConfig(pattern: pattern, spans: [], line: node.mark?.line, action: try action(v.value, "\(path).action", r, refs))
         }
         guard let to = m["to"] else {
-            throw r.error(node, "\(path).to", "missing required key 'to' (a span name or a list of span names), 'menu' or 'action'")
+            throw r.error(node, "\(path).to", "missing required key 'to' (a span name or a list of span names), 'menu', 'application' or 'action'")
         }
         let targets: [(node: Node, key: String, name: String)]
         if case .sequence(let s) = to.value {

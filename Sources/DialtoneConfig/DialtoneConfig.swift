@@ -16,6 +16,8 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var recording: RecordingConfig
     /// Tone sets defined in the file (`tone_sets:`), besides the built-in ones.
     public var toneSets: [String: ToneSet] = [:]
+    /// Applications by name (`applications:`), besides the built-in ones.
+    public var applications: [String: ApplicationConfig] = [:]
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 

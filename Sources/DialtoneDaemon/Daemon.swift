@@ -35,6 +35,7 @@ public final class Daemon: @unchecked Sendable {
     /// The DAHDI driver's spans, watched while the daemon runs.
     public let kernelSpans: SpanWatcher
     private var switchTask: Task<Void, Never>?
+    private var applicationTasks: [Task<Void, Never>] = []
     /// The config in force (the start-up one, or the last reloaded).
     let running: Mutex<DialtoneConfig>
     /// The drain time of a ``stop(drain:)`` in progress (nil: drain_seconds).
@@ -141,6 +142,13 @@ public final class Daemon: @unchecked Sendable {
                                 applications: IVRApplication(menus: config.menus, schedules: config.schedules),
                                 promptLanguage: config.prompts.language, recording: config.recording, alarms: alarms)
         box.core = switchCore
+        for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
+            switch app.kind {
+            case .park(let settings):
+                switchCore.hosted.register(ParkApplication(name: app.name, settings: settings, core: switchCore,
+                                                           logger: logger))
+            }
+        }
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
             s.driver.setEventHandler { event in
@@ -193,6 +201,14 @@ public final class Daemon: @unchecked Sendable {
             }, stop: { [unowned self] in
                 await switchCore.finish()
                 await switchTask?.value
+            }),
+            // Long-lived applications (parking lots; queues and fax schedulers to come) follow the event stream.
+            DaemonComponent("applications", start: { [unowned self] in
+                applicationTasks = switchCore.hosted.all.map { app in Task { await app.run() } }
+            }, stop: { [unowned self] in
+                for t in applicationTasks { t.cancel() }
+                for t in applicationTasks { await t.value }
+                applicationTasks = []
             }),
             DaemonComponent("D-channels", start: { [unowned self] in for s in spans { s.dchannel.start() } },
                             stop: { [unowned self] in for s in spans { s.dchannel.stop() } }),

@@ -37,6 +37,7 @@ extension Daemon {
         if new.spans != old.spans { restart.append("spans") }
         if new.daemon != old.daemon { restart.append("daemon") }
         if new.toneSets != old.toneSets { restart.append("tone_sets") }
+        if new.applications != old.applications { restart.append("applications") }
         if !restart.isEmpty {
             let why = "\(path): \(restart.joined(separator: ", ")) changed; these need a restart (`systemctl restart dialtone`); nothing was applied"
             logger.error("reload refused", metadata: ["reason": "\(why)"])

@@ -29,8 +29,12 @@ public final class LineSimulator: @unchecked Sendable {
         public var hangUpAfter: Duration?           // agent clears first after this long connected
         /// Instead of the test pattern, the agent says a tone: (Hz, dBm0, ms) after the lead-in.
         public var tone: (hz: Int, level: Int, ms: Int)?
+        /// Instead of a pattern run, the answered call is kept live for a
+        /// script (``LineSimulator/answeredLive(dnis:timeout:)``).
+        public var live = false
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
-                    tone: (hz: Int, level: Int, ms: Int)? = nil) {
+                    tone: (hz: Int, level: Int, ms: Int)? = nil, live: Bool = false) {
+            self.live = live
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
@@ -231,6 +235,12 @@ public final class LineSimulator: @unchecked Sendable {
             return await controller.dialLive(port: port, ani: ani, dnis: dnis, seconds: seconds, timeout: timeout)
         }
         return result
+    }
+
+    /// The next call to `dnis` that a `live` agent answered, kept live for
+    /// the script (the same ``LiveCall`` as a placed one); nil on timeout.
+    public func answeredLive(dnis: String, timeout: Duration = .seconds(10)) async -> LiveCall? {
+        await controller.answeredLive(dnis: dnis, timeout: timeout)
     }
 
     /// ``dialLive(port:ani:dnis:seconds:timeout:)`` that throws the

@@ -26,6 +26,9 @@ actor SimController {
     private var busy: [String: Set<Int>] = [:]
     private var behaviour: [String: LineSimulator.AgentBehaviour] = [:]
     private var defaultBehaviour = LineSimulator.AgentBehaviour()
+    /// Live agent calls: their event streams, and the answered calls not yet taken by a script (by number).
+    private var liveAgents: [Key: AsyncStream<SignallingEvent>.Continuation] = [:]
+    private var liveAnswered: [String: [LiveCall]] = [:]
 
     private struct AgentCall {
         var setup: IncomingSetup
@@ -114,6 +117,10 @@ actor SimController {
         }
         dchannel.send(.alerting(ref, channel: channel))
         guard let after = b.answerAfter else { return }
+        if b.live {
+            later(after) { await $0.agentAnswerLive(key) }
+            return
+        }
         later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter, tone: b.tone) }
     }
 
@@ -135,6 +142,42 @@ actor SimController {
         }
     }
 
+    /// Answers and keeps the call live for a script: it listens from the CONNECT on.
+    private func agentAnswerLive(_ key: Key) async {
+        guard agentCalls[key] != nil, let channel = agentCalls[key]?.channel else { return }
+        let st = state(key.port)
+        let audio = st.live[channel]
+        if audio.isActive {  // the last live call on this channel is still stopping
+            audio.stop()
+            for _ in 0..<100 where audio.isActive { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        guard var call = agentCalls[key], !call.clearing, !audio.isActive else { return }
+        audio.arm(seconds: 300)
+        call.connected = true
+        agentCalls[key] = call
+        let (events, continuation) = AsyncStream<SignallingEvent>.makeStream()
+        liveAgents[key] = continuation
+        let live = LiveCall(port: key.port, ani: call.setup.called, channel: channel, law: st.port.span.law, ref: key.ref,
+                            dchannel: st.dchannel!, audio: audio, events: events)
+        st.dchannel.send(.answer(key.ref, channel: channel))
+        records[call.setup.calling.digits]?.answered = true
+        liveAnswered[call.setup.called, default: []].append(live)
+    }
+
+    func answeredLive(dnis: String, timeout: Duration) async -> LiveCall? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            if var list = liveAnswered[dnis], !list.isEmpty {
+                let call = list.removeFirst()
+                liveAnswered[dnis] = list
+                return call
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
     private func agentHangUp(_ key: Key) async {
         guard var call = agentCalls[key], !call.clearing else { return }
         call.clearing = true
@@ -144,6 +187,18 @@ actor SimController {
     }
 
     private func agentEvent(_ key: Key, _ event: SignallingEvent) {
+        if let live = liveAgents[key] {
+            live.yield(event)
+            if case .released = event {
+                live.finish()
+                liveAgents[key] = nil
+                if let ch = agentCalls.removeValue(forKey: key)?.channel {
+                    busy[key.port]?.remove(ch)
+                    state(key.port).live[ch].stop()
+                }
+            }
+            return
+        }
         switch event {
         case .disconnected(_, let cause):
             guard var call = agentCalls[key] else { return }

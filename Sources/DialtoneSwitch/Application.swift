@@ -2,6 +2,7 @@
 import DialtoneConfig
 import DialtoneSignalling
 import Foundation
+import Synchronization
 
 /// What the switch tells an application about its call.
 public struct AppCallInfo: Sendable, Equatable {
@@ -59,4 +60,29 @@ public protocol ApplicationSession: Sendable {
 public protocol CallApplications: Sendable {
     /// A session running `action` for a call, or nil when this action is not one of ours.
     func session(for action: IVRAction, call: AppCallInfo) -> (any ApplicationSession)?
+}
+
+/// A long-lived application the switch hosts — a parking lot, a queue
+/// owning waiting callers and agents, a fax job scheduler. It has its own
+/// name (routes and IVR actions hand calls to it by name), its own state,
+/// and speaks only the call-control API and the event stream. The daemon
+/// runs it as a service.
+public protocol HostedApplication: AnyObject, Sendable {
+    var name: String { get }
+    /// A call handed over by a route or an IVR action. The call is
+    /// presented to the application, not yet answered: it answers, rejects
+    /// or connects it with the call-control API.
+    func take(call: String, argument: String) async
+    /// The application's own work until its task is cancelled (typically
+    /// following the event stream).
+    func run() async
+}
+
+/// The hosted applications by name (filled once at start-up; read by the switch).
+public final class HostedApplications: Sendable {
+    private let table = Mutex<[String: any HostedApplication]>([:])
+    public init() {}
+    public func register(_ app: any HostedApplication) { table.withLock { $0[app.name] = app } }
+    public subscript(name: String) -> (any HostedApplication)? { table.withLock { $0[name] } }
+    public var all: [any HostedApplication] { table.withLock { Array($0.values) } }
 }

@@ -25,10 +25,15 @@ extension SwitchCore {
     /// Answers the call (if not yet) and gives it to the application for `action`.
     func startApplication(_ id: String, _ action: IVRAction) {
         guard let call = calls[id], let leg = call.inbound, leg.channel != nil else { return }
-        if case .application("control", _) = action {
-            // The call-control API takes the call: it waits to be answered or rejected.
+        if case .application(let name, let argument) = action, name == "control" || hosted[name] != nil {
+            // The call-control API (or a hosted application speaking it) takes the call:
+            // it waits to be answered, rejected or connected.
             update(id) { call, now in call.present(now: now) }
-            publish(id, .applicationStarted) { $0.application = "control" }
+            publish(id, .applicationStarted) { e in
+                e.application = name
+                e.text = argument.isEmpty ? nil : argument
+            }
+            if let app = hosted[name] { Task { await app.take(call: id, argument: argument) } }
             return
         }
         let info = AppCallInfo(callID: id, ani: call.ani.digits, dnis: call.dnis, span: spans[leg.span].config.name,

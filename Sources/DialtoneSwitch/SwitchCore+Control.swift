@@ -132,11 +132,11 @@ extension SwitchCore {
         try command(id) { call, _ in .success(call.attach(key, value)) }
     }
 
-    /// Plays a prompt to a leg (default: leg 1) that is not bridged.
-    public func play(_ id: String, leg: Int? = nil, prompt: String, language: String? = nil) throws(CallControlError) {
+    /// Plays a prompt to a leg (default: leg 1) that is not bridged; `loop`: again and again until stopped.
+    public func play(_ id: String, leg: Int? = nil, prompt: String, language: String? = nil, loop: Bool = false) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "play")
         guard media.prompts != nil else { throw .notConfigured("prompts") }
-        guard play(prompt, language: language, to: e, token: -2) else { throw .invalid("no prompt '\(prompt)'") }
+        guard play(prompt, language: language, to: e, token: -2, loop: loop) else { throw .invalid("no prompt '\(prompt)'") }
     }
 
     public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {

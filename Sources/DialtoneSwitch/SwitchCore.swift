@@ -83,6 +83,8 @@ public actor SwitchCore {
     public nonisolated let alarms: AlarmBoard
     /// Everything that happens, for the API, the CLI (`dialtone events`) and applications.
     public nonisolated let events: EventStream
+    /// Long-lived applications calls are handed to by name.
+    public nonisolated let hosted = HostedApplications()
 
     public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
                 sink: any CallRecordSink, logger: Logger, applications: (any CallApplications)? = nil,

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
+/// An application of the `applications:` section: its name (how routes
+/// and IVR actions call it), its kind and the kind's settings.
+public struct ApplicationConfig: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A parking lot: parked calls are answered and hear the hold audio
+        /// until the API connects them (`call transfer`), or until `timeout`,
+        /// when they go to `timeoutNumber` (or are cleared).
+        case park(ParkSettings)
+    }
+
+    public struct ParkSettings: Sendable, Equatable {
+        /// The prompt parked callers hear in a loop.
+        public var holdPrompt: String = "hold"
+        /// Seconds a call stays parked. Default 300.
+        public var timeout: Double = 300
+        /// Where a call parked too long is sent (a number of the dialplan); nil: cleared.
+        public var timeoutNumber: String?
+        public init() {}
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Where the application was written (for messages).
+    public var line: Int?
+
+    public init(name: String, kind: Kind, line: Int? = nil) {
+        self.name = name
+        self.kind = kind
+        self.line = line
+    }
+
+    /// Applications every Dialtone has: `control` presents the call to the
+    /// call-control API (answered or rejected by command).
+    public static let builtIn = ["control"]
+    /// The kinds an `applications:` entry may have.
+    public static let kinds = ["park"]
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Yams
+
+extension ConfigLoader {
+    static let applicationKeys = ["type", "hold_prompt", "timeout", "timeout_to"]
+
+    /// `applications: {NAME: {type: KIND, …}}`.
+    static func parseApplications(_ node: Node, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> [String: ApplicationConfig] {
+        var out: [String: ApplicationConfig] = [:]
+        if YAMLReader.isNull(node) { return [:] }
+        guard case .mapping(let entries) = node else {
+            throw r.error(node, "applications", "expected a mapping of application names to applications, got \(r.describe(node))")
+        }
+        for (keyNode, value) in entries {
+            let name = keyNode.string ?? ""
+            if out[name] != nil { throw r.error(keyNode, "applications.\(name)", "application '\(name)' appears twice") }
+            let path = "applications.\(name)"
+            guard !name.isEmpty, NumberTemplate.isVariableName(name.replacingOccurrences(of: "-", with: "_")) else {
+                throw r.error(keyNode, path, "'\(name)' is not an application name (letters, digits, '_' or '-')")
+            }
+            guard !ApplicationConfig.builtIn.contains(name) else {
+                throw r.error(keyNode, path, "'\(name)' is a built-in application; choose another name")
+            }
+            let m = try r.mapping(value, path, allowed: applicationKeys)
+            guard let t = m["type"] else {
+                throw r.error(value, "\(path).type", "missing required key 'type' (one of: \(ApplicationConfig.kinds.joined(separator: ", ")))")
+            }
+            let type = try r.string(t.value, "\(path).type")
+            switch type {
+            case "park":
+                var p = ApplicationConfig.ParkSettings()
+                if let v = m["hold_prompt"] { p.holdPrompt = try promptName(v.value, "\(path).hold_prompt", r, refs, language: nil) }
+                else { refs.prompts.append(PromptUse(node: t.value, key: "\(path).hold_prompt", name: p.holdPrompt, language: nil)) }
+                if let v = m["timeout"] { p.timeout = try r.double(v.value, "\(path).timeout", range: 1...86_400, unit: "s") }
+                if let v = m["timeout_to"] { p.timeoutNumber = try routeNumber(v.value, "\(path).timeout_to", r, refs) }
+                out[name] = ApplicationConfig(name: name, kind: .park(p), line: keyNode.mark?.line)
+            default:
+                var message = "unknown application type '\(type)'"
+                if let near = YAMLReader.closest(type, in: ApplicationConfig.kinds) { message += "; did you mean '\(near)'?" }
+                throw r.error(t.value, "\(path).type", message + " (types: \(ApplicationConfig.kinds.joined(separator: ", ")))")
+            }
+        }
+        return out
+    }
+
+    /// Every `{application: NAME}` names a built-in or configured application, with an argument it takes.
+    static func checkApplications(_ config: DialtoneConfig, _ refs: References, _ r: YAMLReader) throws(ConfigError) {
+        for use in refs.applications {
+            let known = ApplicationConfig.builtIn + config.applications.keys.sorted()
+            guard ApplicationConfig.builtIn.contains(use.name) || config.applications[use.name] != nil else {
+                var message = "no application named '\(use.name)'"
+                if let near = YAMLReader.closest(use.name, in: known) { message += "; did you mean '\(near)'?" }
+                throw r.error(use.node, use.key, message + " (applications: \(known.joined(separator: ", ")))")
+            }
+            if !use.argument.isEmpty {
+                throw r.error(use.argumentNode ?? use.node, use.key, "application '\(use.name)' takes no argument (got '\(use.argument)')")
+            }
+        }
+    }
+}
