@@ -29,12 +29,16 @@ public final class LineSimulator: @unchecked Sendable {
         public var hangUpAfter: Duration?           // agent clears first after this long connected
         /// Instead of the test pattern, the agent says a tone: (Hz, dBm0, ms) after the lead-in.
         public var tone: (hz: Int, level: Int, ms: Int)?
+        /// False: the agent answers without sending or checking audio (signalling
+        /// only, as the signalling benchmark's agents do); `AgentRecord.forward` stays nil.
+        public var audio: Bool
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
-                    tone: (hz: Int, level: Int, ms: Int)? = nil) {
+                    tone: (hz: Int, level: Int, ms: Int)? = nil, audio: Bool = true) {
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
             self.tone = tone
+            self.audio = audio
         }
     }
 
@@ -89,6 +93,9 @@ public final class LineSimulator: @unchecked Sendable {
         public var backward: PatternCheck?
         public var released = false
         public var error: String?
+        /// From handing the SETUP to the caller's D-channel to the CONNECT
+        /// reaching the caller's call logic (nil when not answered).
+        public var setupToConnect: Duration?
 
         public var description: String {
             "call \(ani)->\(dnis) ch \(channel.map(String.init) ?? "-"): connected=\(connected) cause=\(cause.map { "\($0)" } ?? "-") backward=\(backward.map { "\($0)" } ?? "-")\(error.map { " error: \($0)" } ?? "")"
