@@ -32,13 +32,17 @@ public final class LineSimulator: @unchecked Sendable {
         /// Instead of a pattern run, the answered call is kept live for a
         /// script (``LineSimulator/answeredLive(dnis:timeout:)``).
         public var live = false
+        /// False: the agent answers without sending or checking audio (signalling
+        /// only, as the signalling benchmark's agents do); `AgentRecord.forward` stays nil.
+        public var audio: Bool
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
-                    tone: (hz: Int, level: Int, ms: Int)? = nil, live: Bool = false) {
+                    tone: (hz: Int, level: Int, ms: Int)? = nil, audio: Bool = true, live: Bool = false) {
             self.live = live
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
             self.tone = tone
+            self.audio = audio
         }
     }
 
@@ -93,6 +97,9 @@ public final class LineSimulator: @unchecked Sendable {
         public var backward: PatternCheck?
         public var released = false
         public var error: String?
+        /// From handing the SETUP to the caller's D-channel to the CONNECT
+        /// reaching the caller's call logic (nil when not answered).
+        public var setupToConnect: Duration?
 
         public var description: String {
             "call \(ani)->\(dnis) ch \(channel.map(String.init) ?? "-"): connected=\(connected) cause=\(cause.map { "\($0)" } ?? "-") backward=\(backward.map { "\($0)" } ?? "-")\(error.map { " error: \($0)" } ?? "")"

@@ -35,6 +35,8 @@ actor SimController {
         var channel: Int?
         var connected = false
         var clearing = false
+        /// The agent sends and checks pattern audio (``LineSimulator/AgentBehaviour/audio``).
+        var audio = true
     }
 
     init(logger: Logger) {
@@ -98,7 +100,8 @@ actor SimController {
             return
         }
         busy[port, default: []].insert(channel)
-        agentCalls[key] = AgentCall(setup: setup, channel: setup.channel)
+        let b = behaviour[port] ?? defaultBehaviour
+        agentCalls[key] = AgentCall(setup: setup, channel: setup.channel, audio: b.audio)
         if records.updateValue(LineSimulator.AgentRecord(ani: setup.calling.digits, dnis: setup.called,
                                                          port: port, channel: setup.channel), forKey: setup.calling.digits) == nil {
             recordOrder.append(setup.calling.digits)
@@ -109,7 +112,6 @@ actor SimController {
                 recordOrder.removeFirst(excess)
             }
         }
-        let b = behaviour[port] ?? defaultBehaviour
         dchannel.send(.proceeding(ref, channel: channel))
         if let cause = b.rejectCause {
             dchannel.send(.hangup(ref, cause))
@@ -121,17 +123,26 @@ actor SimController {
             later(after) { await $0.agentAnswerLive(key) }
             return
         }
+        if after == .zero && !b.audio && b.hangUpAfter == nil {
+            // Signalling only, no delay: CONNECT in the same turn (no task, no timer).
+            agentCalls[key]?.connected = true
+            dchannel.send(.answer(ref, channel: channel))
+            records[setup.calling.digits]?.answered = true
+            return
+        }
         later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter, tone: b.tone) }
     }
 
     private func agentAnswer(_ key: Key, hangUpAfter: Duration?, tone: (hz: Int, level: Int, ms: Int)?) async {
-        guard agentCalls[key] != nil, let channel = agentCalls[key]?.channel else { return }
+        guard let answering = agentCalls[key], let channel = answering.channel else { return }
         let st = state(key.port)
-        let law = st.port.span.law
-        let audio = tone.map { [UInt8](repeating: law.idleByte, count: Self.leadInFrames * frameBytes)
-                                   + ToneBurst.bytes(hz: $0.hz, level: $0.level, ms: $0.ms, law: law) }
-            ?? Self.stream(seed: agentCalls[key]!.setup.calling.digits + "/bwd", law: law, frames: patternBytes / frameBytes)
-        await arm(st, key.port, channel, pattern: audio)
+        if answering.audio {
+            let law = st.port.span.law
+            let audio = tone.map { [UInt8](repeating: law.idleByte, count: Self.leadInFrames * frameBytes)
+                                       + ToneBurst.bytes(hz: $0.hz, level: $0.level, ms: $0.ms, law: law) }
+                ?? Self.stream(seed: answering.setup.calling.digits + "/bwd", law: law, frames: patternBytes / frameBytes)
+            await arm(st, key.port, channel, pattern: audio)
+        }
         guard var call = agentCalls[key], !call.clearing else { return }
         call.connected = true
         agentCalls[key] = call
@@ -206,12 +217,12 @@ actor SimController {
             if !call.clearing {
                 call.clearing = true
                 agentCalls[key] = call
-                Task { await self.finishAgentAudio(key, call) }
+                if call.audio { Task { await self.finishAgentAudio(key, call) } }
             }
         case .released(_, let cause):
             guard let call = agentCalls[key] else { return }
             if records[call.setup.calling.digits]?.cause == nil { records[call.setup.calling.digits]?.cause = cause }
-            if !call.clearing, call.connected {
+            if !call.clearing, call.connected, call.audio {
                 // Released without a DISCONNECT first (link loss): still stop the audio.
                 Task { await self.finishAgentAudio(key, call) }
             }
@@ -234,7 +245,7 @@ actor SimController {
     }
 
     private func finishAgentAudio(_ key: Key, _ call: AgentCall) async {
-        guard call.connected, let channel = call.channel else { return }
+        guard call.connected, call.audio, let channel = call.channel else { return }
         let st = state(key.port)
         let ani = call.setup.calling.digits
         let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/fwd"), count: patternBytes)
@@ -294,6 +305,7 @@ actor SimController {
         }
         defer { timeout.cancel() }
         let first = plan.overlapDigits.map { String(plan.dnis.prefix($0)) } ?? plan.dnis
+        let setupSent = ContinuousClock.now
         dchannel.send(.setup(ref, OutgoingSetup(channel: plan.anyChannel ? -1 : channel, exclusive: !plan.anyChannel,
                                                 calling: PartyNumber(digits: plan.ani, plan: 0x21, presentation: 0x03),
                                                 called: first, bearer: span.law == .alaw ? .speechALaw : .speechMuLaw,
@@ -323,6 +335,7 @@ actor SimController {
             case .alerting: result.alerted = true
             case .connected:
                 result.connected = true
+                result.setupToConnect = ContinuousClock.now - setupSent
                 plan.progress?(.connected)
             case .disconnected(_, let cause): result.cause = cause
             case .released(_, let cause):

@@ -187,4 +187,16 @@ public final class Store: Sendable {
     public func count() throws(StoreError) -> Int {
         try run("count CDRs") { try writer.read { db in try CDR.fetchCount(db) } }
     }
+
+    /// How many CDRs there are of calls that started at `start` or later
+    /// (with `disposition`, when given): committed rows only.
+    public func count(since start: Date, disposition: CDR.Disposition? = nil) throws(StoreError) -> Int {
+        try run("count CDRs") {
+            try writer.read { db in
+                var request = CDR.filter(Column("start_time") >= start)
+                if let disposition { request = request.filter(Column("disposition") == disposition.rawValue) }
+                return try request.fetchCount(db)
+            }
+        }
+    }
 }

@@ -5,14 +5,15 @@ import DialtoneDaemon
 import DialtoneTestKit
 import Foundation
 
-/// `dialtone bench`: the idle daemon's CPU share, media engine capacity, and the ratio to a C floor.
+/// `dialtone bench`: the idle daemon's CPU share, media engine capacity,
+/// signalling throughput end to end, and the ratios to C floors.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the idle daemon's CPU share and how many channels the media engine carries in real time (figures, not pass/fail).")
+        abstract: "Measure the idle daemon's CPU share, how many channels the media engine carries in real time, and calls per second end to end (figures, not pass/fail).")
 
     @Option(help: "Channels (rounded up to whole E1 spans of 30); every pair is a bridged, recorded call with DTMF detection on both.")
     var channels = 1024
-    @Option(help: "Ticks measured back to back for the per-channel cost.")
+    @Option(help: "Ticks measured back to back for the per-channel cost (0 = skip the media benchmark).")
     var ticks = 1000
     @Option(help: "Seconds of the real-time run on the 20 ms clock (0 = skip).")
     var seconds = 60.0
@@ -22,6 +23,23 @@ struct Bench: AsyncParsableCommand {
     var config = "config/dialtone.yaml"
     @Option(help: "Seconds of idle measured (0 = skip).")
     var idleSeconds = 10.0
+    @Option(help: "Seconds of the signalling benchmark's measured window, after 1 s of warm-up (0 = skip); the C floor runs half as long.")
+    var sigSeconds = 8.0
+    @Option(help: "Calls in flight at once in the signalling benchmark (and its floor); \(SignallingBenchmark.channelsPerSpan) per inbound E1.")
+    var sigCalls = 60
+    @Option(help: "The C signalling floor (bench/sigfloor.c, built by `make bench`).")
+    var sigFloor: String?
+    @Option(help: "Where the signalling benchmark's daemon keeps its SQLite file (default: a temporary directory; tmpfs makes fsync free).")
+    var sigDirectory: String?
+
+    func validate() throws {
+        guard (1...(SignallingBenchmark.channelsPerSpan * 31)).contains(sigCalls) else {
+            throw ValidationError("--sig-calls must be 1...\(SignallingBenchmark.channelsPerSpan * 31) (the floor has at most 32 spans of each kind)")
+        }
+        guard sigSeconds >= 0, seconds >= 0, idleSeconds >= 0, ticks >= 0, channels >= 2 else {
+            throw ValidationError("durations and counts must not be negative; --channels at least 2")
+        }
+    }
 
     func run() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-bench-\(getpid())").path
@@ -43,6 +61,15 @@ struct Bench: AsyncParsableCommand {
             }
         }
 
+        if ticks > 0 { try media(dir: dir, say: say) }
+        if sigSeconds > 0 {
+            let sigDir = sigDirectory.map { "\($0)/dialtone-sigbench-\(getpid())" } ?? dir + "/signalling"
+            defer { if sigDirectory != nil { try? FileManager.default.removeItem(atPath: sigDir) } }
+            do { try await signalling(dir: sigDir, say: say) } catch { say("  signalling: not measured: \(error)") }
+        }
+    }
+
+    private func media(dir: String, say: (String) -> Void) throws {
         say("Dialtone media benchmark: every channel runs SpanDSP DTMF detection, every pair of channels is a bridged call")
         say("recorded in stereo A-law (writer thread, real files in \(dir)).")
         let f = try MediaBenchmark.unpaced(channels: channels, ticks: ticks, directory: dir)
