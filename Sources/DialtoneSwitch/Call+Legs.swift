@@ -129,7 +129,7 @@ extension Call {
         let placedUnanswered = l.role != .inbound && !l.isAnswered
         guard legs[id - 1].disconnectRequest(cause, now: now) else { return [] }
         // A leg Dialtone gives up on before answer is told normal clearing.
-        var actions: [Action] = [.signal(span: l.span, .hangup(l.ref, placedUnanswered ? .normalClearing : cause))]
+        var actions: [Action] = Self.proceedingFirst(l) + [.signal(span: l.span, .hangup(l.ref, placedUnanswered ? .normalClearing : cause))]
         if id == 1 || !(pending[id].map(Self.survivable) ?? false) && self.cause == nil && isLastParty(id) { self.cause = cause }
         actions += legGone(id, cause: cause, now: now)
         return actions
@@ -144,6 +144,7 @@ extension Call {
             let placedUnanswered = l.role != .inbound && !l.isAnswered
             if legs[l.id - 1].disconnectRequest(cause, now: now) {
                 actions += detach(l.id, now: now)
+                actions += Self.proceedingFirst(l)
                 actions.append(.signal(span: l.span, .hangup(l.ref, placedUnanswered ? .normalClearing : cause)))
             }
         }
@@ -157,6 +158,14 @@ extension Call {
         if l.isUp { actions += legDisconnected(id, cause: cause, now: now) }
         update(id) { $0.released(cause, now: now) }
         return actions + finishIfGone(now: now)
+    }
+
+    /// An inbound leg still waiting for CALL PROCEEDING (its start not yet
+    /// durable) gets it before the clearing: libpri sends nothing for a
+    /// hangup before PROCEEDING, and the caller would wait for its timers.
+    static func proceedingFirst(_ l: CallLeg) -> [Action] {
+        guard l.role == .inbound, l.state == .callPresent, let ch = l.channel else { return [] }
+        return [.signal(span: l.span, .proceeding(l.ref, channel: ch))]
     }
 
     /// A placed leg whose failure leaves the call going (a consultation, a conference add).

@@ -157,7 +157,8 @@ extension SwitchCore {
     /// hangup before PROCEEDING, leaving the caller to time out).
     private func reject(_ id: String, channel: Int, cause: Q931Cause) {
         guard let leg = calls[id]?.inbound else { return }
-        spans[leg.span].dchannel.send(.proceeding(leg.ref, channel: channel))
+        // (with a channel, the call's clearing sends CALL PROCEEDING first itself)
+        if leg.channel == nil { spans[leg.span].dchannel.send(.proceeding(leg.ref, channel: channel)) }
         clear(id, cause: cause, reason: "rejected")
     }
 

@@ -73,6 +73,22 @@ import Testing
         #expect(f.call.state == .clearing)
     }
 
+    /// A call cleared before its CALL PROCEEDING (its start not yet durable,
+    /// a shutdown) gets PROCEEDING first: libpri sends nothing for a hangup
+    /// before it, and the caller would hang until its own timers.
+    @Test func clearingBeforeProceedingSendsProceedingFirst() {
+        var f = CallFixture()
+        let a = f.run { c, now in c.clear(cause: .temporaryFailure, reason: "shutdown", now: now) }
+        #expect(a.prefix(3).contains(.signal(span: 0, .proceeding(CallRef(rawValue: 1), channel: 1))))
+        let p = a.firstIndex(of: .signal(span: 0, .proceeding(CallRef(rawValue: 1), channel: 1)))!
+        let h = a.firstIndex(of: .signal(span: 0, .hangup(CallRef(rawValue: 1), .temporaryFailure)))!
+        #expect(p < h)
+        var g = CallFixture()
+        g.run { c, now in c.proceed(overlap: false, interdigit: 5, now: now) }
+        let b = g.run { c, now in c.clear(cause: .normalClearing, reason: "x", now: now) }
+        #expect(b.filter { if case .signal(_, .proceeding) = $0 { true } else { false } }.isEmpty, "no second PROCEEDING")
+    }
+
     // MARK: Basic call
 
     @Test func aRoutedCallRingsThenIsBridged() {
