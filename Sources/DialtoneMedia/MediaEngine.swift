@@ -86,7 +86,7 @@ public final class MediaEngine: @unchecked Sendable {
     private let bridged: UnsafeMutablePointer<UInt8>
     private let dtmfContexts: UnsafeMutablePointer<DTMFContext>
     private let toneDescriptors: UnsafeMutablePointer<OpaquePointer?>  // [span × 4 + tone]
-    private let g711 = G711Tables()
+    private let g711 = G711Tables.shared
     private let linear: UnsafeMutablePointer<Int16>
     private let events = SPSCQueue<Event>(capacity: 1024)
     private let eventBell = Doorbell()
@@ -244,7 +244,6 @@ public final class MediaEngine: @unchecked Sendable {
         for i in 0..<(max(1, toneSets.count) * 4) { if let d = toneDescriptors[i] { tone_gen_descriptor_free(d) } }
         toneDescriptors.deallocate()
         linear.deallocate()
-        g711.deallocate()
     }
 
     /// The next event from the media thread (one consumer), nil when none.
