@@ -56,6 +56,26 @@ import Testing
         #expect(generator.isPlaying)
     }
 
+    /// Dial tone (continuous) reaches the far end; before the wrappers
+    /// SpanDSP's zero-length first section made it silence.
+    @Test func dialToneIsHeard() throws {
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"))
+        engine.send(.playTone(.init(span: 0, channel: 4), .dial))
+        var heard: [UInt8] = []
+        let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: frameBytes, alignment: 16)
+        defer { frame.deallocate() }
+        for _ in 0..<60 {
+            engine.tick()
+            link.clockTick()
+            while link.b.readFrame(channel: 4, into: frame) > 0 { heard += frame }
+        }
+        #expect(ToneProbe.heard(in: Array(heard.suffix(8000)), law: .alaw, among: [425, 1000], minimumLevel: -15) == [425])
+    }
+
     /// Per frame, the wrappers allocate nothing.
     @Test func framesDoNotAllocate() {
         let receiver = DTMFReceiver()
