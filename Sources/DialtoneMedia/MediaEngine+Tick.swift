@@ -7,12 +7,8 @@ extension MediaEngine {
     /// recording tap hands its complete ticks to the writer. Public for the
     /// allocation-counting tests and benchmarks; otherwise the media thread's.
     public func tick() {
-        var applied: UInt64 = 0
-        while let command = commands.pop() {
-            apply(command)
-            applied += 1
-        }
-        if applied > 0 { appliedCommands.add(applied, ordering: .relaxed) }
+        let applied = commands.drain { apply($0) }
+        if applied > 0 { appliedCommands.add(UInt64(applied), ordering: .relaxed) }
         var moved: UInt64 = 0
         if slotsInUse > 0 {
             let ctx = TickContext(spans: spans, tables: tables, frame: frame, linear: linear, digits: digits,

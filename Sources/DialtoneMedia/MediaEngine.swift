@@ -76,7 +76,7 @@ public final class MediaEngine: @unchecked Sendable {
     public static let maxConferenceMembers = ConferenceMixer.maxMembers
     /// Ticks run on one late wake-up at most (the rest are counted late and lost).
     public static let maxCatchUpTicks: UInt64 = 5
-    /// Commands the queue holds.
+    /// Commands the queue holds before ``send(_:)`` waits for the media thread.
     public static let commandQueueCapacity = 4096
     /// Idle frames queued on each side when a bridge starts (jitter slack).
     public let primeFrames: Int
@@ -90,8 +90,7 @@ public final class MediaEngine: @unchecked Sendable {
     let spans: [any SpanDriver]
     private let clock: any FrameClock
     let logger: Logger
-    let commands = SPSCQueue<Command>(capacity: MediaEngine.commandQueueCapacity)
-    private let commandBell = Doorbell()
+    let commands: CommandQueue<Command>
     private let events = SPSCQueue<Event>(capacity: 1024)
     private let eventBell = Doorbell()
     private let running = Atomic<Bool>(false)
@@ -141,6 +140,7 @@ public final class MediaEngine: @unchecked Sendable {
         self.spans = spans
         self.clock = clock
         self.logger = logger
+        commands = CommandQueue(capacity: MediaEngine.commandQueueCapacity, logger: logger)
         taps = RecordingTaps(slots: recorder?.slotCount ?? 0)
         frame = .allocate(byteCount: frameBytes, alignment: 16)
         linear = .allocate(capacity: frameBytes)
@@ -223,6 +223,8 @@ public final class MediaEngine: @unchecked Sendable {
     /// Commands the media thread refused (bridging a channel that is already
     /// routed, an id out of range, a play on a routed channel, …).
     public var commandsRefused: UInt64 { refusedCommands.load(ordering: .relaxed) }
+    /// Times ``send(_:)`` found the command queue full and waited for the media thread.
+    public var commandQueueFullCount: UInt64 { commands.fullEvents }
 
     // MARK: Commands
 
@@ -235,12 +237,14 @@ public final class MediaEngine: @unchecked Sendable {
         send(.usePrompts(library))
     }
 
-    /// Queues a command (one producer: the switch core). False when the queue is full.
+    /// Queues a command (one producer: the switch core) and wakes the media
+    /// thread. A full queue never drops a command: the caller waits for the
+    /// media thread to drain it (counted in ``commandQueueFullCount``, a
+    /// warning logged once per episode). False only when the engine is not
+    /// running and the queue stays full (an error is logged).
     @discardableResult
     public func send(_ command: Command) -> Bool {
-        let ok = commands.push(command)
-        commandBell.ring()
-        return ok
+        commands.push(command) { running.load(ordering: .acquiring) }
     }
 
     // MARK: The thread
@@ -255,7 +259,7 @@ public final class MediaEngine: @unchecked Sendable {
 
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        commandBell.ring()
+        commands.bell.ring()
         finished.wait()
     }
 
@@ -279,7 +283,7 @@ public final class MediaEngine: @unchecked Sendable {
                 // the idle time is not caught up (maxCatchUpTicks is for late
                 // wake-ups while busy).
                 clock.pause(waiter)
-                commandBell.sleep { !commands.isEmpty || !running.load(ordering: .relaxed) }
+                commands.bell.sleep { !commands.isEmpty || !running.load(ordering: .relaxed) }
                 clock.resume(waiter)
             }
         }
