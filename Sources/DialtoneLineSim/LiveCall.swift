@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import CSpanDSP
 import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
@@ -189,19 +188,7 @@ public final class LiveCall: @unchecked Sendable {
     /// Sends digits in band: SpanDSP's DTMF generator, low group at `level`
     /// dBm0 and the high group `twist` dB above it, `on`/`off` ms each.
     public func sendDTMF(_ digits: String, level: Int = -10, twist: Int = 0, onMs: Int = 60, offMs: Int = 60) {
-        guard let tx = dtmf_tx_init(nil) else { return }
-        defer { _ = dtmf_tx_free(tx) }
-        dtmf_tx_set_level(tx, Int32(level), Int32(twist))
-        dtmf_tx_set_timing(tx, Int32(onMs), Int32(offMs))
-        _ = dtmf_tx_put(tx, digits, Int32(digits.utf8.count))
-        var samples = [Int16](repeating: 0, count: frameBytes)
-        var bytes: [UInt8] = []
-        while true {
-            let n = Int(dtmf_tx(tx, &samples, Int32(frameBytes)))
-            if n <= 0 { break }
-            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
-        }
-        _ = audio.send(bytes, idle: law.idleByte)
+        _ = audio.send(DTMFGenerator.g711(digits, law: law, level: level, twist: twist, onMs: onMs, offMs: offMs), idle: law.idleByte)
     }
 
     /// Sends a steady tone (SpanDSP's tone generator) for `ms` milliseconds.
@@ -306,17 +293,6 @@ public final class LiveCall: @unchecked Sendable {
 /// A steady single-frequency tone from SpanDSP's generator, as G.711 bytes.
 public enum ToneBurst {
     public static func bytes(hz: Int, level: Int, ms: Int, law: G711Law) -> [UInt8] {
-        guard let descriptor = tone_gen_descriptor_init(nil, Int32(hz), Int32(level), 0, 0, Int32(ms), 0, 0, 0, 0) else { return [] }
-        defer { tone_gen_descriptor_free(descriptor) }
-        guard let gen = tone_gen_init(nil, descriptor) else { return [] }
-        defer { _ = tone_gen_free(gen) }
-        var samples = [Int16](repeating: 0, count: frameBytes)
-        var bytes: [UInt8] = []
-        while bytes.count < ms * 8 {
-            let n = Int(tone_gen(gen, &samples, Int32(frameBytes)))
-            if n <= 0 { break }
-            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
-        }
-        return bytes
+        ToneGenerator.g711(hz: hz, level: level, ms: ms, law: law)
     }
 }
