@@ -98,9 +98,11 @@ struct ChannelPipeline {
         return forwarded
     }
 
-    /// The receive stages, in order, for one frame in `ctx.frame`.
+    /// The receive stages, in order, for one frame in `ctx.frame`. (Mutating
+    /// so that the pipeline is used in place: taken by value it would be
+    /// copied, and its references retained, for every frame.)
     @inline(__always)
-    private func receive<Sink: MediaEventSink>(count: Int, _ ctx: TickContext, _ sink: Sink) -> UInt64 {
+    private mutating func receive<Sink: MediaEventSink>(count: Int, _ ctx: TickContext, _ sink: Sink) -> UInt64 {
         let bytes = ctx.frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var samples = ctx.linear
         if case .conference(let c, let seat) = route {
