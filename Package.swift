@@ -61,12 +61,12 @@ let package = Package(
             "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch",
         ]),
         .target(name: "DialtoneLineSim", dependencies: [
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "CSpanDSP",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "CSpanDSP",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -75,7 +75,7 @@ let package = Package(
         // generator, the IVR walker, line-test rig, benchmark drivers.
         .target(name: "DialtoneTestKit", dependencies: [
             "DialtoneDaemon", "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim", "CSpanDSP",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import CSpanDSP
 import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
@@ -23,6 +22,18 @@ final class LiveChannel: @unchecked Sendable {
     private var law = G711Law.alaw
     /// Wakes the simulator's media thread when armed or stopped.
     private let bell: Doorbell
+    /// The party's own tone (``LiveCall/startTone(hz:level:mix:)``): the
+    /// control side publishes a request, the media thread starts it in place.
+    private let tone = ToneGenerator()
+    private let toneRequest = Atomic<UInt64>(0)    // generation << 32 | mix << 24 | (level + 128) << 16 | hz
+    private let toneGeneration = Atomic<UInt64>(0)
+    private var toneSeen: UInt64 = 0               // media thread
+    private var toneMix: ToneMix? = nil            // media thread: nil = no tone
+    /// The last few seconds received, in a ring (what ``LiveCall/heardTones(among:window:minimumLevel:)`` listens to).
+    static let recentCapacity = 5 * 8000
+    private var recent = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)  // allocated when first armed
+    private let recentWritten = Atomic<Int>(0)
+    private var recentAllocated = false
 
     init(bell: Doorbell) { self.bell = bell }
 
@@ -37,6 +48,13 @@ final class LiveChannel: @unchecked Sendable {
         rxLength.store(0, ordering: .relaxed)
         primed.store(false, ordering: .relaxed)
         stopping.store(false, ordering: .relaxed)
+        clearTone()
+        if !recentAllocated {
+            recent.deallocate()
+            recent = .allocate(capacity: LiveChannel.recentCapacity)
+            recentAllocated = true
+        }
+        recentWritten.store(0, ordering: .relaxed)
         active.store(true, ordering: .releasing)
         bell.ring()
     }
@@ -77,9 +95,53 @@ final class LiveChannel: @unchecked Sendable {
         echoLoss.store(lossDB, ordering: .releasing)
     }
 
+    /// Control side: from the next tick on, sends a steady sine of `hz` at
+    /// `level` dBm0 instead of (`.replace`) or on top of (`.add`) the queued audio.
+    func setTone(hz: Int, level: Int, mix: ToneMix) {
+        precondition((1...3999).contains(hz) && (-60...3).contains(level))
+        let generation = toneGeneration.add(1, ordering: .relaxed).newValue
+        let mode: UInt64 = mix == .replace ? 1 : 2
+        toneRequest.store(generation << 32 | mode << 24 | UInt64(level + 128) << 16 | UInt64(hz), ordering: .releasing)
+    }
+
+    /// Control side: the tone stops from the next tick on.
+    func clearTone() {
+        let generation = toneGeneration.add(1, ordering: .relaxed).newValue
+        toneRequest.store(generation << 32, ordering: .releasing)
+    }
+
+    /// Control side: the last `count` bytes received (fewer when less has
+    /// arrived; at most ``recentCapacity``), oldest first.
+    func recentlyReceived(_ count: Int) -> [UInt8] {
+        while true {
+            let end = recentWritten.load(ordering: .acquiring)
+            let n = min(count, end, LiveChannel.recentCapacity)
+            var out = [UInt8](repeating: 0, count: n)
+            for k in 0..<n { out[k] = recent[(end - n + k) % LiveChannel.recentCapacity] }
+            // Overwritten while copying (the media thread lapped us)? Copy again.
+            if recentWritten.load(ordering: .acquiring) - (end - n) <= LiveChannel.recentCapacity { return out }
+        }
+    }
+
     deinit {
         rx.deallocate()
         lastRx.deallocate()
+        recent.deallocate()
+    }
+
+    /// Media side: a new tone request is taken up (in place, no allocation).
+    private func takeToneRequest() {
+        let request = toneRequest.load(ordering: .acquiring)
+        guard request != toneSeen else { return }
+        toneSeen = request
+        let mode = (request >> 24) & 0xFF
+        guard mode != 0 else {
+            toneMix = nil
+            return
+        }
+        let hz = Int(request & 0xFFFF), level = Int((request >> 16) & 0xFF) - 128
+        tone.start(ToneSet.Spec(f1: hz, f2: 0, level: level, cadence: (0, 0, 0, 0)))
+        toneMix = mode == 1 ? .replace : .add
     }
 
     /// Media side, each tick.
@@ -99,8 +161,14 @@ final class LiveChannel: @unchecked Sendable {
             for _ in 0..<max(prime, LiveChannel.slackFrames) { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             primed.store(true, ordering: .relaxed)
         }
-        if tx.pop(into: scratch) == 0 {
-            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+        takeToneRequest()
+        if toneMix == .replace {
+            tone.generate(g711: scratch, law: span.law)  // the queued audio waits
+        } else {
+            if tx.pop(into: scratch) == 0 {
+                scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+            }
+            if toneMix == .add { tone.add(to: scratch, law: span.law) }
         }
         let loss = echoLoss.load(ordering: .relaxed)
         if loss > 0 {
@@ -118,6 +186,9 @@ final class LiveChannel: @unchecked Sendable {
             let got = span.readFrame(channel: channel, into: scratch)
             if got == 0 { break }
             lastRx.update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: min(got, frameBytes))
+            let written = recentWritten.load(ordering: .relaxed)
+            for k in 0..<got { recent[(written + k) % LiveChannel.recentCapacity] = scratch[k] }
+            recentWritten.store(written + got, ordering: .releasing)
             let len = rxLength.load(ordering: .relaxed)
             let n = min(got, rx.count - len)
             if n > 0 {
@@ -189,24 +260,46 @@ public final class LiveCall: @unchecked Sendable {
     /// Sends digits in band: SpanDSP's DTMF generator, low group at `level`
     /// dBm0 and the high group `twist` dB above it, `on`/`off` ms each.
     public func sendDTMF(_ digits: String, level: Int = -10, twist: Int = 0, onMs: Int = 60, offMs: Int = 60) {
-        guard let tx = dtmf_tx_init(nil) else { return }
-        defer { _ = dtmf_tx_free(tx) }
-        dtmf_tx_set_level(tx, Int32(level), Int32(twist))
-        dtmf_tx_set_timing(tx, Int32(onMs), Int32(offMs))
-        _ = dtmf_tx_put(tx, digits, Int32(digits.utf8.count))
-        var samples = [Int16](repeating: 0, count: frameBytes)
-        var bytes: [UInt8] = []
-        while true {
-            let n = Int(dtmf_tx(tx, &samples, Int32(frameBytes)))
-            if n <= 0 { break }
-            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
-        }
-        _ = audio.send(bytes, idle: law.idleByte)
+        _ = audio.send(DTMFGenerator.g711(digits, law: law, level: level, twist: twist, onMs: onMs, offMs: offMs), idle: law.idleByte)
     }
 
     /// Sends a steady tone (SpanDSP's tone generator) for `ms` milliseconds.
     public func sendTone(hz: Int, level: Int = -10, ms: Int) {
         _ = audio.send(ToneBurst.bytes(hz: hz, level: level, ms: ms, law: law), idle: law.idleByte)
+    }
+
+    /// Sends a continuous sine of `hz` at `level` dBm0 on the B-channel until
+    /// ``stopTone()``: instead of the queued audio (`.replace`: DTMF and
+    /// tones queued meanwhile wait) or on top of it (`.add`). Each party of
+    /// a call-control test says its own tone; ``heardTones(among:window:minimumLevel:)``
+    /// at the others tells who hears whom.
+    public func startTone(hz: Int, level: Int = -13, mix: ToneMix = .replace) { audio.setTone(hz: hz, level: level, mix: mix) }
+
+    /// Ends the tone of ``startTone(hz:level:mix:)``; the queued audio (or idle) is sent again.
+    public func stopTone() { audio.clearTone() }
+
+    /// Which of `frequencies` were heard over the last `window` of received
+    /// audio (SpanDSP Goertzel filters, ``ToneProbe``): present at
+    /// `minimumLevel` dBm0 or above in at least half of its 20 ms blocks.
+    /// Tones summed by a conference are told apart when they are multiples
+    /// of 50 Hz at least 100 Hz apart (500, 700, 1100, 1300 Hz).
+    public func heardTones(among frequencies: [Int], window: Duration = .milliseconds(300), minimumLevel: Double = -32) -> Set<Int> {
+        let ms = Int(window.components.seconds * 1000 + window.components.attoseconds / 1_000_000_000_000_000)
+        return ToneProbe.heard(in: audio.recentlyReceived(ms * 8), law: law, among: frequencies, minimumLevel: minimumLevel)
+    }
+
+    /// Waits until exactly `expected` (out of `frequencies`) is heard over
+    /// `window`; what was heard last (equal to `expected` unless it timed out).
+    public func waitForTones(_ expected: Set<Int>, among frequencies: [Int], window: Duration = .milliseconds(300),
+                             timeout: Duration = .seconds(5)) async -> Set<Int> {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var heard = heardTones(among: frequencies, window: window)
+        while heard != expected && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(40))
+            heard = heardTones(among: frequencies, window: window)
+        }
+        return heard
     }
 
     /// Makes the line return what the caller hears, `lossDB` down (a hybrid
@@ -303,20 +396,17 @@ public final class LiveCall: @unchecked Sendable {
     }
 }
 
+/// How a live call's own tone goes with the audio it sends (``LiveCall/startTone(hz:level:mix:)``).
+public enum ToneMix: Sendable, Equatable {
+    /// The tone alone; queued audio waits until the tone stops.
+    case replace
+    /// The tone added to the queued audio (or to idle).
+    case add
+}
+
 /// A steady single-frequency tone from SpanDSP's generator, as G.711 bytes.
 public enum ToneBurst {
     public static func bytes(hz: Int, level: Int, ms: Int, law: G711Law) -> [UInt8] {
-        guard let descriptor = tone_gen_descriptor_init(nil, Int32(hz), Int32(level), 0, 0, Int32(ms), 0, 0, 0, 0) else { return [] }
-        defer { tone_gen_descriptor_free(descriptor) }
-        guard let gen = tone_gen_init(nil, descriptor) else { return [] }
-        defer { _ = tone_gen_free(gen) }
-        var samples = [Int16](repeating: 0, count: frameBytes)
-        var bytes: [UInt8] = []
-        while bytes.count < ms * 8 {
-            let n = Int(tone_gen(gen, &samples, Int32(frameBytes)))
-            if n <= 0 { break }
-            for k in 0..<n { bytes.append(G711.encode(samples[k], law)) }
-        }
-        return bytes
+        ToneGenerator.g711(hz: hz, level: level, ms: ms, law: law)
     }
 }

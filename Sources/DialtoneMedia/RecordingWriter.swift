@@ -57,7 +57,7 @@ public final class RecordingWriter: @unchecked Sendable {
     private let logger: Logger
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    private let g711 = G711Tables()
+    private let g711 = G711Tables.shared
     /// Slots open; the writer thread sleeps on `bell` while it is 0.
     private let openSlots = Atomic<Int>(0)
     private let bell = Doorbell()
@@ -70,7 +70,6 @@ public final class RecordingWriter: @unchecked Sendable {
         self.slots = Mutex(Array(repeating: nil, count: slots))
     }
 
-    deinit { g711.deallocate() }
 
     public var activeCount: Int { slots.withLock { $0.compactMap { $0 }.count } }
 

@@ -33,6 +33,12 @@ public final class SPSCQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// How many are queued (either side; a snapshot).
+    public var count: Int {
+        let h = head.load(ordering: .acquiring), t = tail.load(ordering: .acquiring)
+        return (t - h + capacity) % capacity
+    }
+
     /// True when nothing is queued (either side; a snapshot).
     public var isEmpty: Bool { head.load(ordering: .acquiring) == tail.load(ordering: .acquiring) }
 

@@ -7,6 +7,8 @@ public enum Tone: Int, Sendable, CaseIterable {
     case dial, ringback, busy, congestion
 
     public var name: String { ["dial", "ringback", "busy", "congestion"][rawValue] }
+    /// How many there are (`allCases.count` without building the array: the media thread indexes by it).
+    static let count = 4
 }
 
 /// One country's call progress tones: frequencies (Hz), level (dBm0) and

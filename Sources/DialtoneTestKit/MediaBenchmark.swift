@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneDaemon
-import CSpanDSP
 import DialtoneMedia
 import DialtoneSpans
 import Foundation
@@ -77,12 +76,10 @@ public enum MediaBenchmark {
 
     /// One second of DTMF and pauses (A-law), the audio every channel sends.
     static func audio() -> [UInt8] {
-        let tx = dtmf_tx_init(nil)!
-        defer { _ = dtmf_tx_free(tx) }
-        dtmf_tx_set_level(tx, -15, 2)
-        _ = dtmf_tx_put(tx, "0123456789", 10)
+        let tx = DTMFGenerator(level: -15, twist: 2)
+        tx.queue("0123456789")
         var samples = [Int16](repeating: 0, count: 8000)
-        let n = Int(dtmf_tx(tx, &samples, 8000))
+        let n = samples.withUnsafeMutableBufferPointer { tx.generate(into: $0.baseAddress!, count: 8000) }
         return (0..<8000).map { G711.encode($0 < n ? samples[$0] : 0, .alaw) }
     }
 

@@ -9,22 +9,16 @@ import Testing
 
 /// A far end that sends SpanDSP-generated DTMF on a channel, a frame per tick.
 final class DTMFSender: @unchecked Sendable {
-    let state: OpaquePointer
-    var samples = [Int16](repeating: 0, count: frameBytes)
+    let generator: DTMFGenerator
     init(digits: String, level: Int32, twist: Int32) {
-        state = dtmf_tx_init(nil)
-        dtmf_tx_set_level(state, level, twist)
-        dtmf_tx_set_timing(state, 50, 55)
-        _ = dtmf_tx_put(state, digits, Int32(digits.utf8.count))
+        generator = DTMFGenerator(level: Int(level), twist: Int(twist), onMs: 50, offMs: 55)
+        generator.queue(digits)
     }
-    deinit { _ = dtmf_tx_free(state) }
 
     func frame(law: G711Law) -> [UInt8] {
-        let n = Int(dtmf_tx(state, &samples, Int32(frameBytes)))
-        return (0..<frameBytes).map { k in
-            let s = k < n ? samples[k] : 0
-            return law == .alaw ? CSpanDSP_linear_to_alaw(s) : CSpanDSP_linear_to_ulaw(s)
-        }
+        var out = [UInt8](repeating: law.idleByte, count: frameBytes)  // silence once the digits are out
+        _ = out.withUnsafeMutableBytes { generator.generate(g711: $0, law: law) }
+        return out
     }
 }
 
