@@ -10,7 +10,7 @@ extension ControlServer {
         if request == "events" || request.hasPrefix("events ") {
             switch EventsRequest.parse(request) {
             case .success(let r): return events(r, from: daemon.switchCore.events)
-            case .failure(let e): return .reply(ControlReply.error(e.message, code: e.code))
+            case .failure(let e): return .reply(EventLine.encode(["error": e.message, "code": e.code]))  // a JSON line, as the stream's
             }
         }
         if request == "call" || request.hasPrefix("call ") {

@@ -26,22 +26,36 @@ struct Events: ParsableCommand {
     func run() throws {
         var seen = 0
         var failure: String?
+        var subscribed = false
+        /// Lines before the stream started that are not JSON on their own (a daemon's indented one-shot reply).
+        var reply = Data()
         let closed = try connection.stream(request.line) { line in
             guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-                failure = "not a JSON line: \(String(decoding: line.prefix(200), as: UTF8.self))"
-                return false
+                if subscribed {
+                    failure = "not a JSON line: \(String(decoding: line.prefix(200), as: UTF8.self))"
+                    return false
+                }
+                reply.append(line + Data([0x0A]))
+                return true
             }
             if let error = object["error"] as? String {
                 failure = error
                 return false
             }
             if object["events"] as? String == "subscribed" {
+                subscribed = true
                 printError("dialtone events: subscribed (events after seq \(object["after"] ?? "?")\(call.map { " of call \($0)" } ?? ""))")
                 return true
             }
-            FileHandle.standardOutput.write(line + Data([0x0A]))
+            // Unbuffered, a line at a time (a file or a pipe sees each event as it comes);
+            // a reader that went away (`| head`) ends the command.
+            do { try FileHandle.standardOutput.write(contentsOf: line + Data([0x0A])) } catch { return false }
             seen += 1
             return count.map { seen < $0 } ?? true
+        }
+        if !reply.isEmpty {
+            failure = (try? JSONDecoder().decode(ControlErrorReply.self, from: reply))?.error
+                ?? "unexpected reply: \(String(decoding: reply.prefix(200), as: UTF8.self))"
         }
         if let failure {
             printError("dialtone events: \(failure)")
