@@ -3,18 +3,80 @@ import DialtoneSpans
 import Foundation
 import Glibc
 
-/// Sends one request to a running daemon's control socket and returns the reply.
+/// Sends one request to a running daemon's control socket and returns the reply (or, for `events`, its lines as they come).
 public enum ControlClient {
     /// `timeout` bounds each send and each read: a daemon that takes longer
     /// is reported, never waited on forever.
     public static func request(_ line: String, socketPath: String, timeout: Duration = .seconds(15)) throws -> Data {
+        let fd = try connectAndSend(line, socketPath: socketPath, timeout: timeout)
+        defer { Glibc.close(fd) }
+        var out = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n: Int
+            do {
+                n = try systemCall("read") { read(fd, &buffer, buffer.count) }
+            } catch {
+                if error.wouldBlock { throw DaemonError("no reply from the daemon at \(socketPath) within \(timeout)") }
+                if out.last == 0x0A { break }  // the whole reply came before the reset
+                throw DaemonError("reading from the daemon at \(socketPath): \(String(cString: strerror(error.errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return out
+    }
+
+    /// Sends a streaming request (`events`) and hands each line of the
+    /// answer (without its newline) to `onLine` as it comes, until the
+    /// daemon closes the connection or `onLine` returns false. `timeout`
+    /// bounds connecting, sending and the first line; later lines may take
+    /// as long as they take. Returns true when the daemon closed the stream.
+    @discardableResult
+    public static func stream(_ line: String, socketPath: String, timeout: Duration = .seconds(15),
+                              onLine: (Data) throws -> Bool) throws -> Bool {
+        let fd = try connectAndSend(line, socketPath: socketPath, timeout: timeout)
+        defer { Glibc.close(fd) }
+        var pending = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var first = true
+        while true {
+            let n: Int
+            do {
+                n = try systemCall("read") { read(fd, &buffer, buffer.count) }
+            } catch {
+                if error.wouldBlock { throw DaemonError("no answer from the daemon at \(socketPath) within \(timeout)") }
+                throw DaemonError("reading from the daemon at \(socketPath): \(String(cString: strerror(error.errno)))")
+            }
+            if n == 0 {
+                if !pending.isEmpty { _ = try onLine(pending) }
+                return true
+            }
+            pending.append(contentsOf: buffer[0..<n])
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let line = pending[pending.startIndex..<newline]
+                pending = pending[pending.index(after: newline)...]
+                if first {
+                    // The stream is live: from now on a quiet daemon is no error.
+                    first = false
+                    var none = timeval(tv_sec: 0, tv_usec: 0)
+                    _ = try? systemCall("setsockopt") { setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size)) }
+                }
+                if try !onLine(Data(line)) { return false }
+            }
+        }
+    }
+
+    /// Connects and sends `line` and its newline; returns the socket.
+    private static func connectAndSend(_ line: String, socketPath: String, timeout: Duration) throws -> Int32 {
         let fd: Int32
         do {
             fd = try systemCall("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         } catch {
             throw DaemonError("control socket: \(error)")
         }
-        defer { Glibc.close(fd) }
+        var ok = false
+        defer { if !ok { Glibc.close(fd) } }
         var tv = timeval(tv_sec: Int(timeout.components.seconds),
                          tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
@@ -47,20 +109,7 @@ public enum ControlClient {
                                                    : "sending to the daemon at \(socketPath): \(String(cString: strerror(error.errno)))")
             }
         }
-        var out = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n: Int
-            do {
-                n = try systemCall("read") { read(fd, &buffer, buffer.count) }
-            } catch {
-                if error.wouldBlock { throw DaemonError("no reply from the daemon at \(socketPath) within \(timeout)") }
-                if out.last == 0x0A { break }  // the whole reply came before the reset
-                throw DaemonError("reading from the daemon at \(socketPath): \(String(cString: strerror(error.errno)))")
-            }
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return out
+        ok = true
+        return fd
     }
 }

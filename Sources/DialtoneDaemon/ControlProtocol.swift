@@ -72,8 +72,16 @@ public enum ControlReply {
         return data
     }
 
+    /// `{"code": CODE, "error": "MESSAGE"}` and a newline: a refused call-control
+    /// request (`code` from ``CallControlError/code``, or `invalid`).
+    public static func error(_ message: String, code: String) -> Data {
+        var data = (try? encoder().encode(["error": message, "code": code])) ?? Data(#"{"error": "internal error"}"#.utf8)
+        data.append(0x0A)
+        return data
+    }
+
     /// The requests the daemon answers, for messages.
-    public static let requestNames = "spans, calls, stats, alarms, reload, recordings, record CALL-ID, kernel-spans or rescan"
+    public static let requestNames = "spans, calls, stats, alarms, reload, recordings, record CALL-ID, kernel-spans, rescan, call COMMAND … or events"
 
     /// The reply to a request the daemon does not know; the request is quoted
     /// (shortened to 80 characters) inside the JSON string.

@@ -5,16 +5,32 @@ import Foundation
 import Glibc
 import Logging
 
+/// What a request gets: one reply, or a stream of lines (`events`).
+enum ControlResponse: Sendable {
+    /// One JSON document and a newline; then the connection closes.
+    case reply(Data)
+    /// `body` runs in a Task and hands each line (JSON and a newline) to
+    /// `emit`, which returns false once the client is gone or was cut off
+    /// (the body should return then; its Task is cancelled too). When the
+    /// body returns, the lines handed over are written and the connection closes.
+    case stream(@Sendable (_ emit: @escaping @Sendable (Data) -> Bool) async -> Void)
+}
+
 /// The daemon's local control socket: one request line in (`spans`, `calls`,
-/// `stats`, …), one JSON document out, then the connection closes. The
+/// `call hold ID`, …), one JSON document out, then the connection closes;
+/// or, for `events`, JSON lines for as long as the client stays. The
 /// framing, limits and errors are in docs/control-socket.md.
 ///
 /// One thread runs an event loop over the listening socket, non-blocking
-/// client sockets and an eventfd: it reads request lines, hands each to a
-/// Task (the answers are actor calls on the switch core), and writes the
-/// reply when the Task hands it back, never blocking on a client. A client
-/// can only ever cost a slot (at most ``Limits/maxConnections``) for at most
-/// ``Limits/idleTimeout`` while the daemon waits on it.
+/// client sockets and a wake-up socket pair: it reads request lines, hands
+/// each to a Task (the answers are actor calls on the switch core), and
+/// writes the reply when the Task hands it back, never blocking on a
+/// client. A stream's Task hands its lines over the same way; the loop
+/// writes them as the client takes them, and cuts off a client that lets
+/// more than ``Limits/maxStreamBacklog`` bytes pile up. A client can only
+/// ever cost a slot (at most ``Limits/maxConnections``) and, while the
+/// daemon waits on it, at most ``Limits/idleTimeout``; a stream that the
+/// client keeps up with is not idle.
 final class ControlServer: @unchecked Sendable {
     struct Limits: Sendable {
         /// Clients connected at once; the next one gets an error and is closed.
@@ -24,10 +40,13 @@ final class ControlServer: @unchecked Sendable {
         /// How long a client may take to send its request line, and to take
         /// a reply off the socket (per write that makes no progress).
         var idleTimeout: Duration = .seconds(10)
+        /// A stream's lines not yet taken by its client, in bytes; past
+        /// this the client is told it fell behind and is closed.
+        var maxStreamBacklog = 1 << 20
     }
 
-    /// Answers one request line with a complete reply (JSON and a newline).
-    typealias Answer = @Sendable (String) async -> Data
+    /// Answers one request line: a complete reply (JSON and a newline) or a stream.
+    typealias Answer = @Sendable (String) async -> ControlResponse
 
     let path: String
     let limits: Limits
@@ -43,7 +62,9 @@ final class ControlServer: @unchecked Sendable {
 
     // Shared with the answering Tasks and close(), under `lock`.
     private let lock = NSLock()
-    private var replies: [(id: UInt64, data: Data)] = []
+    private var replies: [(id: UInt64, response: ControlResponse)] = []
+    /// Streams' lines on their way from their Tasks to the loop, by connection.
+    private var feeds: [UInt64: Feed] = [:]
     private var stopping = false
     private var wakeClosed = false
     private let stopped = DispatchSemaphore(value: 0)
@@ -55,8 +76,20 @@ final class ControlServer: @unchecked Sendable {
     private var lastRefusalLog: ContinuousClock.Instant?
     private let clock = ContinuousClock()
 
+    /// A stream's lines handed over by its Task and not yet taken by the loop.
+    private struct Feed {
+        var task: Task<Void, Never>?
+        var lines: [Data] = []
+        var bytes = 0
+        /// Lines refused because the loop's side was full already.
+        var dropped = 0
+        /// The body returned: no more lines.
+        var ended = false
+        var hasNews: Bool { !lines.isEmpty || dropped > 0 || ended }
+    }
+
     private struct Connection {
-        enum Phase { case reading, answering, writing }
+        enum Phase { case reading, answering, writing, streaming }
         let fd: Int32
         var phase = Phase.reading
         var framer: ControlRequestFramer
@@ -64,9 +97,20 @@ final class ControlServer: @unchecked Sendable {
         var written = 0
         /// The client shut down its sending side: nothing more to read (or poll for).
         var inputEnded = false
-        /// Reading: when the request must be complete. Writing: when the
-        /// client must have taken more of the reply.
+        /// Reading: when the request must be complete. Writing (and
+        /// streaming with lines unsent): when the client must have taken more.
         var deadline: ContinuousClock.Instant
+
+        var unsent: Int { output.count - written }
+        /// Waiting on the client: a deadline applies. A stream with nothing
+        /// to send waits on the daemon, as does a request being answered.
+        var waitsOnClient: Bool {
+            switch phase {
+            case .reading, .writing: true
+            case .answering: false
+            case .streaming: unsent > 0
+            }
+        }
     }
 
     /// Creates the socket at `path` (``ControlSocketFile/bind(path:mode:group:logger:)``)
@@ -116,11 +160,44 @@ final class ControlServer: @unchecked Sendable {
     }
 
     /// A Task's reply, handed to the loop.
-    private func complete(_ id: UInt64, _ data: Data) {
+    private func complete(_ id: UInt64, _ response: ControlResponse) {
         lock.withLock {
-            replies.append((id, data))
+            replies.append((id, response))
             wake()
         }
+    }
+
+    /// A stream's line, handed to the loop; false once the connection is gone or cut off.
+    private func emit(_ id: UInt64, _ line: Data) -> Bool {
+        lock.withLock {
+            guard var feed = feeds[id], feed.dropped == 0 else { return false }
+            // The loop takes the lines each round; a backlog here means the
+            // loop's side is full too (or about to be told so).
+            if feed.bytes + line.count > limits.maxStreamBacklog {
+                feed.dropped += 1
+            } else {
+                feed.lines.append(line)
+                feed.bytes += line.count
+            }
+            if !feeds[id]!.hasNews { wake() }
+            feeds[id] = feed
+            return true
+        }
+    }
+
+    /// A stream's body returned.
+    private func streamEnded(_ id: UInt64) {
+        lock.withLock {
+            guard feeds[id] != nil else { return }
+            if !feeds[id]!.hasNews { wake() }
+            feeds[id]!.ended = true
+        }
+    }
+
+    /// Forgets a stream's feed and cancels its Task.
+    private func endFeed(_ id: UInt64) {
+        let task = lock.withLock { feeds.removeValue(forKey: id)?.task }
+        task?.cancel()
     }
 
     // MARK: - The loop
@@ -143,10 +220,11 @@ final class ControlServer: @unchecked Sendable {
                 case .reading: POLLIN
                 case .answering: Int32(0)  // POLLHUP still says the client left
                 case .writing: POLLOUT | (c.inputEnded ? 0 : POLLIN)
+                case .streaming: (c.unsent > 0 ? POLLOUT : 0) | (c.inputEnded ? 0 : POLLIN)
                 }
                 fds.append(pollfd(fd: c.fd, events: Int16(events), revents: 0))
                 ids.append(id)
-                if c.phase != .answering { next = min(next, c.deadline) }
+                if c.waitsOnClient { next = min(next, c.deadline) }
             }
             let wait = max(Duration.zero, next - now)
             let timeout = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000) + 1
@@ -160,19 +238,29 @@ final class ControlServer: @unchecked Sendable {
             if fds[0].revents != 0 {
                 while let n = try? systemCall("read", { read(wakeReadFD, &buffer, buffer.count) }), n > 0 {}
             }
-            let (done, stop) = lock.withLock {
+            let (done, fed, stop) = lock.withLock {
                 defer { replies.removeAll() }
-                return (replies, stopping)
+                var fed: [(id: UInt64, feed: Feed)] = []
+                for id in feeds.keys where feeds[id]!.hasNews {
+                    fed.append((id, feeds[id]!))
+                    feeds[id]!.lines.removeAll()
+                    feeds[id]!.bytes = 0
+                }
+                return (replies, fed, stopping)
             }
             if stop { break }
-            for (id, data) in done { deliver(id, data) }
+            for (id, response) in done { deliver(id, response) }
+            for (id, feed) in fed { take(id, feed) }
             if fds[1].revents != 0 { acceptClients() }
             for (i, id) in ids.enumerated() where fds[i + 2].revents != 0 {
                 service(id, revents: Int32(fds[i + 2].revents), buffer: &buffer)
             }
             expire()
         }
-        for id in Array(connections.keys) { drop(id) }
+        for id in Array(connections.keys) {
+            if connections[id]?.phase == .streaming { endStream(id) }
+            drop(id)
+        }
         Glibc.close(listenFD)
         ControlSocketFile.remove(path, inode: socketInode)
         lock.withLock {
@@ -250,6 +338,12 @@ final class ControlServer: @unchecked Sendable {
         case .writing:
             if revents & POLLIN != 0 { discardInput(id) }
             if revents & (POLLOUT | POLLHUP | POLLERR) != 0 { flush(id) }
+        case .streaming:
+            // Closed both ways (or reset): the client left. A half-close
+            // (end of input only) is no reason to stop: it may still read.
+            if revents & (POLLHUP | POLLERR) != 0 { drop(id); return }
+            if revents & POLLIN != 0 { discardInput(id) }
+            if revents & POLLOUT != 0 { _ = sendQueued(id) }
         }
     }
 
@@ -292,10 +386,83 @@ final class ControlServer: @unchecked Sendable {
         Task { [self] in complete(id, await answer(request)) }
     }
 
-    /// A reply from a Task, if its client is still there.
-    private func deliver(_ id: UInt64, _ data: Data) {
+    /// A reply or a stream from a Task, if its client is still there.
+    private func deliver(_ id: UInt64, _ response: ControlResponse) {
         guard connections[id]?.phase == .answering else { return }
-        reply(id, data)
+        switch response {
+        case .reply(let data):
+            reply(id, data)
+        case .stream(let body):
+            connections[id]?.phase = .streaming
+            connections[id]?.output = []
+            connections[id]?.written = 0
+            lock.withLock { feeds[id] = Feed() }
+            // The Task ends when the body returns; a drop or close() cancels it.
+            let task = Task { [self] in
+                await body { line in self.emit(id, line) }
+                streamEnded(id)
+            }
+            lock.withLock { feeds[id]?.task = task }
+        }
+    }
+
+    /// A stream's lines from its Task: queued for the client, unless that
+    /// would leave more than the backlog limit unsent.
+    private func take(_ id: UInt64, _ feed: Feed) {
+        guard var c = connections[id], c.phase == .streaming else { return }
+        for (i, line) in feed.lines.enumerated() {
+            guard c.unsent + line.count <= limits.maxStreamBacklog else {
+                connections[id] = c
+                cutOff(id, dropped: feed.lines.count - i + feed.dropped)
+                return
+            }
+            if c.unsent == 0 {
+                // Nothing was waiting: the client has the idle timeout from now to take this.
+                c.deadline = clock.now.advanced(by: limits.idleTimeout)
+            }
+            if c.written >= 65536 || c.unsent == 0 {
+                // What was sent goes, so the buffer stays within the backlog (and a little).
+                c.output.removeFirst(c.written)
+                c.written = 0
+            }
+            c.output.append(contentsOf: line)
+        }
+        connections[id] = c
+        if feed.dropped > 0 { cutOff(id, dropped: feed.dropped); return }
+        guard sendQueued(id) else { return }
+        if feed.ended { endStream(id) }
+    }
+
+    /// The stream is over (its body returned, or the server stops): what
+    /// is queued is written, then the connection closes.
+    private func endStream(_ id: UInt64) {
+        endFeed(id)
+        guard var c = connections[id] else { return }
+        c.phase = .writing
+        c.deadline = clock.now.advanced(by: limits.idleTimeout)
+        connections[id] = c
+        flush(id)
+    }
+
+    /// A client that fell behind: the lines it has not started on are
+    /// dropped, it is told how many events it lost, and it is closed once
+    /// it takes that (or after the idle timeout).
+    private func cutOff(_ id: UInt64, dropped: Int) {
+        endFeed(id)
+        guard var c = connections[id] else { return }
+        // Keep the line being sent whole, so the client still reads JSON lines.
+        var cut = c.written
+        if cut > 0 && c.output[cut - 1] != 0x0A {
+            cut = (c.output[cut...].firstIndex(of: 0x0A) ?? c.output.count - 1) + 1
+        }
+        let discarded = c.output[cut...].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        c.output.removeSubrange(cut...)
+        let total = dropped + discarded
+        c.output.append(contentsOf: EventLine.fellBehind(dropped: total))
+        connections[id] = c
+        logger.warning("control socket: event stream client fell behind; closing it",
+                       metadata: ["dropped": "\(total)", "backlog": "\(limits.maxStreamBacklog)"])
+        endStream(id)
     }
 
     private func reply(_ id: UInt64, _ data: Data) {
@@ -310,7 +477,14 @@ final class ControlServer: @unchecked Sendable {
 
     /// Writes what the socket takes now; closes once the reply is out (or the client is gone).
     private func flush(_ id: UInt64) {
-        guard var c = connections[id] else { return }
+        guard sendQueued(id), connections[id]!.unsent == 0 else { return }
+        discardInput(id)  // unread input would turn the close into a reset under the reply
+        drop(id)
+    }
+
+    /// Writes what the socket takes now; false (and closed) when the client is gone.
+    private func sendQueued(_ id: UInt64) -> Bool {
+        guard var c = connections[id] else { return false }
         while c.written < c.output.count {
             let written = c.written, fd = c.fd
             let result = c.output.withUnsafeBytes { raw in
@@ -324,15 +498,14 @@ final class ControlServer: @unchecked Sendable {
             case .success(let n):
                 c.written += n
             case .failure(let error):
-                if error.wouldBlock { connections[id] = c; return }
+                if error.wouldBlock { connections[id] = c; return true }
                 drop(id)  // EPIPE, ECONNRESET: the client left
-                return
+                return false
             }
             c.deadline = clock.now.advanced(by: limits.idleTimeout)
         }
         connections[id] = c
-        discardInput(id)  // unread input would turn the close into a reset under the reply
-        drop(id)
+        return true
     }
 
     /// Input after the request line (an over-long line's rest) is read and
@@ -352,7 +525,7 @@ final class ControlServer: @unchecked Sendable {
     /// Closes clients that are past their deadline.
     private func expire() {
         let now = clock.now
-        for (id, c) in connections where c.phase != .answering && now >= c.deadline {
+        for (id, c) in connections where c.waitsOnClient && now >= c.deadline {
             if c.phase == .reading {
                 let note = ControlReply.error("no complete request line within \(limits.idleTimeout); closing")
                 _ = note.withUnsafeBytes { raw in
@@ -366,44 +539,8 @@ final class ControlServer: @unchecked Sendable {
 
     private func drop(_ id: UInt64) {
         guard let c = connections.removeValue(forKey: id) else { return }
+        if c.phase == .streaming { endFeed(id) }
         Glibc.close(c.fd)  // never retried: on Linux the descriptor is gone even after EINTR
-    }
-
-    // MARK: - Answers
-
-    /// The daemon's answer to one request line (docs/control-socket.md).
-    static func answer(_ request: String, daemon: Daemon) async -> Data {
-        switch request {
-        case "spans":
-            return ControlReply.encode(await daemon.switchCore.spanStatus())
-        case "calls":
-            return ControlReply.encode(await daemon.switchCore.activeCalls())
-        case "kernel-spans":
-            return ControlReply.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events,
-                                                   absent: daemon.kernelSpans.spans.isEmpty ? DAHDIDiscovery().absentReason : nil))
-        case "rescan":
-            daemon.logger.notice("rescan requested (udev)")
-            daemon.kernelSpans.rescan()
-            return ControlReply.encode(KernelSpans(spans: daemon.kernelSpans.spans, events: daemon.kernelSpans.events, absent: nil))
-        case "stats":
-            return ControlReply.encode(await daemon.status())
-        case "reload":
-            return ControlReply.encode(await daemon.reload())
-        case "alarms":
-            return ControlReply.encode(AlarmList(active: daemon.alarms.active, cleared: daemon.alarms.cleared))
-        case "recordings":
-            return ControlReply.encode((try? daemon.store.recordings(limit: 100)) ?? [])
-        case let r where r.hasPrefix("record "):
-            let id = String(r.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            do {
-                let path = try await daemon.switchCore.startRecording(id, reason: "api")
-                return ControlReply.encode(["recording": id, "path": path])
-            } catch {
-                return ControlReply.error(error.description)
-            }
-        default:
-            return ControlReply.unknown(request)
-        }
     }
 }
 

@@ -217,7 +217,7 @@ public final class Daemon: @unchecked Sendable {
             DaemonComponent("control socket", start: { [unowned self] in
                 control = try ControlServer(path: config.daemon.controlSocket, mode: config.daemon.controlSocketMode,
                                             group: config.daemon.controlSocketGroup, logger: logger) { [weak self] request in
-                    guard let self else { return ControlReply.error("shutting down") }
+                    guard let self else { return .reply(ControlReply.error("shutting down")) }
                     return await ControlServer.answer(request, daemon: self)
                 }
             }, stop: { [unowned self] in control?.close() }),

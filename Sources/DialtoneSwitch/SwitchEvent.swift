@@ -97,15 +97,20 @@ public final class EventStream: Sendable {
     }
 
     /// Events from now on, until the subscriber stops iterating or the stream finishes.
-    public func subscribe(buffer: Int = 10_000) -> AsyncStream<SwitchEvent> {
+    public func subscribe(buffer: Int = 10_000) -> AsyncStream<SwitchEvent> { subscription(buffer: buffer).events }
+
+    /// Events from now on, with the sequence number of the last event
+    /// before them (taken together: the first event delivered is `after + 1`,
+    /// so a client sees a gap from its very first event).
+    public func subscription(buffer: Int = 10_000) -> (after: UInt64, events: AsyncStream<SwitchEvent>) {
         let (stream, continuation) = AsyncStream<SwitchEvent>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
-        let id = state.withLock { s in
+        let (id, after) = state.withLock { s in
             s.next += 1
             s.subscribers[s.next] = continuation
-            return s.next
+            return (s.next, s.seq)
         }
         continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-        return stream
+        return (after, stream)
     }
 
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }

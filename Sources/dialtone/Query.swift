@@ -18,13 +18,14 @@ struct DaemonConnection: ParsableArguments {
     @Flag(help: "Print the daemon's JSON reply as is.")
     var json = false
 
+    /// The control socket: --socket, or the config's.
+    func socketPath() throws -> String {
+        if let socket { return socket }
+        do { return try ConfigLoader.load(path: config).daemon.controlSocket } catch { throw ValidationError("\(error)") }
+    }
+
     func request(_ line: String) throws -> Data {
-        let path: String
-        if let socket {
-            path = socket
-        } else {
-            do { path = try ConfigLoader.load(path: config).daemon.controlSocket } catch { throw ValidationError("\(error)") }
-        }
+        let path = try socketPath()
         do { return try ControlClient.request(line, socketPath: path) } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -27,11 +27,20 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Calls at once at most.")
     var maxCalls = 30
 
+    @Option(help: "Dial this number on every call (default: numbers the config routes to the agent spans).")
+    var number: String?
+
     @Flag(help: "Stop as soon as a D-channel goes down (the daemon died): print how many calls the network took and answered, exit 3.")
     var untilLinkDown = false
 
     @Option(help: "Log level.")
     var logLevel = "warning"
+
+    func validate() throws {
+        if let number, number.isEmpty || number.count > 32 || !number.allSatisfy({ "0123456789*#+".contains($0) }) {
+            throw ValidationError("--number must be 1 to 32 of 0-9, *, # or +")
+        }
+    }
 
     func run() async throws {
         let config = try options.load()
@@ -59,7 +68,8 @@ struct Simulate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
-        let generator = LoadGenerator(simulator: sim, ports: inbound, number: { LoopbackScenarios.number($0, config: config) },
+        let fixed = number
+        let generator = LoadGenerator(simulator: sim, ports: inbound, number: { fixed ?? LoopbackScenarios.number($0, config: config) },
                                       callsPerSecond: rate, holdSeconds: hold, maxCalls: maxCalls, limit: calls)
         let load = Task { await generator.run() }
         if untilLinkDown {

@@ -30,7 +30,7 @@ extension EndToEnd {
                 reply: @escaping @Sendable (String) -> Data = { ControlReply.encode(["echo": $0]) }) throws -> ControlServer {
         try ControlServer(path: path, mode: mode, group: nil, limits: limits, logger: Logger(label: "test")) { request in
             try? await Task.sleep(for: delay)
-            return reply(request)
+            return .reply(reply(request))
         }
     }
 
