@@ -50,11 +50,9 @@ extension ControlServer {
             try await core.reject(id, cause: cause ?? .callRejected)
             reply = CallReply(call: id, leg: 1)
         case .hold(let id, let leg):
-            try await core.hold(id, leg: leg)
-            reply = CallReply(call: id, leg: leg)
+            reply = CallReply(call: id, leg: try await core.hold(id, leg: leg))
         case .retrieve(let id, let leg):
-            try await core.retrieve(id, leg: leg)
-            reply = CallReply(call: id, leg: leg)
+            reply = CallReply(call: id, leg: try await core.retrieve(id, leg: leg))
         case .transfer(let id, let number, let leg):
             reply = CallReply(call: id, leg: try await core.transfer(id, leg: leg, to: number))
         case .consult(let id, let number, let leg):

@@ -119,8 +119,17 @@ public final class Daemon: @unchecked Sendable {
             } catch {
                 throw DaemonError("prompts: \(error)")
             }
+        } else if FileManager.default.fileExists(atPath: "\(config.prompts.directory)/\(config.prompts.language)") {
+            // No IVR: the prompts are still there for the hold audio and the API's `play`.
+            do {
+                prompts = try PromptLibrary(directory: config.prompts.directory, languages: config.prompts.languages)
+            } catch {
+                logger.warning("prompts not loaded: held calls hear silence", metadata: ["error": "\(error)"])
+            }
+        }
+        if let prompts {
             logger.notice("prompts loaded", metadata: ["directory": "\(config.prompts.directory)",
-                                                       "prompts": "\(prompts!.count)", "languages": "\(config.prompts.languages)"])
+                                                       "prompts": "\(prompts.count)", "languages": "\(config.prompts.languages)"])
         }
         // Always there: the API and DTMF may start a recording on any call.
         recorder = RecordingWriter(logger: logger)

@@ -59,7 +59,7 @@ extension Call {
         set(.routing, "blind transfer of \(stays)", now: now)  // before the goer leaves: nothing to clear for
         if let goes, let l = leg(goes), legs[goes - 1].disconnectRequest(.normalClearing, now: now) {
             actions.append(.signal(span: l.span, .hangup(l.ref, .normalClearing)))
-            actions.append(event(.legEnded, leg: goes) { $0.cause = Int(Q931Cause.normalClearing.rawValue) })
+            actions.append(ended(goes, .normalClearing))
         }
         return actions
     }
@@ -89,7 +89,7 @@ extension Call {
             for b in bridges where b.state == .active && b.contains(by) { actions += unbridge(b.id, "holder left", now: now) }
             actions.append(.stopTone(leg: by))
             actions.append(.signal(span: l.span, .hangup(l.ref, .normalClearing)))
-            actions.append(event(.legEnded, leg: by) { $0.cause = Int(Q931Cause.normalClearing.rawValue) })
+            actions.append(ended(by, .normalClearing))
         }
         return .success(actions)
     }
@@ -104,7 +104,7 @@ extension Call {
         if let l = leg(c), legs[c - 1].disconnectRequest(.normalClearing, now: now) {
             actions.append(.stopTone(leg: by))
             actions.append(.signal(span: l.span, .hangup(l.ref, .normalClearing)))
-            actions.append(event(.legEnded, leg: c) { $0.cause = Int(Q931Cause.normalClearing.rawValue) })
+            actions.append(ended(c, .normalClearing))
         }
         return .success(actions + [.unhold(leg: h), event(.legRetrieved, leg: h)] + bridge(h, by, now: now))
     }

@@ -146,6 +146,7 @@ extension Call {
                 actions += detach(l.id, now: now)
                 actions += Self.proceedingFirst(l)
                 actions.append(.signal(span: l.span, .hangup(l.ref, placedUnanswered ? .normalClearing : cause)))
+                actions.append(ended(l.id, placedUnanswered ? .normalClearing : cause))
             }
         }
         return actions + finishIfGone(now: now)
@@ -166,6 +167,14 @@ extension Call {
     static func proceedingFirst(_ l: CallLeg) -> [Action] {
         guard l.role == .inbound, l.state == .callPresent, let ch = l.channel else { return [] }
         return [.signal(span: l.span, .proceeding(l.ref, channel: ch))]
+    }
+
+    /// The `leg.ended` event of a leg, with its cause.
+    func ended(_ id: Int, _ cause: Q931Cause) -> Action {
+        event(.legEnded, leg: id) { e in
+            e.cause = Int(cause.rawValue)
+            e.causeText = cause.name
+        }
     }
 
     /// A placed leg whose failure leaves the call going (a consultation, a conference add).
@@ -200,10 +209,7 @@ extension Call {
     private mutating func legGone(_ id: Int, cause: Q931Cause, now: Date) -> [Action] {
         let purpose = pending.removeValue(forKey: id)
         var actions = detach(id, now: now)
-        actions.append(event(.legEnded, leg: id) { e in
-            e.cause = Int(cause.rawValue)
-            e.causeText = cause.name
-        })
+        actions.append(ended(id, cause))
         switch state {
         case .done, .clearing:
             break
@@ -301,10 +307,7 @@ extension Call {
         } else if l.isUp, legs[id - 1].disconnectRequest(.normalClearing, now: now) {
             actions.append(.signal(span: l.span, .hangup(l.ref, .normalClearing)))
         }
-        actions.append(event(.legEnded, leg: id) { e in
-            e.cause = Int(cause.rawValue)
-            e.causeText = cause.name
-        })
+        actions.append(ended(id, cause))
         set(.application(leg: 1), "transfer failed", now: now)
         return actions
     }

@@ -16,18 +16,25 @@ extension SwitchCore {
         guard accepting else { throw .shuttingDown }
         try Self.checkNumber(number)
         let target = try destination(for: number, span: span, channel: channel)
+        if channel == nil { try checkCircuit(target) }
         let id = nextCallID()
         calls[id] = Call(id: id, originating: number, calling: PartyNumber(digits: callerID), now: Date())
+        var created = SwitchEvent(.callCreated, call: id, leg: 1)
+        created.number = callerID
+        created.dnis = number
+        events.publish(created)  // before the leg's events
         do {
             try place(id, number: target.number, spans: target.spans, purpose: .originate, role: .outbound,
                       answerTimeout: target.timeout ?? answerTimeout, channel: channel)
         } catch {
             calls[id] = nil
+            var ended = SwitchEvent(.callEnded, call: id)
+            ended.cause = Int(Q931Cause.noCircuitAvailable.rawValue)
+            ended.causeText = Q931Cause.noCircuitAvailable.name
+            ended.disposition = CDR.Disposition.congestion.rawValue
+            events.publish(ended)
             throw error
         }
-        let first = calls[id]!.legs[0]
-        perform([.event({ var e = SwitchEvent(.callCreated, call: id, leg: 1); e.number = callerID; e.dnis = number
-                          e.span = spans[first.span].config.name; e.channel = first.channel; return e }())], id)
         stats.offered += 1
         logger.info("originated", metadata: ["call.id": "\(id)", "number": "\(number)"])
         return (id, 1)
@@ -45,13 +52,20 @@ extension SwitchCore {
         try command(id) { call, now in call.reject(cause: cause, now: now) }
     }
 
-    /// Puts a party of a two-party call on hold (default: leg 1): it hears the hold audio.
-    public func hold(_ id: String, leg: Int? = nil) throws(CallControlError) {
+    /// Puts a party of a two-party call on hold (default: leg 1): it hears the hold audio. The held leg.
+    @discardableResult
+    public func hold(_ id: String, leg: Int? = nil) throws(CallControlError) -> Int {
         try command(id) { call, now in call.hold(leg, now: now) }
+        if case .held(let held, _)? = calls[id]?.state { return held }
+        return leg ?? 1
     }
 
-    public func retrieve(_ id: String, leg: Int? = nil) throws(CallControlError) {
+    /// Takes the held party off hold and connects it to its peer again. The leg retrieved.
+    @discardableResult
+    public func retrieve(_ id: String, leg: Int? = nil) throws(CallControlError) -> Int {
+        let held: Int? = if case .held(let h, _)? = calls[id]?.state { h } else { nil }
         try command(id) { call, now in call.retrieve(leg, now: now) }
+        return held ?? leg ?? 1
     }
 
     /// Blind transfer: `leg` (default: leg 1) is connected to `number`; its peer is cleared at once.
