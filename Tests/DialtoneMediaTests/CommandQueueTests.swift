@@ -64,9 +64,11 @@ import Testing
         #expect(logs.all.contains { $0.level == .error && $0.message.contains("not running") })
 
         // Someone ticks the engine while the caller waits: the send goes through.
-        let ticker = Thread { usleep(50_000); engine.tick() }
+        let ticked = DispatchSemaphore(value: 0)
+        let ticker = Thread { usleep(50_000); engine.tick(); ticked.signal() }
         ticker.start()
         #expect(engine.send(.stopTone(ep)))
+        ticked.wait()  // the send may return as soon as the tick made room, before the tick ends
         #expect(engine.commandsApplied == UInt64(MediaEngine.commandQueueCapacity - 1))
         engine.tick()
         #expect(engine.commandsApplied == UInt64(MediaEngine.commandQueueCapacity))
