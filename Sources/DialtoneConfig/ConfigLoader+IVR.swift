@@ -4,7 +4,7 @@ import Foundation
 import Yams
 
 extension ConfigLoader {
-    static let promptKeys = ["directory", "language", "languages"]
+    static let promptKeys = ["directory", "language", "languages", "hold"]
     static let menuKeys = ["prompt", "language", "options", "collect", "first_digit_timeout", "inter_digit_timeout",
                            "retries", "invalid_prompt", "timeout_prompt", "failure"]
     static let collectKeys = ["variable", "min_digits", "max_digits", "terminator", "then"]
@@ -38,10 +38,11 @@ extension ConfigLoader {
         var applications: [(node: Node, key: String, name: String, argument: String, argumentNode: Node?)] = []
     }
 
-    static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String) throws(ConfigError) -> PromptSettings {
+    static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String, _ refs: References) throws(ConfigError) -> PromptSettings {
         let m = try r.mapping(node, "prompts", allowed: promptKeys)
         var p = PromptSettings()
         if let v = m["directory"] { p.directory = try path(v.value, "prompts.directory", r) }
+        if let v = m["hold"] { p.hold = try promptName(v.value, "prompts.hold", r, refs, language: nil) }
         if let v = m["language"] { p.language = try languageName(v.value, "prompts.language", r) }
         p.languages = [p.language]
         if let v = m["languages"] {

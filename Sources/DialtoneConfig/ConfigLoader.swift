@@ -68,7 +68,7 @@ public enum ConfigLoader {
         if config.spans.isEmpty { throw r.error(spansNode.value, "spans", "at least one span is required") }
 
         let refs = References()
-        if let p = top["prompts"] { config.prompts = try parsePrompts(p.value, r, configFile: file) }
+        if let p = top["prompts"] { config.prompts = try parsePrompts(p.value, r, configFile: file, refs) }
         else { config.prompts.directory = resolve(config.prompts.directory, relativeTo: file) }
         if let s = top["schedules"] { config.schedules = try parseSchedules(s.value, r) }
         if let a = top["applications"] { config.applications = try parseApplications(a.value, r, refs) }

@@ -10,6 +10,9 @@ public struct PromptSettings: Sendable, Equatable {
     public var language: String
     /// Every language whose set must be complete (the default language first).
     public var languages: [String]
+    /// What a party on hold hears, in a loop (`prompts.hold`; when the
+    /// default `hold` is not in the set, silence).
+    public var hold: String = "hold"
 
     public init(directory: String = "prompts", language: String = "en", languages: [String]? = nil) {
         self.directory = directory

@@ -149,7 +149,8 @@ public final class Daemon: @unchecked Sendable {
         spans = switchSpans
         switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger,
                                 applications: IVRApplication(menus: config.menus, schedules: config.schedules),
-                                promptLanguage: config.prompts.language, recording: config.recording, alarms: alarms)
+                                promptLanguage: config.prompts.language, recording: config.recording, alarms: alarms,
+                                holdPrompt: config.prompts.hold)
         box.core = switchCore
         for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
             switch app.kind {

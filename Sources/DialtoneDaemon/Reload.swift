@@ -64,7 +64,8 @@ extension Daemon {
         if new.prompts != old.prompts { changes.append("prompts") }
         if library != nil { changes.append("prompt files reloaded") }
         await switchCore.reload(routes: new.routes, applications: IVRApplication(menus: new.menus, schedules: new.schedules),
-                                promptLanguage: new.prompts.language, recording: new.recording, prompts: library)
+                                promptLanguage: new.prompts.language, recording: new.recording, prompts: library,
+                                holdPrompt: new.prompts.hold)
         running.withLock { $0 = new }
         logger.notice("reloaded", metadata: ["config": "\(path)", "changes": "\(changes.isEmpty ? "none" : changes.joined(separator: ", "))"])
         return ReloadResult(applied: true, changes: changes, error: nil)

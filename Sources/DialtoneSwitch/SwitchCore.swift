@@ -194,12 +194,13 @@ public actor SwitchCore {
     /// Applies a reloaded config: new calls follow the new routes, menus and
     /// recording policy; calls in progress keep the sessions they have.
     public func reload(routes: [RouteConfig], applications: (any CallApplications)?, promptLanguage: String,
-                       recording: RecordingConfig, prompts: PromptLibrary? = nil) {
+                       recording: RecordingConfig, prompts: PromptLibrary? = nil, holdPrompt: String? = nil) {
         // In this actor turn: plays sent before use the old ids, plays after the new.
         if let prompts { media.replacePrompts(prompts) }
         dialplan.routes = routes
         self.applications = applications
         self.promptLanguage = promptLanguage
+        if let holdPrompt { self.holdPrompt = holdPrompt }
         recorder.config = recording
         logger.notice("configuration reloaded", metadata: ["routes": "\(routes.count)", "calls": "\(calls.count)"])
     }
