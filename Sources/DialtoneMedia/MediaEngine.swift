@@ -180,9 +180,15 @@ public final class MediaEngine: @unchecked Sendable {
     /// the events' one consumer (use it instead of ``nextEvent()``).
     public func deliverEvents(to handler: @escaping @Sendable (Event) -> Void) -> EventDelivery {
         let delivery = EventDelivery(bell: eventBell)
-        let thread = Thread { [self, events, eventBell] in
+        let thread = Thread { [self, events, eventBell, logger] in
+            var reported: UInt64 = 0
             while delivery.running {
                 while let event = events.pop() { handler(event) }
+                let lost = eventsLost
+                if lost != reported {
+                    logger.error("media events lost: the event queue was full", metadata: ["lost": "\(lost - reported)", "total": "\(lost)"])
+                    reported = lost
+                }
                 eventBell.sleep { !events.isEmpty || !delivery.running }
             }
             while let event = events.pop() { handler(event) }
@@ -225,6 +231,7 @@ public final class MediaEngine: @unchecked Sendable {
     public var commandsRefused: UInt64 { refusedCommands.load(ordering: .relaxed) }
     /// Times ``send(_:)`` found the command queue full and waited for the media thread.
     public var commandQueueFullCount: UInt64 { commands.fullEvents }
+    let lostEvents = Atomic<UInt64>(0)
 
     // MARK: Commands
 
@@ -291,9 +298,14 @@ public final class MediaEngine: @unchecked Sendable {
 
     /// Pushes an event and wakes its consumer if it sleeps (media thread).
     @inline(__always) func push(_ event: Event) {
-        _ = events.push(event)
+        // A full queue (the consumer stalled for 1024 events) loses the event:
+        // counted here, logged by the consumer thread (no logging in a tick).
+        if !events.push(event) { lostEvents.add(1, ordering: .relaxed) }
         eventBell.ring()
     }
+
+    /// Events the media thread could not queue (the consumer fell 1024 behind).
+    public var eventsLost: UInt64 { lostEvents.load(ordering: .relaxed) }
 
     @inline(__always) func slot(_ e: Endpoint) -> Int { e.span * MediaEngine.slotsPerSpan + e.channel }
 }
