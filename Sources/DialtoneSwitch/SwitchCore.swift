@@ -214,18 +214,28 @@ public actor SwitchCore {
     /// clears the rest with normal clearing and waits for them to release.
     public func drain(timeout: Duration) async {
         accepting = false
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while !calls.isEmpty && clock.now < deadline {
-            try? await clock.sleep(for: .milliseconds(50))
-        }
+        await waitForNoCalls(timeout: timeout)
         if !calls.isEmpty {
             logger.notice("clearing calls for shutdown", metadata: ["calls": "\(calls.count)"])
             for id in Array(calls.keys) { clear(id, cause: .normalClearing, reason: "shutdown") }
-            let hard = clock.now.advanced(by: .seconds(5))
-            while !calls.isEmpty && clock.now < hard {
-                try? await clock.sleep(for: .milliseconds(50))
+            await waitForNoCalls(timeout: .seconds(5))
+        }
+    }
+
+    /// Returns when no call is left (woken by `call.ended` events, no polling) or after `timeout`.
+    private func waitForNoCalls(timeout: Duration) async {
+        guard !calls.isEmpty else { return }
+        let ended = events.subscribe()  // in this actor turn: no call.ended can be missed
+        let clock = self.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(for: timeout) }
+            group.addTask { [weak self] in
+                for await e in ended where e.type == .callEnded {
+                    if await self?.callCount ?? 0 == 0 { return }
+                }
             }
+            await group.next()
+            group.cancelAll()
         }
     }
 
