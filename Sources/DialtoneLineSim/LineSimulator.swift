@@ -27,13 +27,18 @@ public final class LineSimulator: @unchecked Sendable {
         public var answerAfter: Duration?           // nil: never answer
         public var rejectCause: Q931Cause?          // clear instead of answering
         public var hangUpAfter: Duration?           // agent clears first after this long connected
+        /// With `hangUpAfter`: the agent clears no earlier than when the caller's
+        /// whole test pattern has arrived (at most 5 s later), however late the
+        /// caller began to send it.
+        public var hangsUpAfterPattern: Bool
         /// Instead of the test pattern, the agent says a tone: (Hz, dBm0, ms) after the lead-in.
         public var tone: (hz: Int, level: Int, ms: Int)?
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
-                    tone: (hz: Int, level: Int, ms: Int)? = nil) {
+                    hangsUpAfterPattern: Bool = false, tone: (hz: Int, level: Int, ms: Int)? = nil) {
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
+            self.hangsUpAfterPattern = hangsUpAfterPattern
             self.tone = tone
         }
     }
@@ -54,6 +59,10 @@ public final class LineSimulator: @unchecked Sendable {
         /// Leave the B-channel to the network (no channel in SETUP): only
         /// meaningful where the simulator is the user side.
         public var anyChannel = false
+        /// How long the caller takes to act on the CONNECT, as a far end (or
+        /// a simulator busy with a full span) that sees it late: its pattern
+        /// and hold time start that much later. It listens from the SETUP on regardless.
+        public var reactionTime: Duration = .zero
         /// Told as the call gets through: `.proceeding` when the network took
         /// it (CALL PROCEEDING, ALERTING or CONNECT, whichever comes first), then `.connected`.
         public var progress: (@Sendable (CallProgress) -> Void)?

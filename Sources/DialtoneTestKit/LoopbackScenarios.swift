@@ -98,9 +98,11 @@ public struct LoopbackScenarios: Sendable {
         guard let inbound = inboundSpans.first, number(0) != nil else {
             return Result(name: name, passed: false, detail: "no inbound span or no route to an agents span")
         }
-        // An agent that clears waits until its pattern has crossed the switch.
+        // An agent that clears waits until its pattern has crossed the switch
+        // and the caller's has arrived.
         let window = await sim.audioWindow() + .milliseconds(200)
-        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: callerClears ? nil : window))
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: callerClears ? nil : window,
+                                          hangsUpAfterPattern: !callerClears))
         var failures: [String] = []
         var done = 0
         await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
