@@ -51,9 +51,9 @@ public struct PatternCheck: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One far-end B-channel running a pattern test. Armed, it listens at once
-/// (the ``PatternReceiver`` finds the expected pattern wherever it arrives)
-/// and transmits a frame per tick (`prime` idle frames ahead): idle until it
-/// is given its stream to send, at arming or later with ``send(_:)``.
+/// (the ``PatternReceiver`` finds the expected pattern wherever it arrives).
+/// It transmits once it has its stream, given at arming or later with
+/// ``send(_:)``: `prime` idle frames ahead, then a frame per tick.
 /// Buffers are allocated when the test is armed, never on the media thread.
 final class PatternChannel: @unchecked Sendable {
     enum Phase: Int { case idle = 0, armed, running, stopping, stopped }
@@ -63,6 +63,8 @@ final class PatternChannel: @unchecked Sendable {
     private let complete = Atomic<Bool>(false)
     private var tx: [UInt8] = []
     private var txPos = 0
+    /// Media side: the transmit slack is queued (reset when armed).
+    private var primed = false
     private var receiver = PatternReceiver(expected: [])
 
     var currentPhase: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
@@ -84,6 +86,7 @@ final class PatternChannel: @unchecked Sendable {
         receiver = PatternReceiver(expected: expecting)
         tx = sending ?? []
         txPos = 0
+        primed = false
         streamGiven.store(sending != nil, ordering: .relaxed)
         complete.store(false, ordering: .relaxed)
         phase.store(Phase.armed.rawValue, ordering: .releasing)
@@ -121,8 +124,6 @@ final class PatternChannel: @unchecked Sendable {
         if p == .armed {
             span.setInUse(channel: channel, true)
             span.flush(channel: channel)
-            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
-            for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             phase.store(Phase.running.rawValue, ordering: .releasing)
         } else if p == .stopping {
             span.setInUse(channel: channel, false)
@@ -131,16 +132,19 @@ final class PatternChannel: @unchecked Sendable {
         } else if p != .running {
             return  // not in use: not read (what arrives meanwhile is flushed when armed)
         }
-        // One frame a tick keeps the primed slack: the stream once given, idle around it.
-        if streamGiven.load(ordering: .acquiring) && txPos < tx.count {
-            let n = min(frameBytes, tx.count - txPos)
-            tx.withUnsafeBytes { all in
-                _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(rebasing: all[txPos..<(txPos + n)]))
+        if streamGiven.load(ordering: .acquiring) {
+            if !primed {
+                scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+                for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
+                primed = true
             }
-            txPos += n
-        } else {
-            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
-            _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch))
+            if txPos < tx.count {
+                let n = min(frameBytes, tx.count - txPos)
+                tx.withUnsafeBytes { all in
+                    _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(rebasing: all[txPos..<(txPos + n)]))
+                }
+                txPos += n
+            }
         }
         while true {
             let got = span.readFrame(channel: channel, into: scratch)
