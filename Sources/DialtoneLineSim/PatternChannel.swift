@@ -34,11 +34,14 @@ public struct PatternCheck: Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var bitErrors: Int
     public var byteErrors: Int
+    /// Byte of the pattern where the first error is (-1: none).
+    public var firstError: Int
 
     public var bitExact: Bool { offset >= 0 && received >= expected && byteErrors == 0 }
     public var description: String {
         offset < 0 ? "pattern not found (\(heard) bytes received)"
             : "\(expected) bytes compared at offset \(offset): \(byteErrors) byte errors, \(bitErrors) bit errors"
+                + (firstError >= 0 ? ", the first at byte \(firstError)" : "")
                 + (received < expected ? " (\(expected - received) bytes missing)" : "")
     }
 

@@ -86,15 +86,18 @@ struct PatternReceiver: Sendable {
     /// Compares what was captured with the pattern; a missing tail counts as errors.
     func check() -> PatternCheck {
         guard offset >= 0 else {
-            return PatternCheck(expected: expected.count, received: 0, heard: heard, offset: -1, bitErrors: 0, byteErrors: 0)
+            return PatternCheck(expected: expected.count, received: 0, heard: heard, offset: -1, bitErrors: 0, byteErrors: 0,
+                                firstError: -1)
         }
-        var bytes = 0, bits = 0
+        var bytes = 0, bits = 0, first = -1
         for k in 0..<capturedCount where captured[k] != expected[k] {
+            if first < 0 { first = k }
             bytes += 1
             bits += (captured[k] ^ expected[k]).nonzeroBitCount
         }
         let missing = expected.count - capturedCount
+        if first < 0 && missing > 0 { first = capturedCount }
         return PatternCheck(expected: expected.count, received: capturedCount, heard: heard, offset: offset,
-                            bitErrors: bits + missing * 8, byteErrors: bytes + missing)
+                            bitErrors: bits + missing * 8, byteErrors: bytes + missing, firstError: first)
     }
 }

@@ -52,19 +52,20 @@ struct PatternReceiverTests {
         var bad = Self.pattern
         bad[2000] ^= 0x10
         let c = Self.receive(Self.idle + bad).check()
-        #expect(!c.bitExact && c.byteErrors == 1 && c.bitErrors == 1, "\(c)")
+        #expect(!c.bitExact && c.byteErrors == 1 && c.bitErrors == 1 && c.firstError == 2000, "\(c)")
+        #expect(c.description.hasSuffix("1 byte errors, 1 bit errors, the first at byte 2000"))
     }
 
     /// A frame lost mid-pattern (a slip): everything after it is wrong or missing.
     @Test func aLostFrameFails() {
         let slipped = Array(Self.pattern[0..<1600]) + Array(Self.pattern[1760...]) + Self.idle
         let c = Self.receive(Self.idle + slipped).check()
-        #expect(!c.bitExact && c.byteErrors > 1000, "\(c)")
+        #expect(!c.bitExact && c.byteErrors > 1000 && c.firstError == 1600, "\(c)")
     }
 
     @Test func aMissingTailFails() {
         let c = Self.receive(Self.idle + Array(Self.pattern[0..<3000])).check()
-        #expect(!c.bitExact && c.received == 3000 && c.byteErrors == 1000, "\(c)")
+        #expect(!c.bitExact && c.received == 3000 && c.byteErrors == 1000 && c.firstError == 3000, "\(c)")
         #expect(c.description.contains("1000 bytes missing"))
     }
 
