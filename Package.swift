@@ -90,6 +90,7 @@ let package = Package(
         .testTarget(name: "DialtoneMediaTests", dependencies: ["DialtoneMedia", "DialtoneSpans", "CSpanDSP", "CAllocationCounter",
                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
+        .testTarget(name: "DialtoneLineSimTests", dependencies: ["DialtoneLineSim", "DialtoneSpans", "CAllocationCounter"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),

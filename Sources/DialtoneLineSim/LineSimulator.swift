@@ -27,6 +27,10 @@ public final class LineSimulator: @unchecked Sendable {
         public var answerAfter: Duration?           // nil: never answer
         public var rejectCause: Q931Cause?          // clear instead of answering
         public var hangUpAfter: Duration?           // agent clears first after this long connected
+        /// With `hangUpAfter`: the agent clears no earlier than when the caller's
+        /// whole test pattern has arrived (at most 5 s later), however late the
+        /// caller began to send it.
+        public var hangsUpAfterPattern: Bool
         /// Instead of the test pattern, the agent says a tone: (Hz, dBm0, ms) after the lead-in.
         public var tone: (hz: Int, level: Int, ms: Int)?
         /// Instead of a pattern run, the answered call is kept live for a
@@ -36,11 +40,13 @@ public final class LineSimulator: @unchecked Sendable {
         /// only, as the signalling benchmark's agents do); `AgentRecord.forward` stays nil.
         public var audio: Bool
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
-                    tone: (hz: Int, level: Int, ms: Int)? = nil, audio: Bool = true, live: Bool = false) {
+                    hangsUpAfterPattern: Bool = false, tone: (hz: Int, level: Int, ms: Int)? = nil, audio: Bool = true,
+                    live: Bool = false) {
             self.live = live
             self.answerAfter = answerAfter
             self.rejectCause = rejectCause
             self.hangUpAfter = hangUpAfter
+            self.hangsUpAfterPattern = hangsUpAfterPattern
             self.tone = tone
             self.audio = audio
         }
@@ -62,6 +68,10 @@ public final class LineSimulator: @unchecked Sendable {
         /// Leave the B-channel to the network (no channel in SETUP): only
         /// meaningful where the simulator is the user side.
         public var anyChannel = false
+        /// How long the caller takes to act on the CONNECT, as a far end (or
+        /// a simulator busy with a full span) that sees it late: its pattern
+        /// and hold time start that much later. It listens from the SETUP on regardless.
+        public var reactionTime: Duration = .zero
         /// Told as the call gets through: `.proceeding` when the network took
         /// it (CALL PROCEEDING, ALERTING or CONNECT, whichever comes first), then `.connected`.
         public var progress: (@Sendable (CallProgress) -> Void)?
@@ -281,6 +291,28 @@ public final class LineSimulator: @unchecked Sendable {
     public func agentRecords() async -> [AgentRecord] { await controller.agentRecords() }
     public func activeCalls() async -> Int { await controller.activeCalls() }
 
+    /// Late wake-ups of the media thread since the last ``takeStalls()``:
+    /// how many came over the transmit slack late, and the longest.
+    public struct Stalls: Sendable, CustomStringConvertible {
+        public var overSlack = 0
+        public var longestMs = 0
+        public var description: String { "longest \(longestMs) ms, \(overSlack) over the \(slackMs) ms slack" }
+        var slackMs = 0
+    }
+    private let lateOverSlack = Atomic<Int>(0)
+    private let longestLate = Atomic<Int>(0)
+
+    private func noteLate(_ ticks: UInt64) {
+        if Int(ticks) >= primeFrames { lateOverSlack.add(1, ordering: .relaxed) }
+        if Int(ticks) > longestLate.load(ordering: .relaxed) { longestLate.store(Int(ticks), ordering: .relaxed) }
+    }
+
+    /// The media thread's stalls since the last call (and starts counting anew).
+    public func takeStalls() -> Stalls {
+        Stalls(overSlack: lateOverSlack.exchange(0, ordering: .relaxed),
+               longestMs: longestLate.exchange(0, ordering: .relaxed) * 20, slackMs: primeFrames * 20)
+    }
+
     private func mediaLoop() {
         let waiter = clock.subscribe()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: frameBytes, alignment: 16)
@@ -290,11 +322,17 @@ public final class LineSimulator: @unchecked Sendable {
             scratch.deallocate()
             stopped.signal()
         }
+        // A late wake-up runs the ticks it missed, as a line card keeps
+        // clocking frames out, up to the transmit slack: a stall shorter than
+        // the slack leaves it whole. (At most 5 ticks were run before: every
+        // wake-up over 100 ms late ate into the slack for good, until DAHDI
+        // ran dry mid-pattern and sent silence, in a VM run whose longest
+        // stall was 160 ms.) A stall longer than the slack still underruns.
+        let catchUp = UInt64(max(5, primeFrames, LiveChannel.slackFrames))
         while running.load(ordering: .relaxed) {
             let elapsed = waiter.wait(timeoutMs: 100)
-            // A late wake-up runs the ticks it missed, as a line card keeps
-            // clocking frames out: the transmit slack is not eroded.
-            for _ in 0..<min(elapsed, 5) { tickAll(list, scratch) }
+            if elapsed > 1 { noteLate(elapsed - 1) }
+            for _ in 0..<min(elapsed, catchUp) { tickAll(list, scratch) }
             if !list.contains(where: { $0.needsTicks }) {
                 // No pattern run and no live call: no ticks until one is armed.
                 clock.pause(waiter)

@@ -26,55 +26,49 @@ public struct TestPattern: Sendable {
 /// The result of checking a received pattern against the one sent.
 public struct PatternCheck: Sendable, Equatable, CustomStringConvertible {
     public var expected: Int
+    /// Bytes of the pattern that arrived (from its first byte on).
     public var received: Int
+    /// Every byte the receiver heard, before the pattern and after it.
+    public var heard: Int
     /// Offset in the received stream where the pattern began (-1: not found).
     public var offset: Int
     public var bitErrors: Int
     public var byteErrors: Int
+    /// Byte of the pattern where the first error is (-1: none).
+    public var firstError: Int
 
     public var bitExact: Bool { offset >= 0 && received >= expected && byteErrors == 0 }
     public var description: String {
-        offset < 0 ? "pattern not found (\(received) bytes received)"
+        offset < 0 ? "pattern not found (\(heard) bytes received)"
             : "\(expected) bytes compared at offset \(offset): \(byteErrors) byte errors, \(bitErrors) bit errors"
+                + (firstError >= 0 ? ", the first at byte \(firstError)" : "")
+                + (received < expected ? " (\(expected - received) bytes missing)" : "")
     }
 
     /// Finds `pattern` in `stream` by its first 16 bytes and compares the rest.
     public static func check(pattern: [UInt8], in stream: UnsafeBufferPointer<UInt8>) -> PatternCheck {
-        let key = 16
-        guard pattern.count >= key, stream.count >= key else {
-            return PatternCheck(expected: pattern.count, received: 0, offset: -1, bitErrors: 0, byteErrors: 0)
-        }
-        var offset = -1
-        search: for i in 0...(stream.count - key) {
-            for k in 0..<key where stream[i + k] != pattern[k] { continue search }
-            offset = i
-            break
-        }
-        guard offset >= 0 else {
-            return PatternCheck(expected: pattern.count, received: 0, offset: -1, bitErrors: 0, byteErrors: 0)
-        }
-        let n = min(pattern.count, stream.count - offset)
-        var bytes = 0, bits = 0
-        for k in 0..<n where stream[offset + k] != pattern[k] {
-            bytes += 1
-            bits += (stream[offset + k] ^ pattern[k]).nonzeroBitCount
-        }
-        bytes += pattern.count - n  // missing tail counts as errors
-        return PatternCheck(expected: pattern.count, received: n, offset: offset, bitErrors: bits + (pattern.count - n) * 8,
-                            byteErrors: bytes)
+        var receiver = PatternReceiver(expected: pattern)
+        receiver.receive(UnsafeRawBufferPointer(stream))
+        return receiver.check()
     }
 }
 
-/// One far-end B-channel running a pattern test: it transmits its pattern a
-/// frame per tick (`prime` frames ahead) and records everything it receives.
+/// One far-end B-channel running a pattern test. Armed, it listens at once
+/// (the ``PatternReceiver`` finds the expected pattern wherever it arrives).
+/// It transmits once it has its stream, given at arming or later with
+/// ``send(_:)``: `prime` idle frames ahead, then a frame per tick.
 /// Buffers are allocated when the test is armed, never on the media thread.
 final class PatternChannel: @unchecked Sendable {
     enum Phase: Int { case idle = 0, armed, running, stopping, stopped }
     private let phase = Atomic<Int>(Phase.idle.rawValue)
+    /// `tx` is written by the control side only while this is false.
+    private let streamGiven = Atomic<Bool>(false)
+    private let complete = Atomic<Bool>(false)
     private var tx: [UInt8] = []
     private var txPos = 0
-    private var rx: UnsafeMutableBufferPointer<UInt8> = .init(start: nil, count: 0)
-    private var rxLen = 0
+    /// Media side: the transmit slack is queued (reset when armed).
+    private var primed = false
+    private var receiver = PatternReceiver(expected: [])
 
     var currentPhase: Phase { Phase(rawValue: phase.load(ordering: .acquiring))! }
     /// Wakes the simulator's media thread when a run is armed or stopped.
@@ -88,16 +82,26 @@ final class PatternChannel: @unchecked Sendable {
         return p == .armed || p == .running || p == .stopping
     }
 
-    /// Control side: prepares a run (channel must be idle or stopped).
-    func arm(pattern: [UInt8], slackFrames: Int) {
+    /// Control side: prepares a run (channel must be idle or stopped): listen
+    /// for `expecting`; send `sending` now, or later with ``send(_:)``.
+    func arm(expecting: [UInt8], sending: [UInt8]? = nil) {
         precondition(currentPhase == .idle || currentPhase == .stopped)
-        rx.deallocate()
-        tx = pattern
+        receiver = PatternReceiver(expected: expecting)
+        tx = sending ?? []
         txPos = 0
-        rx = .allocate(capacity: pattern.count + slackFrames * frameBytes)
-        rxLen = 0
+        primed = false
+        streamGiven.store(sending != nil, ordering: .relaxed)
+        complete.store(false, ordering: .relaxed)
         phase.store(Phase.armed.rawValue, ordering: .releasing)
         bell.ring()
+    }
+
+    /// Control side, once armed without a stream: starts sending `stream`.
+    func send(_ stream: [UInt8]) {
+        guard currentPhase == .armed || currentPhase == .running, !streamGiven.load(ordering: .acquiring) else { return }
+        tx = stream
+        txPos = 0
+        streamGiven.store(true, ordering: .releasing)
     }
 
     /// Control side: asks the media thread to end the run at its next tick.
@@ -111,12 +115,11 @@ final class PatternChannel: @unchecked Sendable {
     /// True once the media thread has let go of the buffers.
     var isStopped: Bool { currentPhase == .stopped || currentPhase == .idle }
 
-    /// Control side, once ``isStopped``: what was received.
-    var received: [UInt8] { Array(rx[0..<rxLen]) }
+    /// True once the whole expected pattern has arrived (control side, at any time).
+    var hasPattern: Bool { complete.load(ordering: .acquiring) }
 
-    var sent: Int { txPos }
-
-    deinit { rx.deallocate() }
+    /// Control side, once ``isStopped``: what arrived, compared with what was expected.
+    func check() -> PatternCheck { receiver.check() }
 
     /// Media side, each tick.
     func tick(span: any SpanDriver, channel: Int, scratch: UnsafeMutableRawBufferPointer, prime: Int) {
@@ -124,8 +127,6 @@ final class PatternChannel: @unchecked Sendable {
         if p == .armed {
             span.setInUse(channel: channel, true)
             span.flush(channel: channel)
-            scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
-            for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
             phase.store(Phase.running.rawValue, ordering: .releasing)
         } else if p == .stopping {
             span.setInUse(channel: channel, false)
@@ -134,23 +135,25 @@ final class PatternChannel: @unchecked Sendable {
         } else if p != .running {
             return  // not in use: not read (what arrives meanwhile is flushed when armed)
         }
-        if txPos < tx.count {
-            let n = min(frameBytes, tx.count - txPos)
-            tx.withUnsafeBytes { all in
-                _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(rebasing: all[txPos..<(txPos + n)]))
+        if streamGiven.load(ordering: .acquiring) {
+            if !primed {
+                scratch.initializeMemory(as: UInt8.self, repeating: span.law.idleByte)
+                for _ in 0..<prime { _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(scratch)) }
+                primed = true
             }
-            txPos += n
+            if txPos < tx.count {
+                let n = min(frameBytes, tx.count - txPos)
+                tx.withUnsafeBytes { all in
+                    _ = span.writeFrame(channel: channel, from: UnsafeRawBufferPointer(rebasing: all[txPos..<(txPos + n)]))
+                }
+                txPos += n
+            }
         }
         while true {
             let got = span.readFrame(channel: channel, into: scratch)
             if got == 0 { break }
-            let room = rx.count - rxLen
-            let n = min(got, room)
-            if n > 0 {
-                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(rx)[rxLen..<(rxLen + n)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                rxLen += n
-            }
+            receiver.receive(UnsafeRawBufferPointer(rebasing: scratch[0..<got]))
         }
+        if receiver.isComplete { complete.store(true, ordering: .releasing) }
     }
 }

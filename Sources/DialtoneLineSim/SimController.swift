@@ -130,26 +130,28 @@ actor SimController {
             records[setup.calling.digits]?.answered = true
             return
         }
-        later(after) { await $0.agentAnswer(key, hangUpAfter: b.hangUpAfter, tone: b.tone) }
+        later(after) { await $0.agentAnswer(key, b) }
     }
 
-    private func agentAnswer(_ key: Key, hangUpAfter: Duration?, tone: (hz: Int, level: Int, ms: Int)?) async {
+    private func agentAnswer(_ key: Key, _ b: LineSimulator.AgentBehaviour) async {
         guard let answering = agentCalls[key], let channel = answering.channel else { return }
         let st = state(key.port)
         if answering.audio {
             let law = st.port.span.law
-            let audio = tone.map { [UInt8](repeating: law.idleByte, count: Self.leadInFrames * frameBytes)
-                                       + ToneBurst.bytes(hz: $0.hz, level: $0.level, ms: $0.ms, law: law) }
-                ?? Self.stream(seed: answering.setup.calling.digits + "/bwd", law: law, frames: patternBytes / frameBytes)
-            await arm(st, key.port, channel, pattern: audio)
+            let ani = answering.setup.calling.digits
+            let audio = b.tone.map { [UInt8](repeating: law.idleByte, count: Self.leadInFrames * frameBytes)
+                                         + ToneBurst.bytes(hz: $0.hz, level: $0.level, ms: $0.ms, law: law) }
+                ?? Self.stream(seed: ani + "/bwd", law: law, frames: patternBytes / frameBytes)
+            await arm(st, key.port, channel, expecting: TestPattern.bytes(seed: TestPattern.seed(ani + "/fwd"), count: patternBytes),
+                      sending: audio)
         }
         guard var call = agentCalls[key], !call.clearing else { return }
         call.connected = true
         agentCalls[key] = call
         st.dchannel.send(.answer(key.ref, channel: channel))
         records[call.setup.calling.digits]?.answered = true
-        if let hangUpAfter {
-            later(hangUpAfter) { await $0.agentHangUp(key) }
+        if let hangUpAfter = b.hangUpAfter {
+            later(hangUpAfter) { await $0.agentHangUp(key, waitingForPattern: b.hangsUpAfterPattern) }
         }
     }
 
@@ -189,7 +191,11 @@ actor SimController {
         return nil
     }
 
-    private func agentHangUp(_ key: Key) async {
+    private func agentHangUp(_ key: Key, waitingForPattern: Bool) async {
+        if waitingForPattern, let channel = agentCalls[key]?.channel {
+            // However late the caller started sending, its pattern is heard to the end first.
+            await waitForPattern(state(key.port).channels[channel], upTo: Self.patternWait)
+        }
         guard var call = agentCalls[key], !call.clearing else { return }
         call.clearing = true
         agentCalls[key] = call
@@ -248,29 +254,44 @@ actor SimController {
         guard call.connected, call.audio, let channel = call.channel else { return }
         let st = state(key.port)
         let ani = call.setup.calling.digits
-        let expected = TestPattern.bytes(seed: TestPattern.seed(ani + "/fwd"), count: patternBytes)
-        let check = Task { await self.collect(st, channel, expected: expected) }
+        let check = Task { await self.collect(st, channel) }
         checks["\(key.port)/\(channel)"] = Task { _ = await check.value }
         let forward = await check.value  // never await inside an access to `records`
         records[ani]?.forward = forward
     }
 
     /// Stops a channel's pattern run and checks what it received.
-    private func collect(_ st: LineSimulator.PortState, _ channel: Int, expected: [UInt8]) async -> PatternCheck {
+    private func collect(_ st: LineSimulator.PortState, _ channel: Int) async -> PatternCheck {
         let pc = st.channels[channel]
-        pc.stop()
-        for _ in 0..<100 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
-        return pc.received.withUnsafeBufferPointer { PatternCheck.check(pattern: expected, in: $0) }
+        await stopped(pc)
+        return pc.check()
     }
 
-    private func arm(_ st: LineSimulator.PortState, _ port: String, _ channel: Int, pattern: [UInt8]) async {
+    /// Stops a run and waits until the media thread has let it go (its next
+    /// tick; up to 5 s on a stalled host).
+    private func stopped(_ pc: PatternChannel) async {
+        pc.stop()
+        for _ in 0..<1000 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    /// Longest wait for a pattern past the time it should have taken.
+    static let patternWait = Duration.seconds(5)
+
+    /// Returns once the channel has heard its whole expected pattern, or after `limit`.
+    private func waitForPattern(_ pc: PatternChannel, upTo limit: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        while !pc.hasPattern && clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// Arms a channel's pattern run: it listens for `expecting` at once and
+    /// sends `sending` (now, or when given later to ``PatternChannel/send(_:)``).
+    private func arm(_ st: LineSimulator.PortState, _ port: String, _ channel: Int, expecting: [UInt8],
+                     sending: [UInt8]? = nil) async {
         if let pending = checks.removeValue(forKey: "\(port)/\(channel)") { await pending.value }
         let pc = st.channels[channel]
-        if !pc.isStopped {
-            pc.stop()
-            for _ in 0..<100 where !pc.isStopped { try? await Task.sleep(for: .milliseconds(5)) }
-        }
-        pc.arm(pattern: pattern, slackFrames: Self.leadInFrames + marginFrames + 100)
+        if !pc.isStopped { await stopped(pc) }
+        pc.arm(expecting: expecting, sending: sending)  // traps if the media thread never let go
     }
 
     // MARK: Caller (the simulated network placing calls toward Dialtone)
@@ -304,6 +325,17 @@ actor SimController {
             continuation.finish()
         }
         defer { timeout.cancel() }
+        // The caller listens from its SETUP on, as a phone's B-channel does:
+        // the receiver finds the agent's pattern wherever it arrives (after
+        // ringback, however late this task sees the CONNECT). Where the
+        // network picks the channel, from its first answer on.
+        let frames = plan.patternFrames
+        let expected = frames > 0 ? TestPattern.bytes(seed: TestPattern.seed(plan.ani + "/bwd"), count: patternBytes) : []
+        var listening: Int?
+        if frames > 0 && !plan.anyChannel {
+            await arm(st, plan.port, channel, expecting: expected)
+            listening = channel
+        }
         let first = plan.overlapDigits.map { String(plan.dnis.prefix($0)) } ?? plan.dnis
         let setupSent = ContinuousClock.now
         dchannel.send(.setup(ref, OutgoingSetup(channel: plan.anyChannel ? -1 : channel, exclusive: !plan.anyChannel,
@@ -343,17 +375,26 @@ actor SimController {
                 result.released = true
             default: break
             }
+            if frames > 0 && proceeding && listening != channel {
+                if let old = listening { st.channels[old].stop() }
+                await arm(st, plan.port, channel, expecting: expected)
+                listening = channel
+            }
             if result.connected || result.cause != nil { break }
         }
         if result.connected {
-            let frames = plan.patternFrames
-            if frames > 0 {
-                await arm(st, plan.port, channel, pattern: Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames))
+            if plan.reactionTime > .zero { try? await Task.sleep(for: plan.reactionTime) }
+            if let listening {
+                st.channels[listening].send(Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames))
             }
             let audio = Duration.milliseconds((Self.leadInFrames + frames + marginFrames) * 20)
             if plan.callerClears {
                 try? await Task.sleep(for: max(plan.hold, frames > 0 ? audio : .zero))
-                if frames > 0 { result.backward = await check(st, channel, ani: plan.ani, frames: frames) }
+                if let ch = listening {
+                    await waitForPattern(st.channels[ch], upTo: Self.patternWait)
+                    result.backward = await collect(st, ch)
+                    listening = nil
+                }
                 if result.cause == nil {
                     result.clearedByCaller = true
                     dchannel.send(.hangup(ref, .normalClearing))
@@ -363,9 +404,13 @@ actor SimController {
                     if case .disconnected(_, let cause) = event { result.cause = cause; break }
                     if case .released(_, let cause) = event { result.cause = cause; result.released = true; break }
                 }
-                if frames > 0 { result.backward = await check(st, channel, ani: plan.ani, frames: frames) }
+                if let ch = listening {
+                    result.backward = await collect(st, ch)
+                    listening = nil
+                }
             }
         }
+        if let ch = listening { st.channels[ch].stop() }  // not answered: nothing to check
         while !result.released, let event = await iterator.next() {
             if case .released(_, let cause) = event {
                 result.released = true
@@ -440,10 +485,6 @@ actor SimController {
     }
 
     private func releaseLive(_ port: String, _ channel: Int) { busy[port]?.remove(channel) }
-
-    private func check(_ st: LineSimulator.PortState, _ channel: Int, ani: String, frames: Int) async -> PatternCheck {
-        await collect(st, channel, expected: TestPattern.bytes(seed: TestPattern.seed(ani + "/bwd"), count: patternBytes))
-    }
 
     /// Lead-in idle frames followed by the pattern.
     static func stream(seed: String, law: G711Law, frames: Int = 25) -> [UInt8] {

@@ -98,9 +98,12 @@ public struct LoopbackScenarios: Sendable {
         guard let inbound = inboundSpans.first, number(0) != nil else {
             return Result(name: name, passed: false, detail: "no inbound span or no route to an agents span")
         }
-        // An agent that clears waits until its pattern has crossed the switch.
+        let stalls = stallWatch()
+        // An agent that clears waits until its pattern has crossed the switch
+        // and the caller's has arrived.
         let window = await sim.audioWindow() + .milliseconds(200)
-        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: callerClears ? nil : window))
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: callerClears ? nil : window,
+                                          hangsUpAfterPattern: !callerClears))
         var failures: [String] = []
         var done = 0
         await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
@@ -125,7 +128,17 @@ public struct LoopbackScenarios: Sendable {
         }
         return Result(name: name, passed: failures.isEmpty && done == count,
                       detail: failures.isEmpty ? "\(done) routed, answered, bit-exact both ways, cleared"
-                                               : "\(failures.count) failed: \(failures.prefix(3).joined(separator: "; "))")
+                                               : "\(failures.count) failed: \(failures.prefix(3).joined(separator: "; ")); \(stalls())")
+    }
+
+    /// Starts watching for host stalls; the closure says what happened since
+    /// (in a failure's detail: audio lost in a stall longer than the jitter
+    /// slack is the host's, not a defect of the call path).
+    func stallWatch() -> @Sendable () -> String {
+        _ = sim.takeStalls()
+        let late = daemon.media.missedTicks
+        let media = daemon.media, sim = sim
+        return { "simulator media thread late wake-ups: \(sim.takeStalls()); media engine late ticks: \(media.missedTicks - late)" }
     }
 
     static func problem(_ r: LineSimulator.CallResult, _ agent: LineSimulator.AgentRecord?, callerClears: Bool) -> String? {
@@ -162,6 +175,7 @@ public struct LoopbackScenarios: Sendable {
             return peak
         }
         var failures: [String] = []
+        let stalls = stallWatch()
         await withTaskGroup(of: (LineSimulator.CallResult, LineSimulator.AgentRecord?).self) { group in
             for i in 0..<n {
                 let ani = "212\(3_000_000 + i + n * 10)"
@@ -181,7 +195,7 @@ public struct LoopbackScenarios: Sendable {
         let ok = failures.isEmpty && peak == n
         return Result(name: name, passed: ok,
                       detail: ok ? "\(n) bridged at once, all bit-exact and cleared"
-                                 : "peak \(peak)/\(n) bridged; \(failures.count) failed: \(failures.prefix(3).joined(separator: "; "))")
+                                 : "peak \(peak)/\(n) bridged; \(failures.count) failed: \(failures.prefix(3).joined(separator: "; ")); \(stalls())")
     }
 
     /// With the agents span full, one more call gets cause 34.

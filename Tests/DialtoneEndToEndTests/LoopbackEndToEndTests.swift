@@ -160,3 +160,44 @@ extension EndToEnd.LoopbackEndToEndTests {
         await daemon.stop(drain: .seconds(2))
     }
 }
+
+extension EndToEnd.LoopbackEndToEndTests {
+    /// The simulated caller sees the CONNECT 2 s late (as with a full span on
+    /// a slow host, when its task was still busy): it has listened since its
+    /// SETUP, so the agent's pattern, sent right after answering and long
+    /// past by then, is still found bit-exact after the ringback; and an
+    /// agent that clears waits for the caller's late pattern before it does.
+    @Test func callerThatSeesTheConnectLateStillHearsTheAgent() async throws {
+        let (daemon, dir) = try makeDaemon("late", spans: [
+            SpanConfig(name: "pstn", type: .e1, role: .cpe, switchType: .euroisdnE1),
+            SpanConfig(name: "agents", type: .e1, role: .net, switchType: .euroisdnE1),
+        ], routes: [
+            RouteConfig(pattern: .prefix("555"), spans: ["agents"]),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try daemon.start()
+        let sim = try #require(daemon.simulator)
+        #expect(await daemon.waitForLinks())
+        // Ringback for a while first: the agent answers after 1.5 s.
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(1500)))
+        var plan = LineSimulator.CallPlan(port: "pstn-far", ani: "2125550301", dnis: "5551000", patternFrames: 25)
+        plan.reactionTime = .seconds(2)
+        let r = await sim.place(plan)
+        #expect(r.connected && r.released && r.backward?.bitExact == true, "\(r)")
+        #expect((r.backward?.offset ?? 0) > 8000, "found after the ringback: \(r)")
+        #expect(await sim.finishedAgentRecord(ani: "2125550301")?.forward?.bitExact == true)
+
+        // The agent clears once its pattern has crossed, but not before the caller's has arrived.
+        let window = await sim.audioWindow() + .milliseconds(200)
+        #expect(window < .seconds(2))
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), hangUpAfter: window, hangsUpAfterPattern: true))
+        var cleared = LineSimulator.CallPlan(port: "pstn-far", ani: "2125550302", dnis: "5551001", patternFrames: 25,
+                                             callerClears: false)
+        cleared.reactionTime = .seconds(2)
+        let c = await sim.place(cleared)
+        #expect(c.connected && c.released && c.cause == .normalClearing && c.backward?.bitExact == true, "\(c)")
+        let agent = await sim.finishedAgentRecord(ani: "2125550302")
+        #expect(agent?.forward?.bitExact == true, "\(agent?.forward.map { "\($0)" } ?? "-")")
+        await daemon.stop(drain: .seconds(2))
+    }
+}

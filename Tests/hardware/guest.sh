@@ -15,7 +15,9 @@ UDEVD=$(ls /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd 2>/dev/null
 modprobe dahdi auto_assign_spans=1 && modprobe dahdi_dynamic && modprobe dahdi_dynamic_loc || { echo "GUEST: modprobe failed"; exit 1; }
 dahdi_cfg -c $HW/system-$VARIANT.conf || { echo "GUEST: dahdi_cfg failed"; dmesg | tail -20; exit 1; }
 for i in $(seq 1 50); do [ -e /proc/dahdi/4 ] && break; sleep 0.1; done
-[ -n "$UDEVD" ] && udevadm settle -t 10
+# Up to 60 s: under emulation on a busy host the ~100 node events took longer
+# than 10 s and the check below ran before udev had applied the rules.
+[ -n "$UDEVD" ] && udevadm settle -t 60
 ts "DAHDI configured"
 NODES=$(stat -c '%n %G %a' /dev/dahdi/channel /dev/dahdi/ctl /dev/dahdi/chan/001/001 2>&1 | tr '\n' ' ')
 
