@@ -283,7 +283,9 @@ public final class MediaEngine: @unchecked Sendable {
             // A late wake-up runs the ticks it missed (up to 100 ms of them):
             // prompts, tones and recordings stay continuous instead of
             // losing the transmit slack one frame at a time.
-            for _ in 0..<min(elapsed, MediaEngine.maxCatchUpTicks) { tick() }
+            // As many as the transmit slack holds (10 on DAHDI): a stall shorter
+            // than the slack leaves prompts and tones whole.
+            for _ in 0..<min(elapsed, max(MediaEngine.maxCatchUpTicks, UInt64(primeFrames))) { tick() }
             if slotsInUse == 0 {
                 // Nothing to clock: the clock may stop, and this thread sleeps
                 // until a command comes. Resuming drops the ticks missed, so
