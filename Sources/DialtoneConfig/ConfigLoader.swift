@@ -15,7 +15,7 @@ public enum ConfigLoader {
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds",
-                             "control_socket_mode", "control_socket_group"]
+                             "control_socket_mode", "control_socket_group", "buffer_frames"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -109,6 +109,7 @@ public enum ConfigLoader {
         if let v = m["control_socket_group"] { daemon.controlSocketGroup = try socketGroup(v.value, "daemon.control_socket_group", r) }
         // `pcap:` with no value means no capture, like leaving the key out.
         if let v = m["pcap"], !YAMLReader.isNull(v.value) { daemon.pcap = try path(v.value, "daemon.pcap", r) }
+        if let v = m["buffer_frames"] { daemon.bufferFrames = try r.int(v.value, "daemon.buffer_frames", range: 2...30) }
         if let v = m["drain_seconds"] { daemon.drainSeconds = try r.double(v.value, "daemon.drain_seconds", range: waitSeconds, unit: "seconds") }
         if let v = m["log_level"] {
             let level = try r.string(v.value, "daemon.log_level").lowercased()

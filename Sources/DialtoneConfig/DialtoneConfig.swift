@@ -61,6 +61,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Group owning the control socket; nil is the default, `dialtone`, used
     /// when the host has it (otherwise the process's group is kept).
     public var controlSocketGroup: String?
+    /// Frames (20 ms) of audio queued ahead on each B-channel as jitter slack,
+    /// like chan_dahdi's `buffers=`: more rides out longer host stalls, at
+    /// that much more audio delay. Nil: 10 with DAHDI spans, 3 on virtual ones.
+    public var bufferFrames: Int?
 
     public init(controlSocket: String = "/run/dialtone/control.sock",
                 database: String = "/var/lib/dialtone/dialtone.sqlite",

@@ -109,7 +109,7 @@ public final class Daemon: @unchecked Sendable {
         var built = false
         defer { if !built { dahdiTimer?.stop() } }  // a failed start-up leaves no timer thread behind
         // DAHDI hosts (and emulated VMs) stall longer than an in-process clock: more slack.
-        let slack = config.spans.contains { $0.driver == .dahdi } ? 10 : 3
+        let slack = config.daemon.bufferFrames ?? (config.spans.contains { $0.driver == .dahdi } ? 10 : 3)
         // Prompts are loaded once (validated again: the files may have changed since check-config).
         let usesIVR = !config.menus.isEmpty || config.routes.contains { $0.action != nil }
         var prompts: PromptLibrary?

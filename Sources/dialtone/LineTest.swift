@@ -31,7 +31,9 @@ struct LineTest: ParsableCommand {
         var localLoop = false
 
         func run() throws {
-            let rig = try LineTestRig(config: try span.options.load(), span: span.span)
+            let config = try span.options.load()
+            let rig = try LineTestRig(config: config, span: span.span)
+            let prime = config.daemon.bufferFrames ?? 10  // the jitter slack the daemon would use
             try rig.start()
             defer {
                 if localLoop { try? rig.near.setMaintenance(.none) }
@@ -41,13 +43,13 @@ struct LineTest: ParsableCommand {
             var reports: [PatternLoopTest.Report] = []
             if localLoop {
                 try rig.near.setMaintenance(.localLoop)
-                reports.append(PatternLoopTest(tx: (rig.near, ch), rx: (rig.near, ch), seconds: seconds, clock: rig.clock).run())
+                reports.append(PatternLoopTest(tx: (rig.near, ch), rx: (rig.near, ch), seconds: seconds, clock: rig.clock, prime: prime).run())
             } else {
                 guard let far = rig.far else {
                     throw ValidationError("span \(span.span) has no looped far end in the config; use --local-loop")
                 }
-                reports.append(PatternLoopTest(tx: (rig.near, ch), rx: (far, ch), seconds: seconds, clock: rig.clock).run())
-                reports.append(PatternLoopTest(tx: (far, ch), rx: (rig.near, ch), seconds: seconds, clock: rig.clock).run())
+                reports.append(PatternLoopTest(tx: (rig.near, ch), rx: (far, ch), seconds: seconds, clock: rig.clock, prime: prime).run())
+                reports.append(PatternLoopTest(tx: (far, ch), rx: (rig.near, ch), seconds: seconds, clock: rig.clock, prime: prime).run())
             }
             for r in reports { print("pattern: \(r)") }
             let passed = reports.filter(\.passed).count
@@ -66,7 +68,9 @@ struct LineTest: ParsableCommand {
         var minimum = 99.0
 
         func run() throws {
-            let rig = try LineTestRig(config: try span.options.load(), span: span.span)
+            let config = try span.options.load()
+            let rig = try LineTestRig(config: config, span: span.span)
+            let prime = config.daemon.bufferFrames ?? 10  // the jitter slack the daemon would use
             try rig.start()
             defer { rig.stop() }
             let ch = span.channel ?? rig.config.channels.first ?? 1
