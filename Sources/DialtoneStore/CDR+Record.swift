@@ -10,6 +10,32 @@ extension CDR: FetchableRecord, PersistableRecord {
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+extension CDR {
+    /// The `cdr` columns a CDR fills, in the order of ``storedValues``; the
+    /// same row as GRDB's `insert` (Codable) writes (`StoreTests` compares them).
+    static let storedColumns = ["call_id", "start_time", "answer_time", "end_time", "ani", "dnis", "dialed", "in_span",
+                                "in_channel", "out_span", "out_channel", "cause", "cause_text", "duration_ms",
+                                "disposition", "variables", "ivr_path", "ani_plan", "ani_presentation", "ani_restricted"]
+
+    var storedValues: [DatabaseValue] {
+        [callID.databaseValue, StoredDate.databaseValue(startTime), StoredDate.databaseValue(answerTime),
+         StoredDate.databaseValue(endTime), ani.databaseValue, dnis.databaseValue, dialed.databaseValue,
+         inSpan.databaseValue, inChannel.databaseValue, outSpan.databaseValue, outChannel.databaseValue,
+         cause.databaseValue, causeText.databaseValue, durationMs.databaseValue, disposition.databaseValue,
+         variables.databaseValue, ivrPath.databaseValue, aniPlan.databaseValue, aniPresentation.databaseValue,
+         aniRestricted.databaseValue]
+    }
+
+    private static let insertOrIgnoreSQL = "INSERT OR IGNORE INTO cdr (\(storedColumns.joined(separator: ", "))) VALUES ("
+        + Array(repeating: "?", count: storedColumns.count).joined(separator: ", ") + ")"
+
+    /// Inserts the row (its `id` left to SQLite) unless the call's CDR is
+    /// already stored, by a statement prepared once per connection.
+    func insertOrIgnore(_ db: Database) throws {
+        try db.cachedStatement(sql: Self.insertOrIgnoreSQL).execute(arguments: StatementArguments(storedValues))
+    }
+}
+
 /// Recordings are rows of the `recording` table, keyed by their call id and path.
 extension RecordingRow: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "recording"
@@ -34,6 +60,30 @@ struct LiveCall: FetchableRecord, PersistableRecord {
                           aniPresentation: row["ani_presentation"], dnis: row["dnis"], inSpan: row["in_span"],
                           inChannel: row["in_channel"])
         lastSeen = row["last_seen"]
+    }
+
+    private static let insertSQL = """
+        INSERT OR IGNORE INTO live_call (call_id, start_time, ani, ani_plan, ani_presentation, dnis, in_span, in_channel, last_seen)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM cdr WHERE call_id = ?)
+        """
+    private static let deleteSQL = "DELETE FROM live_call WHERE call_id = ?"
+
+    /// Inserts the row unless the call is already live or its CDR already
+    /// stored (a start replayed after its CDR), by a statement prepared once
+    /// per connection.
+    func insertUnlessEnded(_ db: Database) throws {
+        let startTime = StoredDate.databaseValue(start.startTime)
+        let values: [DatabaseValue] = [
+            start.callID.databaseValue, startTime, start.ani.databaseValue, start.aniPlan.databaseValue,
+            start.aniPresentation.databaseValue, start.dnis.databaseValue, start.inSpan.databaseValue,
+            start.inChannel.databaseValue, lastSeen == start.startTime ? startTime : StoredDate.databaseValue(lastSeen),
+            start.callID.databaseValue]
+        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(values))
+    }
+
+    /// Removes the call's row, if any.
+    static func delete(callID: String, _ db: Database) throws {
+        try db.cachedStatement(sql: deleteSQL).execute(arguments: [callID])
     }
 
     func encode(to container: inout PersistenceContainer) throws {

@@ -35,12 +35,10 @@ public enum StoreOp: Sendable, Equatable {
         switch self {
         case .callStarted(let start):
             // A call whose CDR is already stored (a replayed start) is not live again.
-            guard try CDR.filter(Column("call_id") == start.callID).fetchCount(db) == 0 else { return }
-            try LiveCall(start: start, lastSeen: start.startTime).insert(db, onConflict: .ignore)
-        case .cdr(var cdr):
-            cdr.id = nil
-            try cdr.insert(db, onConflict: .ignore)
-            try LiveCall.filter(Column("call_id") == cdr.callID).deleteAll(db)
+            try LiveCall(start: start, lastSeen: start.startTime).insertUnlessEnded(db)
+        case .cdr(let cdr):
+            try cdr.insertOrIgnore(db)
+            try LiveCall.delete(callID: cdr.callID, db)
         case .recording(var row):
             row.id = nil
             if try RecordingRow.filter(Column("path") == row.path).fetchCount(db) == 0 { try row.insert(db) }

@@ -80,6 +80,61 @@ import Testing
         #expect(plain.variables == nil && plain.ivrPath == nil && plain.variableValues.isEmpty)
     }
 
+    /// The writer's prepared INSERT writes the row GRDB's Codable insert
+    /// writes, every column (a field added to `CDR` fails here until
+    /// `CDR.storedColumns` has it).
+    @Test func cachedCDRInsertWritesTheRowGRDBWrites() throws {
+        let store = try Store()
+        let full = CDR(callID: "full", startTime: Date(timeIntervalSince1970: 1_800_000_000.1234),
+                       answerTime: Date(timeIntervalSince1970: 1_800_000_002.5), endTime: Date(timeIntervalSince1970: 1_800_000_032.0005),
+                       ani: "4155550100", aniPlan: 0x21, aniPresentation: 0x23, dnis: "5552000", dialed: "5551005",
+                       inSpan: "pstn", inChannel: 3, outSpan: "agents", outChannel: 31, cause: 16, causeText: "normal clearing",
+                       durationMs: 29_500, disposition: "answered", variables: ["customer": "42"], ivrPath: ["menu:main", "3"])
+        var sparse = sample("sparse", answered: false)
+        sparse.aniPlan = nil
+        for cdr in [full, sparse] {
+            let (fast, grdb, columns) = try store.writer.write { db in
+                try cdr.insertOrIgnore(db)
+                var viaGRDB = cdr
+                viaGRDB.callID += "-grdb"
+                try viaGRDB.insert(db)
+                let columns = Array(try cdr.databaseDictionary.keys)
+                return (try Row.fetchOne(db, sql: "SELECT * FROM cdr WHERE call_id = ?", arguments: [cdr.callID])!,
+                        try Row.fetchOne(db, sql: "SELECT * FROM cdr WHERE call_id = ?", arguments: [cdr.callID + "-grdb"])!,
+                        columns)
+            }
+            #expect(Set(columns) == Set(CDR.storedColumns + ["id"]))
+            for column in CDR.storedColumns where column != "call_id" {
+                #expect(fast[column] as DatabaseValue == grdb[column] as DatabaseValue, "\(column)")
+            }
+            // Read back, it is the CDR GRDB's insert stored (dates to the millisecond).
+            var fastBack = try #require(try store.cdr(callID: cdr.callID))
+            var grdbBack = try #require(try store.cdr(callID: cdr.callID + "-grdb"))
+            fastBack.id = nil
+            grdbBack.id = nil
+            grdbBack.callID = cdr.callID
+            #expect(fastBack == grdbBack)
+        }
+        // A CDR stored again is ignored (replay), as before.
+        try store.writer.write { db in try full.insertOrIgnore(db) }
+        #expect(try store.count() == 4)
+    }
+
+    /// A call start is live until its CDR; a start replayed after its CDR is not live again.
+    @Test func cachedLiveCallStatements() throws {
+        let store = try Store()
+        let start = CallStart(callID: "s1", startTime: Date(timeIntervalSince1970: 1_800_000_000.25), ani: "4155550100",
+                              aniPlan: nil, aniPresentation: 0x03, dnis: "5551000", inSpan: "pstn", inChannel: 3)
+        try store.apply([.callStarted(start), .callStarted(start)])
+        let live = try store.writer.read { db in try LiveCall.fetchAll(db) }
+        #expect(live.count == 1 && live.first?.start == start && live.first?.lastSeen == start.startTime)
+        try store.apply([.cdr(start.interrupted(lastSeen: start.startTime.addingTimeInterval(5)))])
+        #expect(try store.writer.read { db in try LiveCall.fetchCount(db) } == 0)
+        try store.apply([.callStarted(start)])
+        #expect(try store.writer.read { db in try LiveCall.fetchCount(db) } == 0)
+        #expect(try store.count() == 1)
+    }
+
     @Test func migrationsAreIdempotent() throws {
         let dir = TempDir()
         let path = dir.path("cdr.sqlite")
