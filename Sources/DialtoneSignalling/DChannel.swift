@@ -22,7 +22,13 @@ public final class DChannel: @unchecked Sendable {
     private let handler: @Sendable (SignallingEvent) -> Void
     private enum Work { case command(SignallingCommand), alarms(SpanAlarms) }
     private let work = Mutex<[Work]>([])
-    private let wake: TickWaiter  // pipe used as a wake-up for the owner thread
+    /// A pipe that wakes the owner thread out of `poll`; written only when
+    /// the owner is (about to be) in `poll` (``polling``), once per sleep,
+    /// however many commands are queued meanwhile.
+    private let wake: TickWaiter
+    /// True while the owner thread is in, or on its way into, `poll`; the
+    /// producer that takes it back from true to false writes the wake-up byte.
+    private let polling = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     private let nextRef = Atomic<UInt64>(1)
     private let linkIsUp = Atomic<Bool>(false)
@@ -38,6 +44,8 @@ public final class DChannel: @unchecked Sendable {
     private var inAlarm = false
     private var messageLine = ""
     private var readBuffer = [UInt8](repeating: 0, count: 1024)
+    /// The commands being run, swapped with ``work`` (no allocation per batch).
+    private var batch: [Work] = []
 
     public init(span: any SpanDriver, role: SignallingRole, switchType: SwitchType,
                 logger: Logger, capture: PcapWriter? = nil, debug: Int = 0, overlap: Bool = false,
@@ -63,16 +71,29 @@ public final class DChannel: @unchecked Sendable {
         CallRef(rawValue: nextRef.add(1, ordering: .relaxed).oldValue)
     }
 
-    /// Queues a command for the owner thread (any thread).
+    /// Queues a command for the owner thread (any thread). No system call
+    /// unless the owner thread sleeps in `poll` and nobody woke it yet.
     public func send(_ command: SignallingCommand) {
         work.withLock { $0.append(.command(command)) }
-        wake.signal()
+        ring()
     }
 
     /// Tells the owner thread the span's alarms changed (any thread).
     public func spanAlarmsChanged(_ alarms: SpanAlarms) {
         work.withLock { $0.append(.alarms(alarms)) }
-        wake.signal()
+        ring()
+    }
+
+    /// After queueing work: wakes the owner if it polls (the same handshake as
+    /// ``Doorbell``: the owner announces ``polling`` and then looks at the
+    /// queue; a producer queues and then looks at ``polling``).
+    @inline(__always)
+    private func ring() {
+        atomicMemoryFence(ordering: .sequentiallyConsistent)  // the push before the load
+        if polling.load(ordering: .sequentiallyConsistent),
+           polling.exchange(false, ordering: .sequentiallyConsistent) {
+            wake.signal()
+        }
     }
 
     /// Starts the owner thread.
@@ -86,7 +107,7 @@ public final class DChannel: @unchecked Sendable {
     /// Stops the owner thread and waits for it.
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        wake.signal()
+        wake.signal()  // unconditionally: the owner may be anywhere in its loop
         finished.wait()
     }
 
@@ -120,7 +141,17 @@ public final class DChannel: @unchecked Sendable {
             fds[0].fd = span.dchannel.pollDescriptor
             fds[0].revents = 0
             fds[1].revents = 0
-            let r = poll(&fds, 2, timeout)
+            // Announce the sleep, then look at the queue (see ``ring()``):
+            // work queued before the announcement is seen here and poll
+            // does not block; work queued after it rings the pipe.
+            polling.store(true, ordering: .sequentiallyConsistent)
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+            let queued = work.withLock { !$0.isEmpty }
+            let r = poll(&fds, 2, queued ? 0 : timeout)
+            // Awake: producers queue without a system call until the next poll.
+            // If one took the flag first, its byte is (or will be) in the pipe
+            // and is drained when poll next reports it.
+            polling.store(false, ordering: .sequentiallyConsistent)
             if r < 0 && errno != EINTR {
                 logger.error("poll failed", metadata: ["errno": "\(errno)"])
                 break
@@ -130,10 +161,8 @@ public final class DChannel: @unchecked Sendable {
             } else if fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
                 usleep(20_000)  // the line is gone; don't spin
             }
-            if fds[1].revents != 0 {
-                _ = wake.wait(timeoutMs: 0)
-                runCommands(pri)
-            }
+            if fds[1].revents != 0 { wake.takeSignalled() }
+            runCommands(pri)
             while let e = pri_schedule_run(pri) {
                 handle(e)
             }
@@ -319,18 +348,20 @@ public final class DChannel: @unchecked Sendable {
 
     // MARK: Commands
 
+    /// Runs every queued command (one lock to take them all; the queue and
+    /// the batch swap buffers, so neither allocates once grown).
     private func runCommands(_ pri: OpaquePointer) {
-        let batch = work.withLock { q -> [Work] in
-            let b = q
-            q.removeAll(keepingCapacity: true)
-            return b
+        work.withLock { q in
+            if !q.isEmpty { swap(&q, &batch) }
         }
+        guard !batch.isEmpty else { return }
         for item in batch {
             switch item {
             case .command(let command): run(command, pri)
             case .alarms(let alarms): alarmsChanged(alarms)
             }
         }
+        batch.removeAll(keepingCapacity: true)
     }
 
     private func alarmsChanged(_ alarms: SpanAlarms) {

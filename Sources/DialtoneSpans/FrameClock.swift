@@ -56,6 +56,13 @@ public final class TickWaiter: @unchecked Sendable {
         while withUnsafeMutableBytes(of: &drained, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
+    /// Takes what was signalled, without waiting: one `read`, for an owner
+    /// whose own `poll` on ``fd`` has just reported it readable.
+    public func takeSignalled() {
+        var drained: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        _ = withUnsafeMutableBytes(of: &drained) { read(fd, $0.baseAddress, $0.count) }
+    }
+
     /// Blocks until the next tick (or timeout). Returns the ticks elapsed since
     /// the last wait (more than 1 means this thread fell behind), 0 on timeout.
     public func wait(timeoutMs: Int32 = 100) -> UInt64 {
