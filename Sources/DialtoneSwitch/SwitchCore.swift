@@ -245,11 +245,12 @@ public actor SwitchCore {
     /// Waits until every recording that was stopped is closed and handed to
     /// the sink (CDRs are handed over synchronously when calls end).
     public func settle() async {
-        while !recorder.settled {
-            for task in recorder.closes { await task.value }
-            if recorder.closes.isEmpty { break }
-            if recorder.settled { break }
-            await Task.yield()
+        // Each close once, also those started while waiting. (A recording
+        // still open is not waited for: looping on `settled` would spin.)
+        var awaited: Set<Task<Void, Never>> = []
+        while let task = recorder.closes.first(where: { !awaited.contains($0) }) {
+            await task.value
+            awaited.insert(task)
         }
     }
 
