@@ -214,10 +214,7 @@ extension EndToEnd {
         let z = try #require(await rig.sim.answeredLive(dnis: "6003"))
         _ = z
         // The far end's CONNECT reaches the switch a moment after the agent sent it: wait for the transfer.
-        let clock = ContinuousClock(), deadline = clock.now.advanced(by: .seconds(10))
-        while !rig.events(of: id).contains(where: { $0.type == .transferred }) && clock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        await waitUntil("the transfer") { rig.events(of: id).contains { $0.type == .transferred } }
         #expect(await rig.daemon.switchCore.call(id)?.data["account"] == "778812")
         await x.hangUp()
         let cdr = try #require(try await rig.cdr(id))

@@ -64,15 +64,6 @@ extension EndToEnd {
         }
 
         func state(_ id: String) async -> String? { await daemon.switchCore.call(id)?.state }
-
-        func waitFor(_ what: String, _ condition: () async -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async {
-            let clock = ContinuousClock(), deadline = clock.now.advanced(by: .seconds(10))
-            while clock.now < deadline {
-                if await condition() { return }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-        }
     }
 
     @Test func aParkedCallHearsHoldAudioUntilTheAPIConnectsIt() async throws {
@@ -84,7 +75,7 @@ extension EndToEnd {
         #expect(await rig.daemon.switchCore.call(id)?.data["parked"] == "lobby")
         try await rig.daemon.switchCore.transfer(id, to: "6001")
         let y = try #require(await rig.sim.answeredLive(dnis: "6001"))
-        await rig.waitFor("the parked call connected") { await rig.state(id) == "active(1,2)" }
+        await waitUntil("the parked call connected") { await rig.state(id) == "active(1,2)" }
         // Each hears the other (a tone each way, found by correlation).
         y.sendTone(hz: 1000, level: -13, ms: 3000)
         let mark = x.receivedSamples
@@ -102,7 +93,7 @@ extension EndToEnd {
         await rig.expectHold(x)
         let y = try #require(await rig.sim.answeredLive(dnis: "6009", timeout: .seconds(15)))
         let id = try #require(await rig.daemon.switchCore.activeCalls().first?.id)
-        await rig.waitFor("the call connected to 6009") { await rig.state(id) == "active(1,2)" }
+        await waitUntil("the call connected to 6009") { await rig.state(id) == "active(1,2)" }
         await y.hangUp()
         #expect(await x.waitForRelease(timeout: .seconds(10)) != nil || x.released)
         await rig.stop()
