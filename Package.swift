@@ -48,8 +48,10 @@ let package = Package(
         .target(name: "DialtoneAlarms", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The ACD's pure state (queues, agents, work items): Foundation only.
+        .target(name: "DialtoneACD"),
         .target(name: "DialtoneStore", dependencies: [
-            "DialtoneSwitch", "DialtoneAlarms", "CSystem",
+            "DialtoneSwitch", "DialtoneACD", "DialtoneAlarms", "CSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneApps", dependencies: [
-            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch",
+            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch", "DialtoneACD",
         ]),
         .target(name: "DialtoneLineSim", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
@@ -79,7 +81,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
-            "DialtoneDaemon", "DialtoneTestKit", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore",
+            "DialtoneDaemon", "DialtoneTestKit", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore", "DialtoneACD",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
+        .testTarget(name: "DialtoneACDTests", dependencies: ["DialtoneACD"]),
         .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
