@@ -18,7 +18,7 @@ extension Call {
         switch purpose {
         case .destination, .blindTransfer, .originate: set(.routing, "leg \(id) placed", now: now)
         case .consult(let holder, let held): set(.consulting(held: held, holder: holder, consult: id), "consulting \(number)", now: now)
-        case .conference: break
+        case .conference, .offer: break
         }
         return [.signal(span: span, .setup(ref, setup)),
                 event(.legCreated, leg: id) { e in
@@ -45,7 +45,7 @@ extension Call {
         switch purpose {
         case .destination(let w), .blindTransfer(let w): waiter = w
         case .consult(let holder, _): waiter = holder
-        case .conference, .originate: waiter = nil
+        case .conference, .originate, .offer: waiter = nil  // an offered caller keeps hearing the queue's audio
         }
         if let w = waiter, let party = leg(w), party.isUp {
             // ALERTING says in-band information is available: the caller hears ringback from us.
@@ -83,6 +83,18 @@ extension Call {
         case .originate:
             if answer == nil { answer = now }
             set(.alone(leg: id), "originated leg answered", now: now)
+        case .offer(let w):
+            guard state == .alone(leg: w), let party = leg(w), party.isUp else {
+                // Another offer won, or the caller left: this station is told normal clearing.
+                return actions + clearLeg(id, cause: .normalClearing, now: now)
+            }
+            actions.append(.unhold(leg: w))  // the queue's audio stops
+            actions += bridge(w, id, now: now)
+            set(.active(w, id), "offer \(id) answered", now: now)
+            // The other stations still ringing for this party lose.
+            for (other, p) in pending where p == .offer(for: w) {
+                actions += clearLeg(other, cause: .normalClearing, now: now)
+            }
         }
         return actions
     }
@@ -180,7 +192,7 @@ extension Call {
     /// A placed leg whose failure leaves the call going (a consultation, a conference add).
     static func survivable(_ p: Purpose) -> Bool {
         switch p {
-        case .consult, .conference: true
+        case .consult, .conference, .offer: true
         default: false
         }
     }
@@ -213,6 +225,8 @@ extension Call {
         switch state {
         case .done, .clearing:
             break
+        case .alone(let l) where l != id:
+            break  // an offer that failed or lost: the party stays alone (the queue goes on)
         case .collecting, .presented, .application, .alone:
             actions += clear(cause: cause, reason: "leg \(id) cleared", now: now)
         case .routing:
@@ -220,7 +234,7 @@ extension Call {
             case .destination(let w)?, .blindTransfer(let w)?:
                 // The destination failed: its cause goes back to the party that waited.
                 actions += clear(cause: cause, reason: "leg \(id) failed (waiting: \(w))", now: now)
-            case .consult?, .conference?, .originate?:
+            case .consult?, .conference?, .originate?, .offer?:
                 actions += clear(cause: cause, reason: "leg \(id) failed", now: now)
             case nil:
                 // The waiting party left: its destination is told normal clearing.

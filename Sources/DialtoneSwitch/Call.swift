@@ -65,6 +65,11 @@ public struct Call: Sendable {
         case conference
         /// A call originated by the API: nobody waits for it.
         case originate
+        /// An offer of the answered party `for` (a queue's caller, alone) to a
+        /// station: on answer they are bridged; on failure the party stays
+        /// alone and the call goes on (the queue offers it elsewhere). Several
+        /// offers may ring at once; the first answered wins, the others are cleared.
+        case offer(for: Int)
     }
 
     public enum TimerKind: Sendable, Hashable {
@@ -311,12 +316,18 @@ public struct Call: Sendable {
     /// The route names the call-control API: the call waits to be answered or rejected.
     mutating func present(now: Date) -> [Action] {
         guard let leg = inbound, let ch = leg.channel, leg.isUp else { return [] }
+        if leg.isAnswered {
+            // Already answered (an IVR handed it on): the application has it as it is.
+            set(.alone(leg: leg.id), "handed to the API answered", now: now)
+            return [.stopApplication(leg: leg.id)]
+        }
         set(.presented, "presented to the API", now: now)
         return [.signal(span: leg.span, .alerting(leg.ref, channel: ch)), event(.legAlerting, leg: 1)]
     }
 
     /// The API answers a presented call.
     mutating func answerPresented(now: Date) -> Result<[Action], CallControlError> {
+        if case .alone(let l) = state, l == inbound?.id, inbound?.isAnswered == true { return .success([]) }  // answered before
         guard state == .presented, let leg = inbound, let ch = leg.channel else {
             return .failure(.wrongState(call: id, state: state, command: "answer"))
         }

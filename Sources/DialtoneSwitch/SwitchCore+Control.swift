@@ -82,6 +82,25 @@ extension SwitchCore {
         return calls[id]!.legs.count
     }
 
+    /// Offers the answered party `leg` (default: the one there is) of a call
+    /// that is alone — a queue's caller — to `number`. The party keeps
+    /// hearing what it hears while the station rings; when it answers the two
+    /// are bridged; when it fails the party stays alone and the call goes on
+    /// (`leg ended` says why). Several offers may ring at once: the first
+    /// answered wins and the others are cleared. The new leg.
+    @discardableResult
+    public func offer(_ id: String, leg: Int? = nil, to number: String, answerTimeout: Double = 60) throws(CallControlError) -> Int {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        try Self.checkNumber(number)
+        guard case .alone(let party) = call.state else { throw .wrongState(call: id, state: call.state, command: "offer") }
+        if let leg, leg != party { throw .noSuchLeg(call: id, leg: leg) }
+        let target = try destination(for: number)
+        try checkCircuit(target)
+        try place(id, number: target.number, spans: target.spans, purpose: .offer(for: party), role: .outbound,
+                  answerTimeout: answerTimeout)
+        return calls[id]!.legs.count
+    }
+
     /// Attended transfer, first step: `leg` (default: leg 1) is held and its peer is connected to `number`.
     @discardableResult
     public func consult(_ id: String, leg: Int? = nil, to number: String) throws(CallControlError) -> Int {
