@@ -8,6 +8,11 @@ public struct ApplicationConfig: Sendable, Equatable {
         /// until the API connects them (`call transfer`), or until `timeout`,
         /// when they go to `timeoutNumber` (or are cleared).
         case park(ParkSettings)
+        /// A queue of the ACD: callers wait here for agents.
+        case queue(QueueConfig)
+        /// Where agents with a persistent line call in: they log in by
+        /// agent number and PIN and stay connected between calls.
+        case agentLine
     }
 
     public struct ParkSettings: Sendable, Equatable {
@@ -35,5 +40,8 @@ public struct ApplicationConfig: Sendable, Equatable {
     /// call-control API (answered or rejected by command).
     public static let builtIn = ["control"]
     /// The kinds an `applications:` entry may have.
-    public static let kinds = ["park"]
+    public static let kinds = ["park", "queue", "agent-line"]
+
+    /// The queue's settings, when this is a queue.
+    public var queue: QueueConfig? { if case .queue(let q) = kind { q } else { nil } }
 }

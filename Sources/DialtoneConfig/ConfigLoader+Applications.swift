@@ -2,7 +2,8 @@
 import Yams
 
 extension ConfigLoader {
-    static let applicationKeys = ["type", "hold_prompt", "timeout", "timeout_to"]
+    static let parkKeys = ["type", "hold_prompt", "timeout", "timeout_to"]
+    static let applicationKeys = parkKeys + queueKeys
 
     /// `applications: {NAME: {type: KIND, …}}`.
     static func parseApplications(_ node: Node, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> [String: ApplicationConfig] {
@@ -26,7 +27,16 @@ extension ConfigLoader {
                 throw r.error(value, "\(path).type", "missing required key 'type' (one of: \(ApplicationConfig.kinds.joined(separator: ", ")))")
             }
             let type = try r.string(t.value, "\(path).type")
+            let own = type == "park" ? parkKeys : type == "queue" ? queueKeys : ["type"]
+            if ApplicationConfig.kinds.contains(type), let stray = m.filter({ !own.contains($0.key) }).min(by: { $0.key < $1.key }) {
+                throw r.error(stray.value.key, "\(path).\(stray.key)", "'\(stray.key)' is not a setting of a \(type) application (settings: \(own.dropFirst().joined(separator: ", ")))")
+            }
             switch type {
+            case "queue":
+                let q = try parseQueue(m, path, r, refs)
+                out[name] = ApplicationConfig(name: name, kind: .queue(q), line: keyNode.mark?.line)
+            case "agent-line":
+                out[name] = ApplicationConfig(name: name, kind: .agentLine, line: keyNode.mark?.line)
             case "park":
                 var p = ApplicationConfig.ParkSettings()
                 if let v = m["hold_prompt"] { p.holdPrompt = try promptName(v.value, "\(path).hold_prompt", r, refs, language: nil) }
@@ -52,7 +62,12 @@ extension ConfigLoader {
                 if let near = YAMLReader.closest(use.name, in: known) { message += "; did you mean '\(near)'?" }
                 throw r.error(use.node, use.key, message + " (applications: \(known.joined(separator: ", ")))")
             }
-            if !use.argument.isEmpty {
+            if let q = config.applications[use.name]?.queue {
+                _ = q
+                if case .failure(let why) = QueueArgument.parse(use.argument) {
+                    throw r.error(use.argumentNode ?? use.node, use.key, "queue '\(use.name)': \(why)")
+                }
+            } else if !use.argument.isEmpty {
                 throw r.error(use.argumentNode ?? use.node, use.key, "application '\(use.name)' takes no argument (got '\(use.argument)')")
             }
         }

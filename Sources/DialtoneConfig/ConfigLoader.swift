@@ -11,7 +11,7 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications", "agents"]
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds",
@@ -72,6 +72,8 @@ public enum ConfigLoader {
         else { config.prompts.directory = resolve(config.prompts.directory, relativeTo: file) }
         if let s = top["schedules"] { config.schedules = try parseSchedules(s.value, r) }
         if let a = top["applications"] { config.applications = try parseApplications(a.value, r, refs) }
+        if let a = top["agents"] { config.agents = try parseAgents(a.value, r, refs, applications: config.applications) }
+        try checkQueues(&config, r, agentsNode: top["agents"]?.value)
         if let m = top["menus"] { config.menus = try parseMenus(m.value, r, refs) }
         if let routes = top["routes"] {
             for (i, node) in try r.sequence(routes.value, "routes").enumerated() {

@@ -18,6 +18,8 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var toneSets: [String: ToneSet] = [:]
     /// Applications by name (`applications:`), besides the built-in ones.
     public var applications: [String: ApplicationConfig] = [:]
+    /// The ACD's agents, in the order written.
+    public var agents: [AgentConfig] = []
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 

@@ -157,6 +157,8 @@ public final class Daemon: @unchecked Sendable {
             case .park(let settings):
                 switchCore.hosted.register(ParkApplication(name: app.name, settings: settings, core: switchCore,
                                                            logger: logger))
+            case .queue, .agentLine:
+                break  // the ACD: one application owns every queue and agent (registered below)
             }
         }
         for s in switchSpans {

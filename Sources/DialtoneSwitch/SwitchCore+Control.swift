@@ -264,6 +264,7 @@ extension SwitchCore {
         let l = leg ?? 1
         guard let info = call.leg(l) else { throw .noSuchLeg(call: id, leg: l) }
         let busy = call.bridges.contains { $0.state == .active && $0.contains(l) } || call.conference.members.contains(l)
+            || links[id]?.leg == l
         guard info.isAnswered, !busy, call.applicationLeg != l, let e = endpoint(id, l) else {
             throw .wrongState(call: id, state: call.state, command: what)
         }

@@ -61,6 +61,8 @@ public actor SwitchCore {
     /// Media engine bridges and conferences by their call's objects.
     var engineBridges: [BridgeKey: Int] = [:]
     var freeBridges: [Int] = Array((0..<MediaEngine.maxBridges).reversed())
+    /// Calls linked to another call, both ways (`link`).
+    var links: [String: CallLink] = [:]
     var engineConferences: [String: Int] = [:]
     var freeConferences: [Int] = Array((0..<MediaEngine.maxConferences).reversed())
     var timerTasks: [String: [Call.TimerKind: Task<Void, Never>]] = [:]
@@ -262,6 +264,7 @@ public actor SwitchCore {
         let actions = body(&call, Date())
         calls[id] = call
         perform(actions, id)
+        if !links.isEmpty { checkLink(id) }
     }
 
     /// Runs a command on the call: its actions are carried out only when it is accepted.
@@ -271,6 +274,7 @@ public actor SwitchCore {
         case .success(let actions):
             calls[id] = call
             perform(actions, id)
+            if !links.isEmpty { checkLink(id) }
         case .failure(let error):
             throw error
         }

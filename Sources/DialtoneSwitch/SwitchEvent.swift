@@ -42,6 +42,8 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
     public var leg: Int?
     /// The other leg (bridged, transferred to).
     public var peer: Int?
+    /// The other call, when two calls are linked (a queue caller and an agent's open line).
+    public var peerCall: String?
     public var span: String?
     public var channel: Int?
     /// The calling number (call.created) or the far end's number (leg.created).
