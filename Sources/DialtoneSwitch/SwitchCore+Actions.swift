@@ -29,6 +29,9 @@ extension SwitchCore {
                 guard let ea = endpoint(id, b.a), let eb = endpoint(id, b.b), let slot = freeBridges.popLast() else { continue }
                 stopListening(id, leg: b.a)
                 stopListening(id, leg: b.b)
+                playlists[ea] = nil
+                playlists[eb] = nil
+                recorder.stop(call: id, calls: &calls, media: media)  // a one-party recording (a message) ends here
                 engineBridges[BridgeKey(call: id, bridge: b.id)] = slot
                 send(.bridge(id: slot, ea, eb))
                 logger.info("bridged", metadata: ["call.id": "\(id)", "legs": "\(b.a)-\(b.b)", "bridge": "\(slot)"])
@@ -62,6 +65,7 @@ extension SwitchCore {
                 logger.debug("no hold audio; the held party hears silence", metadata: ["call.id": "\(id)"])
             case .unhold(let leg):
                 guard let e = endpoint(id, leg) else { continue }
+                playlists[e] = nil
                 send(.stopPrompt(e))
             case .tone(let leg, let tone):
                 guard let e = endpoint(id, leg) else { continue }
@@ -105,6 +109,7 @@ extension SwitchCore {
         guard let call = calls.removeValue(forKey: id) else { return }
         startPending.remove(id)
         apps.end(id)
+        if !playlists.isEmpty { playlists = playlists.filter { $0.value.call != id } }
         for t in timerTasks.removeValue(forKey: id)?.values ?? [:].values { t.cancel() }
         for (endpoint, owner) in apps.listeners where owner == id {
             send(.detectDigits(endpoint, false))

@@ -164,6 +164,7 @@ extension SwitchCore {
             }
             digit(id, leg: leg, Character(UnicodeScalar(byte)), source: "inband")
         case .promptFinished(let endpoint, let token):
+            if token == Self.playlistToken { nextInPlaylist(endpoint); return }
             guard let id = apps.listeners[endpoint] else { return }
             appEvent(id, .promptFinished(token: token))
         case .recordingStopped(let slot):

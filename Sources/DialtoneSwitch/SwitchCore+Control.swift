@@ -167,14 +167,52 @@ extension SwitchCore {
 
     /// Plays a prompt to a leg (default: leg 1) that is not bridged; `loop`: again and again until stopped.
     public func play(_ id: String, leg: Int? = nil, prompt: String, language: String? = nil, loop: Bool = false) throws(CallControlError) {
+        if loop { try play(id, leg: leg, prompts: [], language: language, thenLoop: prompt) }
+        else { try play(id, leg: leg, prompts: [prompt], language: language) }
+    }
+
+    /// Plays prompts one after another to a leg that is not bridged (an
+    /// announcement spoken from pieces: "you are number" "three" "in line"),
+    /// then `thenLoop` again and again until stopped, if given. Without a
+    /// loop, `prompt.finished` says when the last one has played.
+    public func play(_ id: String, leg: Int? = nil, prompts names: [String], language: String? = nil,
+                     thenLoop: String? = nil) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "play")
-        guard media.prompts != nil else { throw .notConfigured("prompts") }
-        guard play(prompt, language: language, to: e, token: -2, loop: loop) else { throw .invalid("no prompt '\(prompt)'") }
+        guard let library = media.prompts else { throw .notConfigured("prompts") }
+        func resolve(_ name: String) throws(CallControlError) -> Int {
+            guard let pid = library.id(name, language: language ?? promptLanguage) ?? library.id(name, language: promptLanguage)
+            else { throw .invalid("no prompt '\(name)'") }
+            return pid
+        }
+        var ids: [Int] = []
+        for name in names { ids.append(try resolve(name)) }
+        let loop = try thenLoop.map { (n) throws(CallControlError) in try resolve(n) }
+        guard !ids.isEmpty || loop != nil else { throw .invalid("nothing to play") }
+        playlists[e] = Playlist(call: id, leg: leg ?? 1, rest: ids, loop: loop, last: names.last ?? thenLoop ?? "")
+        nextInPlaylist(e)
     }
 
     public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "stop play")
+        playlists[e] = nil
         send(.stopPrompt(e))
+    }
+
+    /// The playlist's next prompt (its loop at the end); at its end, `prompt.finished`.
+    func nextInPlaylist(_ e: MediaEngine.Endpoint) {
+        guard var p = playlists[e] else { return }
+        guard calls[p.call] != nil else { playlists[e] = nil; return }
+        if !p.rest.isEmpty {
+            let next = p.rest.removeFirst()
+            playlists[e] = p
+            send(.playPrompt(e, prompt: next, token: Self.playlistToken, loop: false))
+        } else if let loop = p.loop {
+            playlists[e] = nil
+            send(.playPrompt(e, prompt: loop, token: Self.playlistToken, loop: true))
+        } else {
+            playlists[e] = nil
+            publish(p.call, .promptFinished, leg: p.leg) { $0.text = p.last }
+        }
     }
 
     /// Turns on digit detection on a leg (default: leg 1): each digit is a `digits` event.
@@ -190,11 +228,20 @@ extension SwitchCore {
     public func startRecording(_ id: String, reason: String = "api") throws(CallControlError) -> String {
         guard let call = calls[id] else { throw .noSuchCall(id) }
         guard call.recordingSlot == nil else { throw .invalid("call \(id) is already recorded") }
-        guard case .active(let a, let b) = call.state, let ea = endpoint(id, a), let eb = endpoint(id, b) else {
+        let ea: MediaEngine.Endpoint, eb: MediaEngine.Endpoint?
+        switch call.state {
+        case .active(let a, let b):
+            guard let x = endpoint(id, a), let y = endpoint(id, b) else { throw .wrongState(call: id, state: call.state, command: "record") }
+            (ea, eb) = (x, y)
+        case .alone(let l) where links[id] == nil:
+            // One party alone: a message left while waiting. A bridge made later ends it.
+            guard let x = endpoint(id, l) else { throw .wrongState(call: id, state: call.state, command: "record") }
+            (ea, eb) = (x, nil)
+        default:
             throw .wrongState(call: id, state: call.state, command: "record")
         }
         let (slot, path) = try recorder.open(callID: id, ani: call.ani.description, dnis: call.dnis,
-                                             laws: (spans[ea.span].config.law, spans[eb.span].config.law)).get()
+                                             laws: (spans[ea.span].config.law, spans[(eb ?? ea).span].config.law)).get()
         calls[id]?.recordingSlot = slot
         send(.record(slot: slot, first: ea, second: eb))
         logger.info("recording", metadata: ["call.id": "\(id)", "path": "\(path)", "reason": "\(reason)"])

@@ -27,6 +27,8 @@ extension SwitchCore {
         guard let slot = freeBridges.popLast() else { throw .invalid("no free bridge in the media engine") }
         stopListening(a, leg: la)
         stopListening(b, leg: lb)
+        playlists[ea] = nil
+        playlists[eb] = nil
         send(.stopPrompt(ea))
         send(.stopPrompt(eb))
         send(.bridge(id: slot, ea, eb))

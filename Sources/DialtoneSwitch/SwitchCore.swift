@@ -61,6 +61,10 @@ public actor SwitchCore {
     /// Media engine bridges and conferences by their call's objects.
     var engineBridges: [BridgeKey: Int] = [:]
     var freeBridges: [Int] = Array((0..<MediaEngine.maxBridges).reversed())
+    /// Prompts still to play, by endpoint (`play(prompts:)`).
+    var playlists: [MediaEngine.Endpoint: Playlist] = [:]
+    struct Playlist: Sendable { var call: String; var leg: Int; var rest: [Int]; var loop: Int?; var last: String }
+    static let playlistToken = -2
     /// Calls linked to another call, both ways (`link`).
     var links: [String: CallLink] = [:]
     var engineConferences: [String: Int] = [:]

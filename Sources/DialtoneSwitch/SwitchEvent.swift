@@ -25,6 +25,7 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case recordingStopped = "recording.stopped"
         case dataAttached = "data.attached"
         case applicationStarted = "application.started"
+        case promptFinished = "prompt.finished"
         case callEnded = "call.ended"
         case spanUp = "span.up"
         case spanDown = "span.down"
