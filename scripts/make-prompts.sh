@@ -23,8 +23,14 @@ for lang in "${langs[@]}"; do
         [[ "$name" =~ ^[a-z0-9_-]+$ ]] || { echo "$src: bad prompt name '$name'" >&2; exit 1; }
         out=prompts/$lang/$name.wav stamp=prompts/$lang/.$name.txt
         if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$voice|$text" ]; then continue; fi
-        espeak-ng -v "$voice" -s 150 -w "$tmp/raw.wav" "$text"
-        sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out" norm -6
+        if [[ "$text" == @sine\ * ]]; then
+            # A tone, not speech: "@sine HZ SECONDS" (the beep before a recording, on an agent line).
+            read -r _ hz secs <<< "$text"
+            sox -n -r 8000 -c 1 -b 16 -e signed-integer "$out" synth "$secs" sine "$hz" vol -10dB
+        else
+            espeak-ng -v "$voice" -s 150 -w "$tmp/raw.wav" "$text"
+            sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out" norm -6
+        fi
         printf '%s' "$voice|$text" > "$stamp"
         n=$((n + 1))
     done < "$src"

@@ -177,6 +177,9 @@ public actor SwitchCore {
     }
 
     /// One call as the API shows it (legs, bridges, data), nil when there is no such call.
+    /// The calling party of a call (number, type of number and plan), for a customer lookup.
+    public func callingParty(_ id: String) -> PartyNumber? { calls[id]?.ani }
+
     public func call(_ id: String) -> CallSummary? { calls[id].map { CallSummary(call: $0, spans: spans) } }
 
     public func spanStatus() -> [SpanStatus] {

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneACD
+import DialtoneConfig
+import DialtoneSignalling
+import DialtoneSwitch
+import Foundation
+import Logging
+
+/// Carrying out what the ACD decides.
+extension ACDApplication {
+    func perform(_ action: ACDAction) {
+        switch action {
+        case .offer(let item, let agent, let timeout, let kind):
+            ring(item, agent: agent, timeout: timeout, kind: kind)
+        case .withdraw(let item, let agent):
+            guard let o = offers.removeValue(forKey: OfferKey(item: item, agent: agent)) else { return }
+            Task { await self.stopRinging(o.ring) }
+        case .overflow(let item, let overflow):
+            Task { await self.overflowed(item, overflow) }
+        case .announce(let item, let position, let wait):
+            guard let c = callers[item], c.phase == .waiting, let q = queues[c.queue] else { return }
+            let prompts = NumberSpeech.announcement(position: q.announcePosition ? position : nil,
+                                                    expectedWait: q.announceWait ? wait : nil)
+            guard !prompts.isEmpty else { return }
+            Task { try? await self.core.play(item, prompts: prompts, thenLoop: q.music) }
+        case .agentChanged(let agent, let state):
+            dirty = true
+            logger.info("agent", metadata: ["agent": "\(agent)", "state": "\(state)"])
+        case .itemsChanged:
+            dirty = true
+        case .log(let event):
+            storage.record(event)
+        }
+    }
+
+    /// Rings the agent for the item: how depends on the station and the kind of work.
+    func ring(_ item: String, agent: String, timeout: Double, kind: OfferKind) {
+        let key = OfferKey(item: item, agent: agent)
+        let station = acd.agentStatus(agent, now: Date())?.station ?? .line
+        switch (station, kind) {
+        case (.line, _):
+            guard let line = lines[agent] else {
+                feed(.offerFailed(item, agent: agent, reason: .failed))
+                return
+            }
+            offers[key] = (.line(line), kind)
+            Task { await self.connectLine(item, agent: agent, line: line, kind: kind) }
+        case (.dial(let number), .call):
+            Task {
+                do {
+                    let leg = try await self.core.offer(item, to: number, answerTimeout: timeout + 5)
+                    self.offerPlaced(key, ring: .leg(call: item, leg: leg), kind: kind)
+                } catch {
+                    self.offerNotPlaced(key, error)
+                }
+            }
+        case (.dial(let number), .callback), (.dial(let number), .message):
+            Task {
+                do {
+                    let (call, _) = try await self.core.originate(to: number, callerID: self.callerNumber(item), answerTimeout: timeout + 5)
+                    self.offerPlaced(key, ring: .agentCall(call), kind: kind)
+                } catch {
+                    self.offerNotPlaced(key, error)
+                }
+            }
+        }
+    }
+
+    func offerPlaced(_ key: OfferKey, ring: Ring, kind: OfferKind) {
+        guard case .offered(let item)? = acd.agentStatus(key.agent, now: Date())?.state, item == key.item else {
+            // Withdrawn while it was being placed.
+            Task { await self.stopRinging(ring) }
+            return
+        }
+        offers[key] = (ring, kind)
+    }
+
+    func offerNotPlaced(_ key: OfferKey, _ error: any Error) {
+        logger.notice("offer not placed", metadata: ["item": "\(key.item)", "agent": "\(key.agent)", "error": "\(error)"])
+        feed(.offerFailed(key.item, agent: key.agent, reason: .failed))
+    }
+
+    func stopRinging(_ ring: Ring) async {
+        switch ring {
+        case .leg(let call, let leg): try? await core.hangup(call, leg: leg, cause: .normalClearing)
+        case .agentCall(let call): _ = await core.hangup(call, cause: .normalClearing)
+        case .line: break
+        }
+    }
+
+    func callerNumber(_ item: String) -> String { numbers[item] ?? "" }
+
+    /// An open line takes the work at once: a beep, then the caller (or the callback, or the message).
+    func connectLine(_ item: String, agent: String, line: String, kind: OfferKind) async {
+        let key = OfferKey(item: item, agent: agent)
+        switch kind {
+        case .call:
+            if case .message? = callers[item]?.phase { try? await core.stopRecording(item) }
+            do {
+                try await core.link(item, line)
+            } catch {
+                offers[key] = nil
+                logger.warning("agent line not linked", metadata: ["call.id": "\(item)", "agent": "\(agent)", "error": "\(error)"])
+                feed(.offerFailed(item, agent: agent, reason: .failed))
+                return
+            }
+            offers[key] = nil
+            answered(item, agent: agent, kind: kind, call: item, agentLeg: nil)
+        case .callback, .message:
+            offers[key] = nil
+            answered(item, agent: agent, kind: kind, call: line, agentLeg: nil)
+        }
+    }
+
+    /// The agent took the work: the ACD is told, and a callback or message goes on.
+    func answered(_ item: String, agent: String, kind: OfferKind, call: String, agentLeg: Int?) {
+        var e = Engagement(item: item, kind: kind, call: call, agentLeg: agentLeg)
+        if kind == .callback { e.customerNumber = callbackNumber(item) }
+        engaged[agent] = e
+        if kind == .call, var c = callers[item] {
+            if case .message(let path?, _) = c.phase {
+                // Connected mid-message: the partial message is kept as a note on the call.
+                Task { try? await self.core.attach(item, key: "queue.note", value: path) }
+            }
+            c.phase = .leaving
+            callers[item] = c
+            Task { try? await self.core.attach(item, key: "queue.agent", value: agent) }
+        }
+        feed(.offerAnswered(item, agent: agent))
+        switch kind {
+        case .call: break
+        case .callback:
+            Task { try? await self.core.play(call, prompts: ["queue-callback-agent"]) }
+        case .message:
+            let number = callerNumber(item)
+            let digits = number.isEmpty ? [] : number.map { "n-\($0)" }.filter { NumberSpeech.all.contains($0) }
+            Task { try? await self.core.play(call, prompts: ["queue-message-agent"] + digits) }
+        }
+    }
+
+    func callbackNumber(_ item: String) -> String? {
+        for q in acd.queueNames {
+            if let i = acd.queueStatus(q, now: Date())?.items.first(where: { $0.id == item }),
+               case .callback(let number, _, _) = i.kind { return number }
+        }
+        return nil
+    }
+
+    func messageCaller(_ item: String) -> String { numbers[item] ?? "" }
+
+    /// The caller leaves the queue by overflow.
+    func overflowed(_ item: String, _ overflow: Overflow) async {
+        guard var c = callers[item] else { return }
+        logger.notice("queue overflow", metadata: ["call.id": "\(item)", "queue": "\(c.queue)", "to": "\(overflow.logTarget)"])
+        switch overflow {
+        case .queue(let q):
+            c.queue = q
+            callers[item] = c
+            try? await core.attach(item, key: "queue", value: q)
+        case .number(let n):
+            callers[item] = nil
+            do {
+                try await core.stopPlay(item)
+                try await core.transfer(item, to: n)
+            } catch {
+                logger.warning("overflow transfer failed", metadata: ["call.id": "\(item)", "error": "\(error)"])
+                _ = await core.hangup(item, cause: .normalClearing)
+            }
+        case .message:
+            await startMessage(item, overflow: true)
+        case .callback:
+            // Reserved at once for the calling number, keeping the caller's place.
+            reserveCallback(item, at: nil, overflow: true)
+        case .hangup:
+            c.phase = .leaving
+            callers[item] = c
+            try? await core.play(item, prompts: ["goodbye"])
+        }
+    }
+}
