@@ -44,6 +44,7 @@ struct StatsPeriod: ParsableArguments {
         let start = try from.map { try Self.parse($0, "--from", timeZone) } ?? calendar.startOfDay(for: now)
         let end = try to.map { try Self.parse($0, "--to", timeZone) } ?? now
         guard start < end else { throw ValidationError("--from must be before --to") }
+        guard start < now else { throw ValidationError("--from is in the future") }
         return (start, min(end, now))
     }
 
