@@ -51,7 +51,7 @@ let package = Package(
         // The ACD's pure state (queues, agents, work items): Foundation only.
         .target(name: "DialtoneACD"),
         .target(name: "DialtoneStore", dependencies: [
-            "DialtoneSwitch", "DialtoneACD", "DialtoneAlarms", "CSystem",
+            "DialtoneSwitch", "DialtoneConfig", "DialtoneACD", "DialtoneAlarms", "CSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneACDTests", dependencies: ["DialtoneACD"]),
         .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
-        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms",
+        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms", "DialtoneConfig", "DialtoneACD",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneTestKit", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",

@@ -11,11 +11,11 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications", "agents"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications", "agents", "customers"]
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds",
-                             "control_socket_mode", "control_socket_group", "buffer_frames"]
+                             "control_socket_mode", "control_socket_group", "buffer_frames", "queue_log"]
     static let simulatorKeys = ["calls_per_second", "hold_seconds", "max_calls", "dial_numbers", "answer_delay"]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -83,6 +83,7 @@ public enum ConfigLoader {
 
         if let s = top["simulator"] { config.simulator = try parseSimulator(s.value, r) }
         if let v = top["recording"] { config.recording = try parseRecording(v.value, r, config: config) }
+        if let v = top["customers"] { config.customers = try parseCustomers(v.value, r) }
         try checkReferences(config, refs, r, checkFiles: checkFiles)
         return config
     }
@@ -111,6 +112,7 @@ public enum ConfigLoader {
         if let v = m["control_socket_group"] { daemon.controlSocketGroup = try socketGroup(v.value, "daemon.control_socket_group", r) }
         // `pcap:` with no value means no capture, like leaving the key out.
         if let v = m["pcap"], !YAMLReader.isNull(v.value) { daemon.pcap = try path(v.value, "daemon.pcap", r) }
+        if let v = m["queue_log"], !YAMLReader.isNull(v.value) { daemon.queueLog = try path(v.value, "daemon.queue_log", r) }
         if let v = m["buffer_frames"] { daemon.bufferFrames = try r.int(v.value, "daemon.buffer_frames", range: 2...30) }
         if let v = m["drain_seconds"] { daemon.drainSeconds = try r.double(v.value, "daemon.drain_seconds", range: waitSeconds, unit: "seconds") }
         if let v = m["log_level"] {

@@ -20,6 +20,8 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var applications: [String: ApplicationConfig] = [:]
     /// The ACD's agents, in the order written.
     public var agents: [AgentConfig] = []
+    /// How calling numbers become customer keys (`customers:`).
+    public var customers = CustomerSettings()
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 
@@ -67,6 +69,8 @@ public struct DaemonSettings: Sendable, Equatable {
     /// like chan_dahdi's `buffers=`: more rides out longer host stalls, at
     /// that much more audio delay. Nil: 10 with DAHDI spans, 3 on virtual ones.
     public var bufferFrames: Int?
+    /// The Asterisk-compatible queue log (`queue_log`); nil: ``queueLogPath``'s default.
+    public var queueLog: String?
 
     public init(controlSocket: String = "/run/dialtone/control.sock",
                 database: String = "/var/lib/dialtone/dialtone.sqlite",
@@ -86,6 +90,13 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Where the one-daemon-per-config lock lives: next to the database,
     /// which is what two daemons must never share.
     public var lockPath: String { database + ".lock" }
+    /// Where queue events are appended in Asterisk's queue_log format:
+    /// `queue_log`, or `queue_log` in the database's directory.
+    public var queueLogPath: String {
+        if let queueLog { return queueLog }
+        guard let slash = database.lastIndex(of: "/") else { return "queue_log" }
+        return String(database[...slash]) + "queue_log"
+    }
 }
 
 public enum SpanDriverKind: String, Sendable, Equatable, CaseIterable {

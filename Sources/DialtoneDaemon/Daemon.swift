@@ -57,7 +57,8 @@ public final class Daemon: @unchecked Sendable {
         // A short busy timeout: the writer journals rather than wait on another process's lock.
         store = try Store(path: config.daemon.database, busyTimeout: 0.25)
         alarms = AlarmBoard(logger: logger)
-        storeWriter = try StoreWriter(store: store, journalPath: config.daemon.database + ".journal", alarms: alarms, logger: logger)
+        storeWriter = try StoreWriter(store: store, journalPath: config.daemon.database + ".journal", alarms: alarms, logger: logger,
+                                      queueLogPath: config.daemon.queueLogPath)
 
         var drivers: [any SpanDriver] = []
         var links: [VirtualLink] = []

@@ -62,6 +62,7 @@ extension Daemon {
         if new.schedules != old.schedules { changes.append("schedules") }
         if new.recording != old.recording { changes.append("recording") }
         if new.prompts != old.prompts { changes.append("prompts") }
+        if new.customers != old.customers { changes.append("customers") }  // read from the running config by the ACD
         if library != nil { changes.append("prompt files reloaded") }
         await switchCore.reload(routes: new.routes, applications: IVRApplication(menus: new.menus, schedules: new.schedules),
                                 promptLanguage: new.prompts.language, recording: new.recording, prompts: library,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneACD
 import DialtoneSwitch
 import Foundation
 import GRDB
@@ -15,6 +16,10 @@ public enum StoreOp: Sendable, Equatable {
     case recording(RecordingRow)
     /// The daemon is alive with these calls up (the `last_seen` of interrupted calls).
     case alive(Date)
+    /// A queue or agent event of the ACD: stored once (`queue_event`) and appended to the queue_log file.
+    case queueEvent(QueueEvent)
+    /// The ACD's state under `key` (a JSON document), replaced as a whole (`acd_state`).
+    case acdSnapshot(key: String, json: String, time: Date)
 
     /// How many of `ops` are records (call starts, CDRs, recordings), not liveness marks.
     static func records(_ ops: [StoreOp]) -> Int {
@@ -26,7 +31,8 @@ public enum StoreOp: Sendable, Equatable {
         case .callStarted(let s): s.callID
         case .cdr(let c): c.callID
         case .recording(let r): r.callID
-        case .alive: nil
+        case .queueEvent(let e): e.callID == "NONE" ? nil : e.callID
+        case .alive, .acdSnapshot: nil
         }
     }
 
@@ -44,6 +50,11 @@ public enum StoreOp: Sendable, Equatable {
             if try RecordingRow.filter(Column("path") == row.path).fetchCount(db) == 0 { try row.insert(db) }
         case .alive(let date):
             try db.execute(sql: "UPDATE live_call SET last_seen = ? WHERE last_seen < ?", arguments: [date, date])
+        case .queueEvent(let event):
+            try event.insertOrIgnore(db)
+        case .acdSnapshot(let key, let json, let time):
+            try db.execute(sql: "INSERT OR REPLACE INTO acd_state (key, json, updated_time) VALUES (?, ?, ?)",
+                           arguments: [key, json, StoredDate.databaseValue(time)])
         }
     }
 }
@@ -51,7 +62,9 @@ public enum StoreOp: Sendable, Equatable {
 /// The journal's line format: `{"op":"cdr","v":1,"data":{…}}`.
 extension StoreOp: Codable {
     enum CodingKeys: String, CodingKey { case op, v, data }
-    enum Name: String, Codable { case start, cdr, recording, alive }
+    // Names are only ever added: old journals stay readable.
+    enum Name: String, Codable { case start, cdr, recording, alive, queue, acd }
+    enum SnapshotKeys: String, CodingKey { case key, json, time }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -60,6 +73,11 @@ extension StoreOp: Codable {
         case .cdr: self = .cdr(try c.decode(CDR.self, forKey: .data))
         case .recording: self = .recording(try c.decode(RecordingRow.self, forKey: .data))
         case .alive: self = .alive(try c.decode(Date.self, forKey: .data))
+        case .queue: self = .queueEvent(try c.decode(QueueEvent.self, forKey: .data))
+        case .acd:
+            let d = try c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)
+            self = .acdSnapshot(key: try d.decode(String.self, forKey: .key), json: try d.decode(String.self, forKey: .json),
+                                time: try d.decode(Date.self, forKey: .time))
         }
     }
 
@@ -71,6 +89,13 @@ extension StoreOp: Codable {
         case .cdr(let r): try c.encode(Name.cdr, forKey: .op); try c.encode(r, forKey: .data)
         case .recording(let r): try c.encode(Name.recording, forKey: .op); try c.encode(r, forKey: .data)
         case .alive(let d): try c.encode(Name.alive, forKey: .op); try c.encode(d, forKey: .data)
+        case .queueEvent(let e): try c.encode(Name.queue, forKey: .op); try c.encode(e, forKey: .data)
+        case .acdSnapshot(let key, let json, let time):
+            try c.encode(Name.acd, forKey: .op)
+            var d = c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)
+            try d.encode(key, forKey: .key)
+            try d.encode(json, forKey: .json)
+            try d.encode(time, forKey: .time)
         }
     }
 }

@@ -16,7 +16,11 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
     public let store: Store
     public let journal: StoreJournal
     private let alarms: AlarmBoard
-    private let logger: Logger
+    let logger: Logger
+    /// The queue_log copy of queue events, written on this thread (nil: none).
+    public let queueLog: QueueLogFile?
+    /// Writer thread: whether the last queue_log append failed (logged once per outage).
+    var queueLogFailing = false
 
     private struct Queue {
         var ops: [StoreOp] = []
@@ -55,9 +59,11 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
     /// How long the writer waits before trying a failing database again (doubles up to 5 s).
     public static let retryInterval: TimeInterval = 0.5
 
-    public init(store: Store, journalPath: String, alarms: AlarmBoard, logger: Logger) throws {
+    /// `queueLogPath`: where queue events are appended in Asterisk's queue_log format (nil: not written).
+    public init(store: Store, journalPath: String, alarms: AlarmBoard, logger: Logger, queueLogPath: String? = nil) throws {
         self.store = store
         self.journal = try StoreJournal(path: journalPath)
+        self.queueLog = queueLogPath.map { QueueLogFile(path: $0) }
         self.alarms = alarms
         self.logger = logger
     }
@@ -184,6 +190,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
                 ops.append(.alive(lastAlive))
             }
             write(ops)
+            appendQueueLog(batch)  // a copy, after the database or the journal has the events
             for ack in acks { ack() }
             queue.withLock { $0.inFlight -= batch.count }
             if stopping {

@@ -82,8 +82,9 @@ struct Calls: ParsableCommand {
     }
 }
 
-struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the running daemon's counters.")
+/// `dialtone stats` (the default subcommand): the running daemon's counters.
+struct StatsCounters: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "counters", abstract: "Show the running daemon's counters (the default).")
     @OptionGroup var connection: DaemonConnection
 
     func run() throws {
