@@ -68,7 +68,7 @@ let package = Package(
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "DialtoneACD",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -24,6 +24,8 @@ public final class Daemon: @unchecked Sendable {
     public let recorder: RecordingWriter?
     public let simulator: LineSimulator?
     public let store: Store
+    /// The ACD, when queues or an agent line are configured.
+    public private(set) var acd: ACDApplication?
     /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
     public let storeWriter: StoreWriter
     /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
@@ -160,6 +162,16 @@ public final class Daemon: @unchecked Sendable {
                                                            logger: logger))
             case .queue, .agentLine:
                 break  // the ACD: one application owns every queue and agent (registered below)
+            }
+        }
+        if config.applications.values.contains(where: { $0.queue != nil || $0.kind == .agentLine }) {
+            let storage = StoreACDStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
+            let acd = ACDApplication(config: config, core: switchCore, storage: storage, logger: logger)
+            self.acd = acd
+            switchCore.hosted.register(acd)
+            for app in config.applications.values {
+                if app.queue != nil { switchCore.hosted.register(QueueEntry(name: app.name, acd: acd)) }
+                if app.kind == .agentLine { switchCore.hosted.register(AgentLineEntry(name: app.name, acd: acd)) }
             }
         }
         for s in switchSpans {

@@ -118,7 +118,7 @@ extension ACDApplication {
         if kind == .callback { e.customerNumber = callbackNumber(item) }
         engaged[agent] = e
         if kind == .call, var c = callers[item] {
-            if case .message(let path?, _) = c.phase {
+            if case .message(let path?, _, _) = c.phase {
                 // Connected mid-message: the partial message is kept as a note on the call.
                 Task { try? await self.core.attach(item, key: "queue.note", value: path) }
             }
@@ -133,7 +133,7 @@ extension ACDApplication {
             Task { try? await self.core.play(call, prompts: ["queue-callback-agent"]) }
         case .message:
             let number = callerNumber(item)
-            let digits = number.isEmpty ? [] : number.map { "n-\($0)" }.filter { NumberSpeech.all.contains($0) }
+            let digits = number.compactMap { d -> String? in d.isNumber ? "n-\(d)" : nil }
             Task { try? await self.core.play(call, prompts: ["queue-message-agent"] + digits) }
         }
     }
@@ -146,7 +146,6 @@ extension ACDApplication {
         return nil
     }
 
-    func messageCaller(_ item: String) -> String { numbers[item] ?? "" }
 
     /// The caller leaves the queue by overflow.
     func overflowed(_ item: String, _ overflow: Overflow) async {
@@ -169,8 +168,9 @@ extension ACDApplication {
         case .message:
             await startMessage(item, overflow: true)
         case .callback:
-            // Reserved at once for the calling number, keeping the caller's place.
-            reserveCallback(item, at: nil, overflow: true)
+            c.phase = .callbackChoice(digits: "", overflow: true)
+            callers[item] = c
+            try? await core.play(item, prompts: ["queue-callback-when"])
         case .hangup:
             c.phase = .leaving
             callers[item] = c

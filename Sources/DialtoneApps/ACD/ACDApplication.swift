@@ -30,10 +30,10 @@ public actor ACDApplication {
         var arrival: Date
         enum Phase: Equatable {
             case waiting
-            /// Chose a callback: `digits` of a time of day so far.
-            case callbackChoice(digits: String)
-            /// Leaving a message (the prompt, then recording from `since`).
-            case message(path: String?, since: Date?)
+            /// Chose a callback: `digits` of a time of day so far; `overflow`: the queue sent them here.
+            case callbackChoice(digits: String, overflow: Bool)
+            /// Leaving a message (the prompt, then recording from `since`); `overflow`: the queue sent them here.
+            case message(path: String?, since: Date?, overflow: Bool)
             /// Done with the queue (a goodbye plays, then the call clears).
             case leaving
         }
@@ -56,14 +56,17 @@ public actor ACDApplication {
     struct Engagement {
         var item: String
         var kind: OfferKind
-        /// The call the conversation is in (the caller's; the agent's for callbacks and messages).
+        /// The call the agent is in: the caller's (a dial station's offer), the
+        /// agent's own (callbacks and messages to a dial station), or the open line.
         var call: String
-        /// The agent's leg in `call` (dial stations), nil on a linked open line.
+        /// The agent's leg in `call`; nil on an open line (linked to the caller's call).
         var agentLeg: Int?
-        /// The customer's call (a callback to an agent on an open line).
+        /// A callback: the customer's leg in `call` (dial station) or the customer's call (open line).
+        var customerLeg: Int?
         var customerCall: String?
         var customerNumber: String?
-        var ended = false
+        /// A callback reached the customer.
+        var connected = false
     }
     var engaged: [String: Engagement] = [:]
 
@@ -74,6 +77,9 @@ public actor ACDApplication {
     var logins: [String: Login] = [:]
     struct Login { var agent: String?; var digits = ""; var tries = 0 }
 
+    let settings: (queues: [QueueSettings], agents: [AgentSettings])
+    let startLoggedIn: [String]
+    var restored = false
     var timer: Task<Void, Never>?
     var timerDeadline: Date?
     var dirty = false
@@ -92,19 +98,31 @@ public actor ACDApplication {
         let agents = config.agents.map { a in
             AgentSettings(id: a.id, name: a.name, station: a.station == .line ? .line : .dial(number: "\(a.station)"), skills: a.skills)
         }
-        var restoring: ACDSnapshot?
+        self.settings = (settings, agents)
+        acd = ACD(queues: settings, agents: agents)
+        startLoggedIn = config.agents.filter { $0.loggedIn && $0.station != .line }.map(\.id)
+    }
+
+    /// Once, before the first call or command: the state saved before a
+    /// restart (agents logged in and paused, callbacks and messages), or the
+    /// agents configured `logged_in`. Late, because the store replays its
+    /// journal when it starts, after the applications are built.
+    func restore() {
+        guard !restored else { return }
+        restored = true
+        var snapshot: ACDSnapshot?
         if let data = storage.loadState() {
-            do { restoring = try JSONDecoder().decode(ACDSnapshot.self, from: data) } catch {
+            do { snapshot = try JSONDecoder().decode(ACDSnapshot.self, from: data) } catch {
                 logger.error("ACD state not readable; starting with every agent logged out", metadata: ["error": "\(error)"])
             }
         }
-        acd = ACD(queues: settings, agents: agents, restoring: restoring)
-        if restoring == nil {
-            let now = Date()
-            for a in config.agents where a.loggedIn && a.station != .line {
-                _ = acd.handle(.agent(a.id, .login(station: nil)), now: now)
-            }
+        if let snapshot {
+            acd = ACD(queues: settings.queues, agents: settings.agents, restoring: snapshot)
+            logger.notice("ACD state restored", metadata: ["agents": "\(snapshot.agents.count)"])
+        } else {
+            for id in startLoggedIn { feed(.agent(id, .login(station: nil))) }
         }
+        feed(.tick)
     }
 
     static func settings(name: String, _ q: QueueConfig) -> QueueSettings {
@@ -165,6 +183,7 @@ public actor ACDApplication {
     // MARK: Calls handed to a queue
 
     func take(call id: String, queue: String, argument: String) async {
+        restore()
         guard let q = queues[queue] else { _ = await core.hangup(id, cause: .temporaryFailure); return }
         let now = Date()
         var priority = q.priority
@@ -204,11 +223,18 @@ public actor ACDApplication {
 
     public func agentIDs() -> [String] { acd.agentIDs }
     public func queueNames() -> [String] { acd.queueNames }
-    public func agentStatus(_ id: String) -> AgentStatus? { acd.agentStatus(id, now: Date()) }
-    public func queueStatus(_ name: String) -> QueueStatus? { acd.queueStatus(name, now: Date()) }
+    public func agentStatus(_ id: String) -> AgentStatus? {
+        restore()
+        return acd.agentStatus(id, now: Date())
+    }
+    public func queueStatus(_ name: String) -> QueueStatus? {
+        restore()
+        return acd.queueStatus(name, now: Date())
+    }
 
     /// An agent command from the control socket (`dialtone agents login 1001`…).
     public func command(agent id: String, _ command: AgentCommand) throws(CallControlError) -> AgentStatus {
+        restore()
         guard acd.agentStatus(id, now: Date()) != nil else { throw .invalid("no agent \(id)") }
         if case .login = command, agentConfigs[id]?.station == .line, lines[id] == nil {
             throw .invalid("agent \(id) works on a persistent line: they log in by calling the agent line")
