@@ -102,7 +102,7 @@ let package = Package(
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneTestKit", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneACD", "DialtoneApps",
         ]),
     ]
 )
