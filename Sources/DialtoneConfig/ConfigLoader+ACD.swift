@@ -100,7 +100,9 @@ extension ConfigLoader {
         case ("hangup", 1): return .hangup
         case ("queue", 2): return .queue(words[1])
         case ("number", 2):
-            _ = try routeNumber(node, path, r, refs)  // the number's syntax (the whole string is not a number: check the word)
+            guard (1...32).contains(words[1].count), words[1].allSatisfy({ "0123456789*#".contains($0) }) else {
+                throw r.error(node, path, "'\(words[1])' is not a dialable number (digits 0-9, * and #)")
+            }
             return .number(words[1])
         default:
             throw r.error(node, path, "'\(s)' is not an overflow (message, callback, hangup, queue NAME, number NUMBER)")

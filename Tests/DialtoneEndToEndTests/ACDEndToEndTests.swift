@@ -154,5 +154,129 @@ extension EndToEnd {
         await waitUntil("the abandon logged") { (try? rig.events(.abandon).count) == 1 }
         await rig.stop()
     }
+    @Test func aGradeACustomerQueuedBehindTenOthersIsAnsweredFirst() async throws {
+        let rig = try await Rig("grade", queue: "grade_priority: {A: 10}, announce_every: 0", agents: """
+          "1001": {station: "6001", skills: {sales: 10}}
+        """)
+        try rig.daemon.store.upsert(Customer(number: "4155550199", name: "Acme Corp", grade: "A"))
+        var callers: [LiveCall] = []
+        for n in 0..<10 {
+            callers.append(try await rig.sim.dialLiveCall(port: "pstn-far", ani: "41555501\(String(format: "%02d", n))", dnis: "800"))
+        }
+        let vip = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550199", dnis: "800")
+        await waitUntil("eleven callers waiting") { await rig.acd.queueStatus("sales")?.callsWaiting == 11 }
+        _ = try await rig.acd.command(agent: "1001", .login(station: nil))
+        let y = try #require(await rig.sim.answeredLive(dnis: "6001"))
+        await rig.expectTalking(vip, y)
+        let first = try #require(try rig.events(.connect).first)
+        let vipID = try #require(try rig.events(.enterQueue).last?.callID)
+        #expect(first.callID == vipID, "the grade-A customer is answered first")
+        let data = await rig.daemon.switchCore.call(vipID)?.data
+        #expect(data?["customer.name"] == "Acme Corp" && data?["customer.grade"] == "A")
+        for c in callers + [vip] { await c.hangUp() }
+        await rig.stop()
+    }
+
+    @Test func aSkillsQueueSendsTheCallToTheBestSkilledFreeAgent() async throws {
+        let rig = try await Rig("skills", queue: "strategy: skills-weighted", agents: """
+          "1001": {station: "6001", skills: {sales: 20}, logged_in: true}
+          "1002": {station: "6002", skills: {sales: 90}, logged_in: true}
+          "1003": {station: "6003", skills: {sales: 50}, logged_in: true}
+        """)
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550130", dnis: "800")
+        let y = try #require(await rig.sim.answeredLive(dnis: "6002"))
+        await rig.expectTalking(x, y)
+        let x2 = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550131", dnis: "800")
+        let y2 = try #require(await rig.sim.answeredLive(dnis: "6003"), "the next best, while the best is busy")
+        await rig.expectTalking(x2, y2)
+        await x.hangUp()
+        await x2.hangUp()
+        await rig.stop()
+    }
+
+    @Test func aCallerWaitingTooLongOverflowsToANumber() async throws {
+        let rig = try await Rig("overflow", queue: "max_wait: 3, overflow: number 6009", agents: """
+          "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
+        """)
+        _ = try await rig.acd.command(agent: "1001", .pause(reason: "lunch"))  // logged in, so the queue is not empty
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550140", dnis: "800")
+        let y = try #require(await rig.sim.answeredLive(dnis: "6009", timeout: .seconds(15)))
+        await rig.expectTalking(x, y)
+        let kinds = try rig.events().map(\.kind)
+        #expect(kinds.contains(.exitWithTimeout) && kinds.contains(.overflow), "\(kinds)")
+        await x.hangUp()
+        await rig.stop()
+    }
+
+    @Test func aCallerLeavingAMessageIsConnectedMidMessageWhenAnAgentFrees() async throws {
+        let rig = try await Rig("message", queue: "announce_every: 0", agents: """
+          "1001": {station: "6001", skills: {sales: 10}}
+        """)
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550150", dnis: "800")
+        await rig.expectPrompt("queue-busy", on: x)
+        x.sendDTMF("1")
+        await rig.expectPrompt("queue-message", on: x)
+        let id = try #require(await rig.daemon.switchCore.activeCalls().first?.id)
+        await waitUntil("the message being recorded") { await rig.daemon.switchCore.call(id)?.recording == true }
+        x.startTone(hz: 500)  // the caller speaks
+        _ = try await rig.acd.command(agent: "1001", .login(station: nil))
+        let y = try #require(await rig.sim.answeredLive(dnis: "6001"))
+        x.stopTone()
+        await rig.expectTalking(x, y)
+        let note = try #require(await rig.daemon.switchCore.call(id)?.data["queue.note"], "the partial message is a note on the call")
+        await waitUntil("the partial message written") { FileManager.default.fileExists(atPath: note) }
+        #expect(try rig.events(.message).isEmpty, "connected, not a message work item")
+        await x.hangUp()
+        await rig.stop()
+    }
+
+    @Test func aMessageLeftWhileWaitingBecomesWorkForAnAgent() async throws {
+        let rig = try await Rig("message-left", queue: "announce_every: 0", agents: """
+          "1001": {station: "6001", skills: {sales: 10}}
+        """)
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550151", dnis: "800")
+        await rig.expectPrompt("queue-busy", on: x)
+        x.sendDTMF("1")
+        await rig.expectPrompt("queue-message", on: x)
+        let id = try #require(await rig.daemon.switchCore.activeCalls().first?.id)
+        await waitUntil("the message being recorded") { await rig.daemon.switchCore.call(id)?.recording == true }
+        x.startTone(hz: 500)
+        try await Task.sleep(for: .seconds(2))  // the caller's message is two seconds long (not an assertion)
+        x.stopTone()
+        x.sendDTMF("#")
+        await rig.expectPrompt("queue-message-saved", on: x)
+        await waitUntil("the message logged") { (try? rig.events(.message).count) == 1 }
+        #expect(await x.waitForRelease(timeout: .seconds(15)) != nil || x.released, "the caller is cleared after the goodbye")
+        #expect(await rig.acd.queueStatus("sales")?.messages == 1)
+        _ = try await rig.acd.command(agent: "1001", .login(station: nil))
+        let y = try #require(await rig.sim.answeredLive(dnis: "6001"), "the agent is called for the message")
+        await rig.expectPrompt("queue-message-agent", on: y)
+        await waitUntil("the message handled") { await rig.acd.queueStatus("sales")?.messages == 0 }
+        await rig.stop()
+    }
+
+    @Test func aCallbackReservationCallsTheCustomerBackAndConnectsAnAgent() async throws {
+        let rig = try await Rig("callback", queue: "announce_every: 0", agents: """
+          "1001": {station: "6001", skills: {sales: 10}}
+        """)
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550160", dnis: "800")
+        await rig.expectPrompt("queue-busy", on: x)
+        x.sendDTMF("2")
+        await rig.expectPrompt("queue-callback-when", on: x)
+        x.sendDTMF("1")
+        await rig.expectPrompt("queue-callback-saved", on: x)
+        #expect(await x.waitForRelease(timeout: .seconds(15)) != nil || x.released)
+        #expect(await rig.acd.queueStatus("sales")?.callbacks == 1)
+        await rig.sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true), port: "pstn-far")
+        _ = try await rig.acd.command(agent: "1001", .login(station: nil))
+        let agent = try #require(await rig.sim.answeredLive(dnis: "6001"), "the agent is called first")
+        await rig.expectPrompt("queue-callback-agent", on: agent)
+        let customer = try #require(await rig.sim.answeredLive(dnis: "4155550160", timeout: .seconds(15)), "then the customer")
+        await rig.expectTalking(customer, agent)
+        await customer.hangUp()
+        await waitUntil("the callback completed") { (try? rig.events(.completeCaller).count) == 1 }
+        #expect(await rig.acd.queueStatus("sales")?.callbacks == 0)
+        await rig.stop()
+    }
 }
 }
