@@ -72,6 +72,10 @@ public final class LineSimulator: @unchecked Sendable {
         /// a simulator busy with a full span) that sees it late: its pattern
         /// and hold time start that much later. It listens from the SETUP on regardless.
         public var reactionTime: Duration = .zero
+        /// The caller speaks only once it hears the far party: answered by a
+        /// queue, it waits (up to `timeout`) for the agent's pattern before
+        /// sending its own, as a person on hold starts talking when the agent does.
+        public var speaksWhenAnswered = false
         /// Told as the call gets through: `.proceeding` when the network took
         /// it (CALL PROCEEDING, ALERTING or CONNECT, whichever comes first), then `.connected`.
         public var progress: (@Sendable (CallProgress) -> Void)?

@@ -384,6 +384,7 @@ actor SimController {
         }
         if result.connected {
             if plan.reactionTime > .zero { try? await Task.sleep(for: plan.reactionTime) }
+            if plan.speaksWhenAnswered, let listening { await waitForPattern(st.channels[listening], upTo: plan.timeout) }
             if let listening {
                 st.channels[listening].send(Self.stream(seed: plan.ani + "/fwd", law: span.law, frames: frames))
             }

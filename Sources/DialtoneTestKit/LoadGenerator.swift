@@ -27,6 +27,8 @@ public final class LoadGenerator: Sendable {
     private let simulator: LineSimulator
     private let ports: [String]
     private let number: @Sendable (Int) -> String?
+    /// The station must see the number dialled (false: a fixed number may go to a queue that calls another).
+    let checkDNIS: Bool
     private let limit: Int?
     private let state = Mutex(Summary())
     private let rate: Double
@@ -56,8 +58,10 @@ public final class LoadGenerator: Sendable {
     /// `number(n)` gives, `callsPerSecond` at most `maxCalls` at once, until
     /// ``stop()`` or `limit` calls.
     public init(simulator: LineSimulator, ports: [String], number: @escaping @Sendable (Int) -> String?,
-                callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil, ivr: IVRWalker? = nil) {
+                callsPerSecond: Double, holdSeconds: Double, maxCalls: Int, limit: Int? = nil, ivr: IVRWalker? = nil,
+                checkDNIS: Bool = true) {
         self.ivr = ivr
+        self.checkDNIS = checkDNIS
         self.simulator = simulator
         self.ports = ports
         self.number = number
@@ -96,11 +100,12 @@ public final class LoadGenerator: Sendable {
                     var plan = LineSimulator.CallPlan(port: ports[n % ports.count], ani: ani, dnis: dnis,
                                                       patternFrames: 25, hold: hold)
                     plan.progress = { [self] stage in self.progressed(stage) }
+                    plan.speaksWhenAnswered = !checkDNIS  // a queue answers first; the caller talks when the agent does
                     n += 1
                     group.addTask {
                         let r = await sim.place(plan)
                         let agent = await sim.finishedAgentRecord(ani: ani)
-                        self.count(LoopbackScenarios.problem(r, agent, callerClears: true))
+                        self.count(LoopbackScenarios.problem(r, agent, callerClears: true, checkDNIS: self.checkDNIS))
                         self.inFlight.subtract(1, ordering: .relaxed)
                     }
                 }

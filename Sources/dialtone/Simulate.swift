@@ -27,7 +27,7 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Calls at once at most.")
     var maxCalls = 30
 
-    @Option(help: "Dial this number on every call (default: numbers the config routes to the agent spans).")
+    @Option(help: "Dial this number on every call (default: numbers the config routes to the agent spans). The stations may then see another number (a queue calls them by theirs).")
     var number: String?
 
     @Flag(help: "Stop as soon as a D-channel goes down (the daemon died): print how many calls the network took and answered, exit 3.")
@@ -70,7 +70,8 @@ struct Simulate: AsyncParsableCommand {
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
         let fixed = number
         let generator = LoadGenerator(simulator: sim, ports: inbound, number: { fixed ?? LoopbackScenarios.number($0, config: config) },
-                                      callsPerSecond: rate, holdSeconds: hold, maxCalls: maxCalls, limit: calls)
+                                      callsPerSecond: rate, holdSeconds: hold, maxCalls: maxCalls, limit: calls,
+                                      checkDNIS: fixed == nil)
         let load = Task { await generator.run() }
         if untilLinkDown {
             let watch = Task {
