@@ -18,8 +18,8 @@ import Testing
 extension EndToEnd {
 @Suite(.serialized) struct ACDEndToEndTests {
     final class Rig: @unchecked Sendable {
-        let daemon: Daemon
-        let sim: LineSimulator
+        var daemon: Daemon
+        var sim: LineSimulator
         let dir: String
         var acd: ACDApplication { daemon.acd! }
 
@@ -64,6 +64,18 @@ extension EndToEnd {
         func stop() async {
             await daemon.stop(drain: .seconds(2))
             try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        /// Stops the daemon and starts a new one on the same config and database.
+        func restart() async throws {
+            await daemon.stop(drain: .seconds(2))
+            var logger = Logger(label: "acd.restarted")
+            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: logger)
+            try daemon.start()
+            sim = daemon.simulator!
+            await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true))
+            #expect(await daemon.waitForLinks())
         }
 
         func prompt(_ name: String, law: G711Law) -> [Int16] {
@@ -276,6 +288,33 @@ extension EndToEnd {
         await customer.hangUp()
         await waitUntil("the callback completed") { (try? rig.events(.completeCaller).count) == 1 }
         #expect(await rig.acd.queueStatus("sales")?.callbacks == 0)
+        await rig.stop()
+    }
+
+    @Test func agentStatesAndCallbacksSurviveARestart() async throws {
+        let rig = try await Rig("restart", queue: "announce_every: 0", agents: """
+          "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
+          "1002": {station: "6002", skills: {sales: 10}}
+        """)
+        _ = try await rig.acd.command(agent: "1001", .pause(reason: "training"))
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550170", dnis: "800")
+        await rig.expectPrompt("queue-busy", on: x)
+        x.sendDTMF("2")
+        await rig.expectPrompt("queue-callback-when", on: x)
+        x.sendDTMF("1")
+        await waitUntil("the callback reserved") { await rig.acd.queueStatus("sales")?.callbacks == 1 }
+        await x.hangUp()
+        try await rig.restart()
+        #expect(await rig.agentState("1001") == .paused(reason: "training"), "the pause and its reason survive")
+        #expect(await rig.agentState("1002") == .loggedOut)
+        #expect(await rig.acd.queueStatus("sales")?.callbacks == 1, "the callback survives")
+        // Ready again: the callback is served after the restart.
+        await rig.sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true), port: "pstn-far")
+        _ = try await rig.acd.command(agent: "1001", .ready)
+        let agent = try #require(await rig.sim.answeredLive(dnis: "6001"))
+        let customer = try #require(await rig.sim.answeredLive(dnis: "4155550170", timeout: .seconds(15)))
+        await rig.expectTalking(customer, agent)
+        await customer.hangUp()
         await rig.stop()
     }
 }
