@@ -11,6 +11,19 @@ extension ACD {
         var v: [String] = []
         let t = now?.timeIntervalSinceReferenceDate
         var offeredBy: [Int: Int] = [:]
+        // One pass over each set, recorded per item slot / agent, then per-item lookups.
+        var lineOf = [Int](repeating: -1, count: items.count), waitingOf = lineOf, assignedCount = [Int](repeating: 0, count: items.count)
+        var freeCount = [Int](repeating: 0, count: agents.count)
+        var wrapTimer = [Double](repeating: -1, count: agents.count)
+        for q in queues.indices {
+            for chunk in queues[q].line.chunks { for k in chunk { lineOf[k.slot] = items[k.slot]?.seq == k.seq ? q : -2 } }
+            for chunk in queues[q].waiting.chunks { for k in chunk { waitingOf[k.slot] = items[k.slot]?.seq == k.seq ? q : -2 } }
+            for chunk in queues[q].free.chunks { for k in chunk { freeCount[k.agent] += 1 } }
+        }
+        for a in agents.indices where !agents[a].assigned.isEmpty {
+            for chunk in agents[a].assigned.chunks { for k in chunk where items[k.slot]?.seq == k.seq { assignedCount[k.slot] += 1 } }
+        }
+        for e in timers.entries { if case .wrapUpEnd(let a) = e.kind, e.deadline == agents[a].wrapUntil { wrapTimer[a] = e.deadline } }
         for case let r? in items {
             let id = r.item.id
             if itemIndex[id] != r.slot { v.append("item \(id): index points elsewhere") }
@@ -31,7 +44,7 @@ extension ACD {
                 if let t, due <= t { v.append("item \(id): due at \(due) but still scheduled at \(t)") }
             case .waiting: break
             }
-            let line = queues[r.queue].line.contains(r.key)
+            let line = lineOf[r.slot] == r.queue
             if line != r.inLine { v.append("item \(id): line set \(line) vs flag \(r.inLine)") }
             switch r.phase {
             case .connected, .dialling: if r.inLine { v.append("item \(id): in line while with an agent") }
@@ -39,29 +52,29 @@ extension ACD {
             }
             let waiting = r.phase == .waiting
             if r.inWaiting != waiting { v.append("item \(id): waiting flag \(r.inWaiting) in phase \(r.phase)") }
-            let inQueueSet = queues[r.queue].waiting.contains(r.key)
+            let inQueueSet = waitingOf[r.slot] == r.queue
             if inQueueSet != (waiting && !r.assignedOnly) { v.append("item \(id): queue waiting set \(inQueueSet)") }
-            for a in r.assigned where agents[a].assigned.contains(r.key) != (waiting && r.assignedOnly) {
-                v.append("item \(id): assigned set of \(agents[a].settings.id) wrong")
+            if assignedCount[r.slot] != (waiting && r.assignedOnly ? r.assigned.count : 0) {
+                v.append("item \(id): in \(assignedCount[r.slot]) assigned sets")
             }
             if let t, r.isCall, r.inLine, let m = r.maxWaitAt, m <= t { v.append("item \(id): past max wait") }
         }
-        for (q, record) in queues.enumerated() {
-            var calls = 0, count = 0
-            for key in record.line.all {
-                count += 1
-                guard let r = items[key.slot], r.seq == key.seq, r.queue == q else { v.append("queue \(q): stale line key"); continue }
-                if r.isCall { calls += 1 }
-            }
-            if calls != record.callsInLine { v.append("queue \(record.settings.name): \(calls) calls in line, counted \(record.callsInLine)") }
-            if count != record.line.count { v.append("queue \(record.settings.name): line count") }
-            let logged = record.members.filter { agents[$0].isLoggedIn }.count
-            if logged != record.loggedIn { v.append("queue \(record.settings.name): \(logged) logged in, counted \(record.loggedIn)") }
-            for k in record.free.all where !agents[k.agent].isFree { v.append("queue \(record.settings.name): \(agents[k.agent].settings.id) in free set, not free") }
+        if lineOf.contains(-2) || waitingOf.contains(-2) { v.append("a set holds a stale item key") }
+        var calls = [Int](repeating: 0, count: queues.count), inLine = calls, logged = calls
+        for case let r? in items where r.inLine {
+            inLine[r.queue] += 1
+            if r.isCall { calls[r.queue] += 1 }
+        }
+        for r in agents where r.isLoggedIn { for m in r.memberships { logged[m.queue] += 1 } }
+        for q in queues.indices {
+            let name = queues[q].settings.name
+            if calls[q] != queues[q].callsInLine { v.append("queue \(name): \(calls[q]) calls in line, counted \(queues[q].callsInLine)") }
+            if inLine[q] != queues[q].line.count { v.append("queue \(name): \(inLine[q]) in line, set holds \(queues[q].line.count)") }
+            if logged[q] != queues[q].loggedIn { v.append("queue \(name): \(logged[q]) logged in, counted \(queues[q].loggedIn)") }
         }
         for (a, r) in agents.enumerated() {
             let id = r.settings.id
-            for m in r.memberships where (m.freeKey != nil) != r.isFree || (m.freeKey.map { queues[m.queue].free.contains($0) } ?? false) != r.isFree {
+            if freeCount[a] != (r.isFree ? r.memberships.count : 0) || r.memberships.contains(where: { ($0.freeKey != nil) != r.isFree }) {
                 v.append("agent \(id): free set membership wrong (free \(r.isFree))")
             }
             switch r.state {
@@ -75,7 +88,7 @@ extension ACD {
             case .wrapUp(let until):
                 if r.wrapUntil != until.timeIntervalSinceReferenceDate { v.append("agent \(id): wrap-up without its timer") }
                 if let t, until.timeIntervalSinceReferenceDate <= t { v.append("agent \(id): wrap-up past its end") }
-                if !timers.entries.contains(where: { $0.kind == .wrapUpEnd(agent: a) && $0.deadline == r.wrapUntil }) {
+                if wrapTimer[a] != until.timeIntervalSinceReferenceDate {
                     v.append("agent \(id): wrap-up has no timer")
                 }
             case .loggedOut, .ready, .paused: break

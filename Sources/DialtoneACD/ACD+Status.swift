@@ -107,6 +107,11 @@ extension ACD {
             averageHandle: record.averageHandle)
     }
 
+    /// Just the agent's state (cheaper than `agentStatus`).
+    public func state(ofAgent id: String) -> AgentState? {
+        agentIndex[id].map { agents[$0].state }
+    }
+
     public func agentStatus(_ id: String, now: Date) -> AgentStatus? {
         guard let a = agentIndex[id] else { return nil }
         let r = agents[a]

@@ -6,7 +6,8 @@ import DialtoneTestKit
 import Foundation
 
 /// `dialtone bench`: the idle daemon's CPU share, media engine capacity,
-/// signalling throughput end to end, and the ratios to C floors.
+/// signalling throughput end to end, the ratios to C floors, and the ACD's
+/// distribution decision time and throughput.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the idle daemon's CPU share, how many channels the media engine carries in real time, and calls per second end to end (figures, not pass/fail).")
@@ -31,12 +32,16 @@ struct Bench: AsyncParsableCommand {
     var sigFloor: String?
     @Option(help: "Where the signalling benchmark's daemon keeps its SQLite file (default: a temporary directory; tmpfs makes fsync free).")
     var sigDirectory: String?
+    @Option(help: "Distribution decisions timed in the ACD benchmark (1,000 agents, 10,000 waiting items; 0 = skip).")
+    var acdDecisions = 20_000
+    @Option(help: "Simulated calls through the ACD state machine for its throughput (0 = skip).")
+    var acdCalls = 500_000
 
     func validate() throws {
         guard (1...(SignallingBenchmark.channelsPerSpan * 31)).contains(sigCalls) else {
             throw ValidationError("--sig-calls must be 1...\(SignallingBenchmark.channelsPerSpan * 31) (the floor has at most 32 spans of each kind)")
         }
-        guard sigSeconds >= 0, seconds >= 0, idleSeconds >= 0, ticks >= 0, channels >= 2 else {
+        guard sigSeconds >= 0, seconds >= 0, idleSeconds >= 0, ticks >= 0, channels >= 2, acdDecisions >= 0, acdCalls >= 0 else {
             throw ValidationError("durations and counts must not be negative; --channels at least 2")
         }
     }
@@ -67,6 +72,7 @@ struct Bench: AsyncParsableCommand {
             defer { if sigDirectory != nil { try? FileManager.default.removeItem(atPath: sigDir) } }
             do { try await signalling(dir: sigDir, say: say) } catch { say("  signalling: not measured: \(error)") }
         }
+        if acdDecisions > 0 || acdCalls > 0 { acd(say: say) }
     }
 
     private func media(dir: String, say: (String) -> Void) throws {
