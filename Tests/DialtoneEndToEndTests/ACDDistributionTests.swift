@@ -48,15 +48,15 @@ extension EndToEnd {
         let daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: logger)
         try daemon.start()
         let sim = daemon.simulator!
-        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(30), audio: false))
+        // The agent clears after 150 ms; the caller waits for that (however long it waits in the queue).
+        await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(30), hangUpAfter: .milliseconds(150), audio: false))
         #expect(await daemon.waitForLinks())
         var unanswered = 0
         await withTaskGroup(of: Bool.self) { group in
             var next = 0
             func add() {
-                var plan = LineSimulator.CallPlan(port: "pstn-far", ani: "41555\(60000 + next)", dnis: "800", patternFrames: 0,
-                                                  hold: .milliseconds(150))
-                plan.timeout = .seconds(30)
+                let plan = LineSimulator.CallPlan(port: "pstn-far", ani: "41555\(60000 + next)", dnis: "800", patternFrames: 0,
+                                                  callerClears: false, timeout: .seconds(60))
                 next += 1
                 group.addTask { await sim.place(plan).connected }
             }
