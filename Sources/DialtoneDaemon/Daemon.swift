@@ -150,10 +150,14 @@ public final class Daemon: @unchecked Sendable {
             switchSpans.append(SwitchSpan(index: i, config: s, driver: drivers[i], dchannel: dchannel))
         }
         spans = switchSpans
+        // With queues, callers are looked up in the customer table as they arrive.
+        let hasACD = config.applications.values.contains { $0.queue != nil || $0.kind == .agentLine }
+        let acdStorage = hasACD ? StoreACDStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser,
+                                                  logger: logger) : nil
         switchCore = SwitchCore(spans: switchSpans, routes: config.routes, media: media, sink: sink, logger: logger,
                                 applications: IVRApplication(menus: config.menus, schedules: config.schedules),
                                 promptLanguage: config.prompts.language, recording: config.recording, alarms: alarms,
-                                holdPrompt: config.prompts.hold)
+                                holdPrompt: config.prompts.hold, customers: acdStorage)
         box.core = switchCore
         for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
             switch app.kind {
@@ -164,8 +168,7 @@ public final class Daemon: @unchecked Sendable {
                 break  // the ACD: one application owns every queue and agent (registered below)
             }
         }
-        if config.applications.values.contains(where: { $0.queue != nil || $0.kind == .agentLine }) {
-            let storage = StoreACDStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
+        if let storage = acdStorage {
             let acd = ACDApplication(config: config, core: switchCore, storage: storage, logger: logger)
             self.acd = acd
             switchCore.hosted.register(acd)

@@ -4,13 +4,14 @@ import DialtoneApps
 import DialtoneConfig
 import DialtoneSignalling
 import DialtoneStore
+import DialtoneSwitch
 import Foundation
 import Logging
 
 /// The ACD's storage in the daemon: queue events and the ACD's state go
 /// through the store writer (journaled, never lost, and to the queue_log
 /// file); customers are read from the database by normalised calling number.
-final class StoreACDStorage: ACDStorage {
+final class StoreACDStorage: ACDStorage, CustomerDirectory {
     static let stateKey = "acd"
     let store: Store
     let writer: StoreWriter
@@ -45,5 +46,19 @@ final class StoreACDStorage: ACDStorage {
             logger.warning("customer lookup failed", metadata: ["number": "\(party.digits)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// The switch's lookup when a call arrives: the customer as the call's data.
+    func customerData(calling party: PartyNumber) -> [String: String]? {
+        guard let c = customer(calling: party) else { return nil }
+        return Self.data(c)
+    }
+
+    static func data(_ c: CustomerRecord) -> [String: String] {
+        var out = ["customer.number": c.number]
+        for (k, v) in [("customer.name", c.name), ("customer.grade", c.grade), ("customer.notes", c.notes),
+                       ("customer.agent", c.agent)] where !v.isEmpty { out[k] = v }
+        for (k, v) in c.fields { out["customer.\(k)"] = v }
+        return out
     }
 }

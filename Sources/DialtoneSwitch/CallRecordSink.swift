@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneSignalling
 import Foundation
 
 /// A call that has started, as the switch reports it the moment it takes
@@ -57,4 +58,13 @@ extension CallRecordSink {
     /// A sink that keeps no starts: durable at once.
     public func callStarted(_ start: CallStart, durable: @escaping @Sendable () -> Void) { durable() }
     public func recording(_ recording: RecordingRow) {}
+}
+
+/// Where the switch finds the caller when a call arrives (the store's
+/// customer table, by normalised calling number): what it returns is
+/// attached to the call before it is routed or offered — `customer.name`,
+/// `customer.grade`, … — and stays with it through transfers and into the
+/// CDR. It must answer quickly and never throw: a failed lookup is nil.
+public protocol CustomerDirectory: Sendable {
+    func customerData(calling: PartyNumber) -> [String: String]?
 }

@@ -79,6 +79,9 @@ extension SwitchCore {
         let s = spans[span]
         let id = nextCallID()
         var call = Call(id: id, inbound: ref, span: span, setup: setup, now: Date())
+        if let customers, let data = customers.customerData(calling: setup.calling) {
+            for (key, value) in data.sorted(by: { $0.key < $1.key }) { _ = call.attach(key, value) }
+        }
         legIndex[.init(span: span, ref: ref)] = (id, 1)
         stats.offered += 1
         var meta: Logger.Metadata = ["call.id": "\(id)", "span": "\(s.config.name)", "ani": "\(setup.calling)",

@@ -61,6 +61,8 @@ public actor SwitchCore {
     /// Media engine bridges and conferences by their call's objects.
     var engineBridges: [BridgeKey: Int] = [:]
     var freeBridges: [Int] = Array((0..<MediaEngine.maxBridges).reversed())
+    /// The customer table, looked up when a call arrives (nil: no lookup).
+    let customers: (any CustomerDirectory)?
     /// Prompts still to play, by endpoint (`play(prompts:)`).
     var playlists: [MediaEngine.Endpoint: Playlist] = [:]
     struct Playlist: Sendable { var call: String; var leg: Int; var rest: [Int]; var loop: Int?; var last: String }
@@ -95,7 +97,9 @@ public actor SwitchCore {
     public init(spans: [SwitchSpan], routes: [RouteConfig], media: MediaEngine,
                 sink: any CallRecordSink, logger: Logger, applications: (any CallApplications)? = nil,
                 promptLanguage: String = "en", recording: RecordingConfig = .init(), alarms: AlarmBoard? = nil,
-                holdPrompt: String? = "hold", clock: any Clock<Duration> = ContinuousClock(), interdigitTimeout: Double = 5) {
+                holdPrompt: String? = "hold", clock: any Clock<Duration> = ContinuousClock(), interdigitTimeout: Double = 5,
+                customers: (any CustomerDirectory)? = nil) {
+        self.customers = customers
         let board = alarms ?? AlarmBoard(logger: logger)
         self.alarms = board
         let stream = EventStream()

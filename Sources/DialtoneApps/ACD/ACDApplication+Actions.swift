@@ -13,7 +13,13 @@ extension ACDApplication {
         case .offer(let item, let agent, let timeout, let kind):
             ring(item, agent: agent, timeout: timeout, kind: kind)
         case .withdraw(let item, let agent):
-            guard let o = offers.removeValue(forKey: OfferKey(item: item, agent: agent)) else { return }
+            guard let o = offers.removeValue(forKey: OfferKey(item: item, agent: agent)) else {
+                if engaged[agent]?.item == item {
+                    // Answered just as the ACD gave up on it (its timer is later than the station's): the call stays up.
+                    logger.warning("late answer of a withdrawn offer kept", metadata: ["item": "\(item)", "agent": "\(agent)"])
+                }
+                return
+            }
             Task { await self.stopRinging(o.ring) }
         case .overflow(let item, let overflow):
             Task { await self.overflowed(item, overflow) }
@@ -48,7 +54,7 @@ extension ACDApplication {
         case (.dial(let number), .call):
             Task {
                 do {
-                    let leg = try await self.core.offer(item, to: number, answerTimeout: timeout + 5)
+                    let leg = try await self.core.offer(item, to: number, answerTimeout: timeout - Self.offerMargin)
                     self.offerPlaced(key, ring: .leg(call: item, leg: leg), kind: kind)
                 } catch {
                     self.offerNotPlaced(key, error)
@@ -57,7 +63,8 @@ extension ACDApplication {
         case (.dial(let number), .callback), (.dial(let number), .message):
             Task {
                 do {
-                    let (call, _) = try await self.core.originate(to: number, callerID: self.callerNumber(item), answerTimeout: timeout + 5)
+                    let (call, _) = try await self.core.originate(to: number, callerID: self.callerNumber(item),
+                                                                  answerTimeout: timeout - Self.offerMargin)
                     self.offerPlaced(key, ring: .agentCall(call), kind: kind)
                 } catch {
                     self.offerNotPlaced(key, error)

@@ -125,6 +125,11 @@ public actor ACDApplication {
         feed(.tick)
     }
 
+    /// The station rings `offer_timeout` (the switch clears it then and reports
+    /// the failure); the ACD's own timer is this much later, so that a CONNECT
+    /// racing the timeout is never an answer the ACD has already given up on.
+    static let offerMargin = 2.0
+
     static func settings(name: String, _ q: QueueConfig) -> QueueSettings {
         let overflow: Overflow? = q.overflow.map {
             switch $0 {
@@ -136,7 +141,7 @@ public actor ACDApplication {
             }
         }
         return QueueSettings(name: name, strategy: Strategy(rawValue: q.strategy) ?? .longestIdle, members: q.members,
-                             offerTimeout: q.offerTimeout, wrapUp: q.wrapUp, maxWait: q.maxWait, maxLength: q.maxLength,
+                             offerTimeout: q.offerTimeout + offerMargin, wrapUp: q.wrapUp, maxWait: q.maxWait, maxLength: q.maxLength,
                              overflow: overflow, autoPauseAfterMisses: q.autoPauseAfter, assignedWait: q.assignedWait,
                              announceInterval: q.announceEvery, serviceLevel: q.serviceLevel,
                              callbackRetries: q.callbackRetries, callbackRetryInterval: q.callbackRetryInterval,
@@ -191,15 +196,22 @@ public actor ACDApplication {
         var assigned: [String] = []
         var customerName: String?
         let party = await core.callingParty(id)
-        if let party, let customer = storage.customer(calling: party) {
-            customerName = customer.name
-            for (k, v) in [("customer.number", customer.number), ("customer.name", customer.name),
-                           ("customer.grade", customer.grade), ("customer.notes", customer.notes)] where !v.isEmpty {
+        // The switch looked the caller up as the call arrived (else: now).
+        var data = await core.call(id)?.data ?? [:]
+        if data["customer.number"] == nil, let party, let c = storage.customer(calling: party) {
+            data["customer.number"] = c.number
+            for (k, v) in [("customer.name", c.name), ("customer.grade", c.grade), ("customer.notes", c.notes),
+                           ("customer.agent", c.agent)] where !v.isEmpty {
+                data[k] = v
                 try? await core.attach(id, key: k, value: v)
             }
-            for (k, v) in customer.fields.sorted(by: { $0.key < $1.key }) { try? await core.attach(id, key: "customer.\(k)", value: v) }
-            if let p = q.gradePriority[customer.grade] { priority = max(priority, p) }
-            assigned = customer.agent.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { agentConfigs[$0] != nil }
+            try? await core.attach(id, key: "customer.number", value: c.number)
+        }
+        if data["customer.number"] != nil {
+            customerName = data["customer.name"]
+            if let grade = data["customer.grade"], let p = q.gradePriority[grade] { priority = max(priority, p) }
+            assigned = (data["customer.agent"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { agentConfigs[$0] != nil }
         }
         do {
             try await core.answer(id)
