@@ -194,15 +194,17 @@ extension ACD {
     }
 
     /// Withdraws every offer of the item except `except`'s; the agents go back to ready (or their pending state).
+    /// The item is updated first, so nothing the agents' settling does can see a half-withdrawn item.
     mutating func withdrawOffers(_ slot: Int, except: Int? = nil) {
         guard let r = items[slot], case .offered(let list) = r.phase else { return }
-        for a in list where a != except {
+        let losers = list.filter { $0 != except }
+        items[slot]!.phase = .offered(except.map { [$0] } ?? [])
+        if except == nil { setItemPhase(slot, .waiting) }
+        for a in losers {
             out.append(.withdraw(item: r.item.id, agent: agents[a].settings.id))
             agents[a].offerSlot = nil
             agents[a].offerDeadline = nil
             settleAfterOffer(a, missedQueue: nil)
         }
-        items[slot]!.phase = .offered(except.map { [$0] } ?? [])
-        if except == nil { setItemPhase(slot, .waiting) }
     }
 }
