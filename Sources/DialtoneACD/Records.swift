@@ -103,7 +103,9 @@ enum ItemPhase: Sendable, Equatable {
 }
 
 struct ItemRecord: Sendable {
-    var item: WorkItem
+    var item: WorkItem { didSet { isCall = !item.kind.isDurable } }
+    /// A caller on the line (not a callback or a message); kept in step with `item.kind`.
+    private(set) var isCall: Bool
     var queue: Int
     var seq: UInt64
     var phase: ItemPhase = .waiting
@@ -138,7 +140,14 @@ struct ItemRecord: Sendable {
         case .message: return .message
         }
     }
-    var isCall: Bool { !item.kind.isDurable }
+
+    init(item: WorkItem, queue: Int, seq: UInt64, entered: Double) {
+        self.item = item
+        self.isCall = !item.kind.isDurable
+        self.queue = queue
+        self.seq = seq
+        self.entered = entered
+    }
 }
 
 /// Per-queue counters since start (or restore).
