@@ -150,16 +150,22 @@ struct ItemRecord: Sendable {
     }
 }
 
-/// Per-queue counters since start (or restore).
+/// Per-queue counters since start (or restore); the statistics proper come from the queue log.
 public struct QueueCounters: Sendable, Codable, Equatable {
+    /// ENTERQUEUE events (an overflow into this queue counts here too).
     public var entered = 0
+    /// CONNECT events.
     public var answered = 0
+    /// Answered within `QueueSettings.serviceLevel` seconds of entering the queue.
     public var answeredWithinServiceLevel = 0
+    /// ABANDON events.
     public var abandoned = 0
+    /// EXITWITHTIMEOUT, EXITFULL and EXITEMPTY events.
     public var exited = 0
     public var callbacksRequested = 0
     public var callbacksExpired = 0
     public var messages = 0
+    /// Sum and maximum of the waits of answered items (seconds); ASA = totalWait ÷ answered.
     public var totalWait = 0.0
     public var longestWait = 0.0
     public init() {}
