@@ -47,9 +47,16 @@ extension ACD {
     // MARK: - Items in line
 
     /// Takes the item out of every set, applies `change`, and puts it back where its new state belongs.
+    /// Stage changes go into the item's short history.
     mutating func updateItem(_ slot: Int, _ change: (inout ItemRecord) -> Void) {
         unlist(slot)
+        let from = items[slot]!.phase.stage
         change(&items[slot]!)
+        let to = items[slot]!.phase.stage
+        if from != to {
+            if items[slot]!.history.count >= 8 { items[slot]!.history.removeFirst() }
+            items[slot]!.history.append(ItemTransition(time: Date(timeIntervalSinceReferenceDate: now), from: from, to: to))
+        }
         relist(slot)
     }
 

@@ -88,6 +88,18 @@ struct AgentRecord: Sendable {
     }
 }
 
+/// An item's stage, for its history.
+public enum ItemStage: String, Sendable, Codable, Hashable {
+    case waiting, scheduled, offered, dialling, connected
+}
+
+/// One stage change of an item, kept in a short history for diagnosis (STYLE §10).
+public struct ItemTransition: Sendable, Equatable {
+    public var time: Date
+    public var from: ItemStage
+    public var to: ItemStage
+}
+
 /// Where an item is in its life.
 enum ItemPhase: Sendable, Equatable {
     /// In line, offerable.
@@ -100,6 +112,16 @@ enum ItemPhase: Sendable, Equatable {
     case dialling(agent: Int)
     /// In conversation (out of line).
     case connected(agent: Int)
+
+    var stage: ItemStage {
+        switch self {
+        case .waiting: return .waiting
+        case .scheduled: return .scheduled
+        case .offered: return .offered
+        case .dialling: return .dialling
+        case .connected: return .connected
+        }
+    }
 }
 
 struct ItemRecord: Sendable {
@@ -125,6 +147,8 @@ struct ItemRecord: Sendable {
     /// In the queue's line set / its waiting (or the assigned agents') set.
     var inLine = false
     var inWaiting = false
+    /// The last stage changes (at most 8), oldest first.
+    var history: [ItemTransition] = []
 
     /// Where the record lives in the ACD's item table.
     var slot = 0
