@@ -89,9 +89,18 @@ extension ACD {
         agents[a].loginTime = nil
         for m in agents[a].memberships { queues[m.queue].loggedIn -= 1 }
         setAgent(a, .loggedOut)
+        // Emptied queues are swept after the input (not here: a logout can happen in the middle of an item's exit).
         for m in agents[a].memberships where queues[m.queue].loggedIn == 0 && queues[m.queue].settings.overflow != nil {
-            for key in queues[m.queue].line.all {
-                if let r = items[key.slot], r.isCall, r.inLine { exit(key.slot, .exitEmpty) }
+            emptiedQueues.append(m.queue)
+        }
+    }
+
+    /// Queues whose last member logged out, and which have an overflow, lose their waiting calls (EXITEMPTY).
+    mutating func sweepEmptiedQueues() {
+        while let q = emptiedQueues.popLast() {
+            guard queues[q].loggedIn == 0 else { continue }
+            for key in queues[q].line.all {
+                if let r = items[key.slot], r.seq == key.seq, r.isCall, r.inLine, r.queue == q { exit(key.slot, .exitEmpty) }
             }
         }
     }

@@ -47,9 +47,16 @@ extension ACD {
     // MARK: - Items in line
 
     /// Takes the item out of every set, applies `change`, and puts it back where its new state belongs.
+    /// Stage changes go into the item's short history.
     mutating func updateItem(_ slot: Int, _ change: (inout ItemRecord) -> Void) {
         unlist(slot)
+        let from = items[slot]!.phase.stage
         change(&items[slot]!)
+        let to = items[slot]!.phase.stage
+        if from != to {
+            if items[slot]!.history.count >= 8 { items[slot]!.history.removeFirst() }
+            items[slot]!.history.append(ItemTransition(time: Date(timeIntervalSinceReferenceDate: now), from: from, to: to))
+        }
         relist(slot)
     }
 
@@ -194,15 +201,17 @@ extension ACD {
     }
 
     /// Withdraws every offer of the item except `except`'s; the agents go back to ready (or their pending state).
+    /// The item is updated first, so nothing the agents' settling does can see a half-withdrawn item.
     mutating func withdrawOffers(_ slot: Int, except: Int? = nil) {
         guard let r = items[slot], case .offered(let list) = r.phase else { return }
-        for a in list where a != except {
+        let losers = list.filter { $0 != except }
+        items[slot]!.phase = .offered(except.map { [$0] } ?? [])
+        if except == nil { setItemPhase(slot, .waiting) }
+        for a in losers {
             out.append(.withdraw(item: r.item.id, agent: agents[a].settings.id))
             agents[a].offerSlot = nil
             agents[a].offerDeadline = nil
             settleAfterOffer(a, missedQueue: nil)
         }
-        items[slot]!.phase = .offered(except.map { [$0] } ?? [])
-        if except == nil { setItemPhase(slot, .waiting) }
     }
 }

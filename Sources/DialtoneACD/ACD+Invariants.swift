@@ -24,8 +24,13 @@ extension ACD {
             for chunk in agents[a].assigned.chunks { for k in chunk where items[k.slot]?.seq == k.seq { assignedCount[k.slot] += 1 } }
         }
         for e in timers.entries { if case .wrapUpEnd(let a) = e.kind, e.deadline == agents[a].wrapUntil { wrapTimer[a] = e.deadline } }
+        var calls = [Int](repeating: 0, count: queues.count), inLine = calls, logged = calls
         for case let r? in items {
             let id = r.item.id
+            if r.inLine {
+                inLine[r.queue] += 1
+                if r.isCall { calls[r.queue] += 1 }
+            }
             if itemIndex[id] != r.slot { v.append("item \(id): index points elsewhere") }
             switch r.phase {
             case .offered(let list):
@@ -60,11 +65,6 @@ extension ACD {
             if let t, r.isCall, r.inLine, let m = r.maxWaitAt, m <= t { v.append("item \(id): past max wait") }
         }
         if lineOf.contains(-2) || waitingOf.contains(-2) { v.append("a set holds a stale item key") }
-        var calls = [Int](repeating: 0, count: queues.count), inLine = calls, logged = calls
-        for case let r? in items where r.inLine {
-            inLine[r.queue] += 1
-            if r.isCall { calls[r.queue] += 1 }
-        }
         for r in agents where r.isLoggedIn { for m in r.memberships { logged[m.queue] += 1 } }
         for q in queues.indices {
             let name = queues[q].settings.name

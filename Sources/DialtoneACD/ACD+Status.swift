@@ -25,6 +25,8 @@ public struct QueueStatus: Sendable, Equatable {
         public var assignedOnly: Bool
         /// The caller is recording a message.
         public var recording: Bool
+        /// The last stage changes (at most 8), oldest first.
+        public var history: [ItemTransition]
     }
 
     public var name: String
@@ -95,7 +97,7 @@ extension ACD {
             case .message: messages += 1
             }
             list.append(.init(id: r.item.id, kind: r.item.kind, position: i + 1, wait: t - r.entered, priority: r.item.priority,
-                              state: state, assignedOnly: r.assignedOnly, recording: r.recording))
+                              state: state, assignedOnly: r.assignedOnly, recording: r.recording, history: r.history))
         }
         let c = record.counters
         return QueueStatus(

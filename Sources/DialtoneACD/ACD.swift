@@ -28,6 +28,8 @@ public struct ACD: Sendable {
     var dirtyItems: [Int] = []
     /// Set by a restore: distribution must run before anything else (nextDeadline is then in the past).
     var restoredPending = false
+    /// Queues whose last member logged out during this input (swept before distribution).
+    var emptiedQueues: [Int] = []
     var durableChanged = false
     var now = 0.0
     var out: [ACDAction] = []
@@ -59,6 +61,7 @@ public struct ACD: Sendable {
     }
 
     /// Applies one input at time `now` and returns what the owner must do, in order.
+    /// Only `.tick` fires timers; every input ends with distribution (free agents matched to waiting items).
     public mutating func handle(_ input: ACDInput, now: Date) -> [ACDAction] {
         self.now = now.timeIntervalSinceReferenceDate
         out.removeAll(keepingCapacity: true)
@@ -78,6 +81,7 @@ public struct ACD: Sendable {
         case .tick: fireDueTimers()
         }
         restoredPending = false
+        sweepEmptiedQueues()
         distribute()
         pruneTimers()
         if durableChanged { out.append(.itemsChanged) }

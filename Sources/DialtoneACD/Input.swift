@@ -33,7 +33,8 @@ public enum AgentCommand: Sendable, Hashable {
 
 /// An input to the ACD: what happened, as reported by its owner.
 public enum ACDInput: Sendable {
-    /// An item entered its queue (after the customer lookup).
+    /// An item entered its queue (after the customer lookup). An unknown queue returns `overflow(.hangup)`;
+    /// a duplicate id is ignored.
     case arrive(WorkItem)
     /// The caller hung up while waiting or being offered → ABANDON (offers withdrawn).
     /// Ignored for callbacks and messages (their caller is gone by design) and for connected calls.

@@ -88,6 +88,18 @@ struct AgentRecord: Sendable {
     }
 }
 
+/// An item's stage, for its history.
+public enum ItemStage: String, Sendable, Codable, Hashable {
+    case waiting, scheduled, offered, dialling, connected
+}
+
+/// One stage change of an item, kept in a short history for diagnosis (STYLE §10).
+public struct ItemTransition: Sendable, Equatable {
+    public var time: Date
+    public var from: ItemStage
+    public var to: ItemStage
+}
+
 /// Where an item is in its life.
 enum ItemPhase: Sendable, Equatable {
     /// In line, offerable.
@@ -100,10 +112,22 @@ enum ItemPhase: Sendable, Equatable {
     case dialling(agent: Int)
     /// In conversation (out of line).
     case connected(agent: Int)
+
+    var stage: ItemStage {
+        switch self {
+        case .waiting: return .waiting
+        case .scheduled: return .scheduled
+        case .offered: return .offered
+        case .dialling: return .dialling
+        case .connected: return .connected
+        }
+    }
 }
 
 struct ItemRecord: Sendable {
-    var item: WorkItem
+    var item: WorkItem { didSet { isCall = !item.kind.isDurable } }
+    /// A caller on the line (not a callback or a message); kept in step with `item.kind`.
+    private(set) var isCall: Bool
     var queue: Int
     var seq: UInt64
     var phase: ItemPhase = .waiting
@@ -123,6 +147,8 @@ struct ItemRecord: Sendable {
     /// In the queue's line set / its waiting (or the assigned agents') set.
     var inLine = false
     var inWaiting = false
+    /// The last stage changes (at most 8), oldest first.
+    var history: [ItemTransition] = []
 
     /// Where the record lives in the ACD's item table.
     var slot = 0
@@ -138,19 +164,32 @@ struct ItemRecord: Sendable {
         case .message: return .message
         }
     }
-    var isCall: Bool { !item.kind.isDurable }
+
+    init(item: WorkItem, queue: Int, seq: UInt64, entered: Double) {
+        self.item = item
+        self.isCall = !item.kind.isDurable
+        self.queue = queue
+        self.seq = seq
+        self.entered = entered
+    }
 }
 
-/// Per-queue counters since start (or restore).
+/// Per-queue counters since start (or restore); the statistics proper come from the queue log.
 public struct QueueCounters: Sendable, Codable, Equatable {
+    /// ENTERQUEUE events (an overflow into this queue counts here too).
     public var entered = 0
+    /// CONNECT events.
     public var answered = 0
+    /// Answered within `QueueSettings.serviceLevel` seconds of entering the queue.
     public var answeredWithinServiceLevel = 0
+    /// ABANDON events.
     public var abandoned = 0
+    /// EXITWITHTIMEOUT, EXITFULL and EXITEMPTY events.
     public var exited = 0
     public var callbacksRequested = 0
     public var callbacksExpired = 0
     public var messages = 0
+    /// Sum and maximum of the waits of answered items (seconds); ASA = totalWait ÷ answered.
     public var totalWait = 0.0
     public var longestWait = 0.0
     public init() {}

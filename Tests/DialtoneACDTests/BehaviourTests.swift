@@ -73,6 +73,7 @@ import Testing
         let t1 = h.advance(10)
         #expect(withdrawals(t1).map(\.agent) == ["a1"])
         #expect(offers(t1).map(\.agent) == ["a2"])     // next agent, a1 rests
+        #expect(h.acd.queueStatus("q", now: h.now)!.items[0].history.map(\.to) == [.offered, .waiting, .offered])
         h.send(.offerFailed(c1, agent: "a2", reason: .busy))
         let t2 = h.advance(5)                              // a1's rest ends: offered again
         #expect(offers(t2).map(\.agent).contains("a1"))

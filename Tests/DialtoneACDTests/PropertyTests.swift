@@ -5,7 +5,7 @@ import Testing
 
 /// A seeded random driver: arrivals, hang-ups, answers, misses, busy
 /// stations, work ends, transfers, callbacks (and their results), messages,
-/// pauses, logouts, stale and unknown inputs, late ticks, and restarts via
+/// pauses, logouts (one at a time and everyone at once), stale and unknown inputs, late ticks, and restarts via
 /// snapshot → JSON → restore. After every input the ACD's own invariants are
 /// checked, and independently, from the actions alone: an agent holds at most
 /// one offer, the offers the driver sees ringing are exactly the agents the
@@ -152,6 +152,9 @@ struct Driver {
             }
         case 745..<746:
             try restart()
+        case 746..<747:
+            // Everyone leaves after their call: queues empty while items exit, offers are withdrawn, agents log out.
+            for id in agentIDs { send(.agent(id, .logoutAfterCall)) }
         default:
             advance(Double(rng.below(20_000)) / 1000)
         }

@@ -44,6 +44,23 @@ import Testing
         #expect(h.kinds(for: c2) == [.enterQueue, .exitEmpty, .overflow])
     }
 
+    @Test func anExitThatLogsOutTheLastAgentEmptiesTheQueueAfterwards() {
+        // a1 rings for c1 and asked to log out after this call; c1 times out: the offer is withdrawn,
+        // a1 logs out, the queue is empty and c2 leaves too — each exactly once, a1 stays logged out.
+        var h = Harness(queues: [QueueSettings(name: "q", offerTimeout: 1000, maxWait: 30, overflow: .hangup)], agents: agentsNamed(1))
+        let (c1, o1) = h.call()
+        #expect(offers(o1).map(\.agent) == ["a1"])
+        h.advance(10)
+        let (c2, _) = h.call()
+        h.send(.agent("a1", .logoutAfterCall))
+        let out = h.advance(20)
+        #expect(withdrawals(out).map(\.item) == [c1])
+        #expect(overflows(out).map(\.0) == [c1, c2])
+        #expect(h.state("a1") == .loggedOut)
+        #expect(h.kinds(for: c1) == [.enterQueue, .exitWithTimeout, .overflow])
+        #expect(h.kinds(for: c2) == [.enterQueue, .exitEmpty, .overflow])
+    }
+
     @Test func overflowIntoAnotherQueueMovesTheItem() {
         let agents = [AgentSettings(id: "a1", skills: ["q": 50]), AgentSettings(id: "b1", skills: ["backup": 50])]
         var h = Harness(queues: [QueueSettings(name: "q", maxWait: 30, overflow: .queue("backup")), QueueSettings(name: "backup")],
