@@ -38,6 +38,8 @@ extension Daemon {
         if new.daemon != old.daemon { restart.append("daemon") }
         if new.toneSets != old.toneSets { restart.append("tone_sets") }
         if new.applications != old.applications { restart.append("applications") }
+        if new.agents != old.agents { restart.append("agents") }
+        if new.customers != old.customers { restart.append("customers") }  // the switch's number normaliser is built at start
         if !restart.isEmpty {
             let why = "\(path): \(restart.joined(separator: ", ")) changed; these need a restart (`systemctl restart dialtone`); nothing was applied"
             logger.error("reload refused", metadata: ["reason": "\(why)"])
@@ -62,7 +64,6 @@ extension Daemon {
         if new.schedules != old.schedules { changes.append("schedules") }
         if new.recording != old.recording { changes.append("recording") }
         if new.prompts != old.prompts { changes.append("prompts") }
-        if new.customers != old.customers { changes.append("customers") }  // read from the running config by the ACD
         if library != nil { changes.append("prompt files reloaded") }
         await switchCore.reload(routes: new.routes, applications: IVRApplication(menus: new.menus, schedules: new.schedules),
                                 promptLanguage: new.prompts.language, recording: new.recording, prompts: library,

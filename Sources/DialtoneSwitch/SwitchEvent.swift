@@ -26,6 +26,10 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case dataAttached = "data.attached"
         case applicationStarted = "application.started"
         case promptFinished = "prompt.finished"
+        /// An ACD agent's state changed (`agent`, `state`, `text`: reason or item).
+        case agentState = "agent.state"
+        /// A line of the queue log (`call`: the work item, `queue`, `agent`, `text`: the event, `fields`).
+        case queueEvent = "queue.event"
         case callEnded = "call.ended"
         case spanUp = "span.up"
         case spanDown = "span.down"
@@ -63,6 +67,12 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
     public var application: String?
     public var members: [Int]?
     public var text: String?
+    /// The ACD's agent and queue (agent.state, queue.event).
+    public var agent: String?
+    public var queue: String?
+    public var state: String?
+    /// A queue event's data fields, in the queue log's order.
+    public var fields: [String]?
 
     public init(_ type: EventType, call: String? = nil, leg: Int? = nil) {
         self.type = type

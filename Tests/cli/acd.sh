@@ -55,6 +55,10 @@ agents_up() { dt spans --json 2>/dev/null | python3 -c 'import json,sys; sys.exi
 wait_for 20 "grep -q 'dialtone started' serve.log"
 check "the daemon is up" "grep -q 'dialtone started' serve.log"
 
+"$bin" events -c dialtone.yaml > events.jsonl 2> events.err &
+pids+=($!)
+wait_for 10 "grep -q subscribed events.err"
+
 dt agents > agents.txt; rc=$?
 cat agents.txt
 check "dialtone agents lists three ready agents" "[ $rc -eq 0 ] && [ \$(grep -c ' ready ' agents.txt) -eq 3 ]"
@@ -75,6 +79,9 @@ dt simulate --number 800 --calls $calls --rate 4 --hold 1 --max-calls 6 > simula
 tail -3 simulate.out
 check "$calls calls through the queue, audio checked both ways" "[ $rc -eq 0 ] && grep -q '$calls passed, 0 failed' simulate.out"
 wait_for 10 "[ \"\$(dt calls --json | json 'len(d)')\" = 0 ]"
+
+check "dialtone events carries agent states (paused lunch)" "grep '\"type\":\"agent.state\"' events.jsonl | grep -q '\"text\":\"lunch\"'"
+check "dialtone events carries the queue log: $calls CONNECTs" "[ \$(grep '\"type\":\"queue.event\"' events.jsonl | grep -c '\"text\":\"CONNECT\"') -eq $calls ]"
 
 dt queues > queues.txt; rc=$?
 cat queues.txt

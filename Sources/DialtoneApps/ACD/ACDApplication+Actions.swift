@@ -32,10 +32,27 @@ extension ACDApplication {
         case .agentChanged(let agent, let state):
             dirty = true
             logger.info("agent", metadata: ["agent": "\(agent)", "state": "\(state)"])
+            var e = SwitchEvent(.agentState)
+            e.agent = agent
+            switch state {
+            case .loggedOut: e.state = "logged-out"
+            case .ready: e.state = "ready"
+            case .offered(let item): e.state = "offered"; e.text = item
+            case .busy(let item): e.state = "busy"; e.text = item
+            case .wrapUp: e.state = "wrap-up"
+            case .paused(let reason): e.state = "paused"; e.text = reason
+            }
+            core.events.publish(e)
         case .itemsChanged:
             dirty = true
         case .log(let event):
             storage.record(event)
+            var e = SwitchEvent(.queueEvent, call: event.callID == "NONE" ? nil : event.callID)
+            e.queue = event.queue == "NONE" ? nil : event.queue
+            e.agent = event.agent == "NONE" ? nil : event.agent
+            e.text = event.kind.rawValue
+            e.fields = event.data
+            core.events.publish(e)
         }
     }
 
