@@ -47,6 +47,14 @@ extension MediaEngine {
             if !p.pointee.tone.isActive && !p.pointee.prompt.isActive { primeIdle(e, count: 3) }
             p.pointee.tone.stop()
             p.pointee.prompt.start(prompts.audio(id, p.pointee.law), token: token, loop: loop)
+        case .playClip(let e, let clip, let token):
+            guard isValid(e), !pipelines[slot(e)].route.isRouted else { return refuse() }
+            use(e)
+            let p = pipelines + slot(e)
+            if !p.pointee.tone.isActive && !p.pointee.prompt.isActive { primeIdle(e, count: 3) }
+            p.pointee.tone.stop()
+            clips[slot(e)] = clip  // retains it while it plays (the switch keeps its own reference too)
+            p.pointee.prompt.start(clip.audio(p.pointee.law), token: token, loop: false)
         case .stopPrompt(let e):
             guard isValid(e) else { return refuse() }
             pipelines[slot(e)].prompt.stop()

@@ -47,6 +47,9 @@ public final class MediaEngine: @unchecked Sendable {
         /// A looped prompt (hold audio) starts again at its end and never finishes.
         case playPrompt(Endpoint, prompt: Int, token: Int, loop: Bool = false)
         case stopPrompt(Endpoint)
+        /// Plays a clip (a recorded message) once on a channel, as a prompt:
+        /// `.promptFinished` with `token` at its end; `stopPrompt` stops it.
+        case playClip(Endpoint, AudioClip, token: Int)
         /// From now on prompt ids refer to this library (a config reload);
         /// prompts already playing finish from the old one.
         case usePrompts(PromptLibrary)
@@ -98,6 +101,8 @@ public final class MediaEngine: @unchecked Sendable {
 
     // Media thread state (allocated here; the tick only reads and writes it).
     let pipelines: UnsafeMutablePointer<ChannelPipeline>
+    /// The clip each channel last played, kept alive while it plays (media thread only).
+    var clips: [AudioClip?]
     let slotCount: Int
     let bridges = BridgeTable(capacity: MediaEngine.maxBridges)
     let mixer = ConferenceMixer()
@@ -147,6 +152,7 @@ public final class MediaEngine: @unchecked Sendable {
         digits = .allocate(capacity: DTMFDetector.maxDigitsPerFrame)
         slotCount = max(spans.count, 1) * MediaEngine.slotsPerSpan
         pipelines = .allocate(capacity: slotCount)
+        clips = [AudioClip?](repeating: nil, count: slotCount)
         for i in 0..<slotCount {
             let law = spans.isEmpty ? G711Law.alaw : spans[i / MediaEngine.slotsPerSpan].law
             let endpoint = Endpoint(span: i / MediaEngine.slotsPerSpan, channel: i % MediaEngine.slotsPerSpan)

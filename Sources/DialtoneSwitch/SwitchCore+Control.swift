@@ -177,6 +177,19 @@ extension SwitchCore {
     /// loop, `prompt.finished` says when the last one has played.
     public func play(_ id: String, leg: Int? = nil, prompts names: [String], language: String? = nil,
                      thenLoop: String? = nil) throws(CallControlError) {
+        try play(id, leg: leg, prompts: names, language: language, thenLoop: thenLoop, thenFile: nil)
+    }
+
+    /// Plays prompts, then a recorded file (8 kHz WAV; a stereo recording's
+    /// first channel — the caller of a message): a message left in a queue,
+    /// played to the agent. `prompt.finished` names the file at the end.
+    public func play(_ id: String, leg: Int? = nil, prompts names: [String] = [], language: String? = nil,
+                     file: String) throws(CallControlError) {
+        try play(id, leg: leg, prompts: names, language: language, thenLoop: nil, thenFile: file)
+    }
+
+    private func play(_ id: String, leg: Int?, prompts names: [String], language: String?,
+                      thenLoop: String?, thenFile: String?) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "play")
         guard let library = media.prompts else { throw .notConfigured("prompts") }
         func resolve(_ name: String) throws(CallControlError) -> Int {
@@ -187,9 +200,25 @@ extension SwitchCore {
         var ids: [Int] = []
         for name in names { ids.append(try resolve(name)) }
         let loop = try thenLoop.map { (n) throws(CallControlError) in try resolve(n) }
-        guard !ids.isEmpty || loop != nil else { throw .invalid("nothing to play") }
-        playlists[e] = Playlist(call: id, leg: leg ?? 1, rest: ids, loop: loop, last: names.last ?? thenLoop ?? "")
+        let clip = try thenFile.map { (path) throws(CallControlError) in try self.clip(path) }
+        guard !ids.isEmpty || loop != nil || clip != nil else { throw .invalid("nothing to play") }
+        playlists[e] = Playlist(call: id, leg: leg ?? 1, rest: ids, loop: loop, last: thenFile ?? names.last ?? thenLoop ?? "",
+                                clip: clip)
         nextInPlaylist(e)
+    }
+
+    /// A recorded file as a clip (cached: recent ones stay loaded ten minutes after their last use).
+    func clip(_ path: String) throws(CallControlError) -> AudioClip {
+        let now = Date()
+        if let hit = clipCache[path] {
+            clipCache[path]?.used = now
+            return hit.clip
+        }
+        let clip: AudioClip
+        do { clip = try AudioClip(path: path) } catch { throw .invalid("cannot play \(path): \(error.reason)") }
+        if clipCache.count >= 16 { clipCache = clipCache.filter { now.timeIntervalSince($0.value.used) < 600 } }
+        clipCache[path] = (clip, now)
+        return clip
     }
 
     public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
@@ -206,6 +235,10 @@ extension SwitchCore {
             let next = p.rest.removeFirst()
             playlists[e] = p
             send(.playPrompt(e, prompt: next, token: Self.playlistToken, loop: false))
+        } else if let clip = p.clip {
+            p.clip = nil
+            playlists[e] = p
+            send(.playClip(e, clip, token: Self.playlistToken))
         } else if let loop = p.loop {
             playlists[e] = nil
             send(.playPrompt(e, prompt: loop, token: Self.playlistToken, loop: true))

@@ -65,7 +65,9 @@ public actor SwitchCore {
     let customers: (any CustomerDirectory)?
     /// Prompts still to play, by endpoint (`play(prompts:)`).
     var playlists: [MediaEngine.Endpoint: Playlist] = [:]
-    struct Playlist: Sendable { var call: String; var leg: Int; var rest: [Int]; var loop: Int?; var last: String }
+    struct Playlist: Sendable { var call: String; var leg: Int; var rest: [Int]; var loop: Int?; var last: String; var clip: AudioClip? = nil }
+    /// Recorded messages played lately, by path (kept a while after, so that the media thread never frees one).
+    var clipCache: [String: (clip: AudioClip, used: Date)] = [:]
     static let playlistToken = -2
     /// Calls linked to another call, both ways (`link`).
     var links: [String: CallLink] = [:]

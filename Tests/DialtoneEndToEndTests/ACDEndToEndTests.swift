@@ -263,6 +263,8 @@ extension EndToEnd {
         _ = try await rig.acd.command(agent: "1001", .login(station: nil))
         let y = try #require(await rig.sim.answeredLive(dnis: "6001"), "the agent is called for the message")
         await rig.expectPrompt("queue-message-agent", on: y)
+        // Then the message itself: the caller's 500 Hz.
+        #expect(await y.waitForTones([500], among: [500, 1400], timeout: .seconds(15)) == [500], "the agent hears the message")
         await waitUntil("the message handled") { await rig.acd.queueStatus("sales")?.messages == 0 }
         await rig.stop()
     }

@@ -114,6 +114,14 @@ extension ACDApplication {
 
     func callerNumber(_ item: String) -> String { numbers[item] ?? "" }
 
+    func messagePath(_ item: String) -> String? {
+        for q in acd.queueNames {
+            if let i = acd.queueStatus(q, now: Date())?.items.first(where: { $0.id == item }),
+               case .message(let path, _) = i.kind { return path }
+        }
+        return nil
+    }
+
     /// An open line takes the work at once: a beep, then the caller (or the callback, or the message).
     func connectLine(_ item: String, agent: String, line: String, kind: OfferKind) async {
         let key = OfferKey(item: item, agent: agent)
@@ -140,6 +148,7 @@ extension ACDApplication {
     func answered(_ item: String, agent: String, kind: OfferKind, call: String, agentLeg: Int?) {
         var e = Engagement(item: item, kind: kind, call: call, agentLeg: agentLeg)
         if kind == .callback { e.customerNumber = callbackNumber(item) }
+        let message = kind == .message ? messagePath(item) : nil
         engaged[agent] = e
         if kind == .call, var c = callers[item] {
             if case .message(let path?, _, _) = c.phase {
@@ -158,7 +167,15 @@ extension ACDApplication {
         case .message:
             let number = callerNumber(item)
             let digits = number.compactMap { d -> String? in d.isNumber ? "n-\(d)" : nil }
-            Task { try? await self.core.play(call, prompts: ["queue-message-agent"] + digits) }
+            Task {
+                do {
+                    if let message { try await self.core.play(call, prompts: ["queue-message-agent"] + digits, file: message) }
+                    else { try await self.core.play(call, prompts: ["queue-message-agent"] + digits) }
+                } catch {
+                    self.logger.warning("message not played to the agent", metadata: ["item": "\(item)", "error": "\(error)"])
+                    try? await self.core.play(call, prompts: ["queue-message-agent"] + digits)
+                }
+            }
         }
     }
 
