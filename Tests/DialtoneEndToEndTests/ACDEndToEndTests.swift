@@ -319,5 +319,19 @@ extension EndToEnd {
         await customer.hangUp()
         await rig.stop()
     }
+
+    @Test func aCustomersAssignedAgentIsOfferedTheirCallFirst() async throws {
+        let rig = try await Rig("assigned", queue: "strategy: linear", agents: """
+          "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
+          "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
+        """)
+        try rig.daemon.store.upsert(Customer(number: "4155550180", name: "Key Account", grade: "B", agent: "1002"))
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550180", dnis: "800")
+        let y = try #require(await rig.sim.answeredLive(dnis: "6002"), "linear would pick 1001; the customer's agent is 1002")
+        await rig.expectTalking(x, y)
+        #expect(try rig.events(.connect).first?.agent == "1002")
+        await x.hangUp()
+        await rig.stop()
+    }
 }
 }
