@@ -148,8 +148,20 @@ extension EndToEnd {
         }
         #expect(!agent.released, "the agent's line stays up between calls")
         #expect(try rig.events(.connect).count == 3)
+        // The agent ends a call with # (the caller is cleared; the line stays).
+        let x4 = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550114", dnis: "800")
+        await waitUntil("caller 4 linked") { await rig.agentState("1002").map { if case .busy = $0 { true } else { false } } ?? false }
+        agent.sendDTMF("#")
+        #expect(await x4.waitForRelease(timeout: .seconds(10)) != nil || x4.released, "# on the line clears the caller")
+        await waitUntil("the agent free again after #") { await rig.agentState("1002") == .ready }
+        #expect(try rig.events(.completeAgent).count == 1)
+        // The line drops mid-call: the caller is cleared too, and the agent logged out.
+        let x5 = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550115", dnis: "800")
+        await waitUntil("caller 5 linked") { await rig.agentState("1002").map { if case .busy = $0 { true } else { false } } ?? false }
         await agent.hangUp()
+        #expect(await x5.waitForRelease(timeout: .seconds(10)) != nil || x5.released, "a vanished agent's caller is cleared, not left alone")
         await waitUntil("the agent logged out with the line") { await rig.agentState("1002") == .loggedOut }
+        await waitUntil("the call's end logged") { (try? rig.events(.completeAgent).count) == 2 }
         await rig.stop()
     }
 

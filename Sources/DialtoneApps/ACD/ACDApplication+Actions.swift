@@ -130,6 +130,7 @@ extension ACDApplication {
             if case .message? = callers[item]?.phase { try? await core.stopRecording(item) }
             do {
                 try await core.link(item, line)
+                try? await core.collectDigits(line)  // the agent's keys (#: end the call) through the conversation
             } catch {
                 offers[key] = nil
                 logger.warning("agent line not linked", metadata: ["call.id": "\(item)", "agent": "\(agent)", "error": "\(error)"])

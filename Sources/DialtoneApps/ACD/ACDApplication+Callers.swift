@@ -177,9 +177,7 @@ extension ACDApplication {
         switch d {
         case "#":
             if let g = engaged[agent] {
-                let other = g.kind == .call ? g.call : g.customerCall
-                end(agent, g, byAgent: true)
-                if let other, g.kind == .call { Task { _ = await self.core.hangup(other, cause: .normalClearing) } }
+                end(agent, g, byAgent: true)  // the caller (or the customer called back) is cleared
             } else if case .wrapUp? = acd.agentStatus(agent, now: Date())?.state {
                 feed(.agent(agent, .endWrapUp))
             }

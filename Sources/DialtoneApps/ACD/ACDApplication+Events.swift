@@ -56,7 +56,10 @@ extension ACDApplication {
         } else if leg == 1, let (agent, g) = engaged.first(where: { $0.value.customerCall == call }), let line = lines[agent] {
             engaged[agent]?.connected = true
             Task {
-                do { try await self.core.link(call, line) } catch {
+                do {
+                    try await self.core.link(call, line)
+                    try? await self.core.collectDigits(line)
+                } catch {
                     self.logger.warning("callback not linked to the agent line", metadata: ["call.id": "\(call)", "error": "\(error)"])
                     _ = await self.core.hangup(call, cause: .normalClearing)
                 }
@@ -91,6 +94,8 @@ extension ACDApplication {
         }
         // What is left of a callback or message call is cleared (the open line stays).
         if g.agentLeg != nil, g.kind != .call { Task { _ = await self.core.hangup(g.call, cause: .normalClearing) } }
+        // An agent on an open line ended the call (`#`, or the line dropped): the caller is cleared, as a dial station's hang-up does.
+        if g.agentLeg == nil, g.kind == .call, byAgent { Task { _ = await self.core.hangup(g.call, cause: .normalClearing) } }
         if let c = g.customerCall { Task { _ = await self.core.hangup(c, cause: .normalClearing) } }
     }
 
