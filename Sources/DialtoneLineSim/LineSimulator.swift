@@ -175,11 +175,13 @@ public final class LineSimulator: @unchecked Sendable {
         self.ports = map
         controller = SimController(logger: logger)
         controller.simulator = self
+        // The far end is other equipment: its D-channels run on a thread of their own, not on Dialtone's.
+        let loop = DChannelLoop(name: "dialtone.linesim.dchan")
         for state in map.values {
             let name = state.name
             let controller = self.controller
             state.dchannel = DChannel(span: state.port.span, role: state.port.role, switchType: state.port.switchType,
-                                      logger: logger, overlap: true) { controller.input(port: name, $0) }
+                                      logger: logger, overlap: true, loop: loop) { controller.input(port: name, $0) }
             state.port.span.setEventHandler { [weak state] event in
                 if case .alarmsChanged(let a) = event { state?.dchannel.spanAlarmsChanged(a) }
             }
