@@ -52,12 +52,14 @@ int main(int argc, char **argv) {
     }
     uint8_t *out = malloc((size_t) channels * FRAME), rec[2 * FRAME], in[FRAME];
     int16_t lin[FRAME];
+    /* 10 ticks unmeasured first, as the Swift side applies its commands in 10 steps before measuring. */
     double t0 = cpu();
-    for (int t = 0; t < ticks; t++) {
+    for (int t = -10; t < ticks; t++) {
+        if (t == 0) t0 = cpu();
         for (int k = 0; k < calls; k++) {
             for (int side = 0; side < 2; side++) {
                 int c = 2 * k + side, frames = 8000 / FRAME;
-                memcpy(in, sound + ((t + c * 7) % frames) * FRAME, FRAME);         /* read from the line */
+                memcpy(in, sound + ((t + 10 + c * 7) % frames) * FRAME, FRAME);         /* read from the line */
                 for (int i = 0; i < FRAME; i++) lin[i] = alaw[in[i]];
                 dtmf_rx(rx[c], lin, FRAME);                                          /* detect */
                 memcpy(out + (size_t) (c ^ 1) * FRAME, in, FRAME);                  /* bridge */

@@ -140,6 +140,8 @@ public final class LineSimulator: @unchecked Sendable {
     /// Wakes the media thread from its idle sleep (a run armed, or stop()).
     private let bell = Doorbell()
     let controller: SimController
+    /// The signalling load running, if any (``startLoad(callers:agents:dnis:limit:timeout:)``).
+    private let load = SignallingLoad.Slot()
 
     final class PortState: @unchecked Sendable {
         let name: String
@@ -179,11 +181,17 @@ public final class LineSimulator: @unchecked Sendable {
         self.ports = map
         controller = SimController(logger: logger)
         controller.simulator = self
+        // The far end is other equipment: its D-channels run on a thread of their own, not on Dialtone's.
+        let loop = DChannelLoop(name: "dialtone.linesim.dchan")
         for state in map.values {
             let name = state.name
             let controller = self.controller
             state.dchannel = DChannel(span: state.port.span, role: state.port.role, switchType: state.port.switchType,
-                                      logger: logger, overlap: true) { controller.input(port: name, $0) }
+                                      logger: logger, overlap: true, loop: loop) { [load] event in
+                // A signalling load's calls are handled on the D-channel thread; the rest by the call logic.
+                if let running = load.current, running.handle(port: name, event) { return }
+                controller.input(port: name, event)
+            }
             state.port.span.setEventHandler { [weak state] event in
                 if case .alarmsChanged(let a) = event { state?.dchannel.spanAlarmsChanged(a) }
             }
@@ -270,6 +278,29 @@ public final class LineSimulator: @unchecked Sendable {
                              timeout: Duration = .seconds(10)) async throws(LiveCallError) -> LiveCall {
         try await dialLive(port: port, ani: ani, dnis: dnis, seconds: seconds, timeout: timeout).get()
     }
+
+    /// Starts a closed-loop signalling load (``SignallingLoad``): one caller
+    /// per entry of `callers` (a port; several callers may share one), each
+    /// placing its next call to `dnis` as soon as its last is released; calls
+    /// reaching `agents` ports are answered at once, without audio. With
+    /// `limit`, that many calls in all. Until ``endLoad()``, the load's calls
+    /// bypass the simulator's call logic (no agent records, no audio).
+    public func startLoad(callers: [String], agents: [String], dnis: String, limit: Int? = nil,
+                          measured: Bool = false, timeout: Duration = .seconds(10)) -> SignallingLoad {
+        let list = ports.values.sorted { $0.name < $1.name }.map { st in
+            SignallingLoad.Port(name: st.name, dchannel: st.dchannel,
+                                order: st.port.role == .net ? st.bearers.reversed() : st.bearers,
+                                isNet: st.port.role == .net, alaw: st.port.span.law == .alaw)
+        }
+        let l = SignallingLoad(ports: list, callers: callers, agents: agents, dnis: dnis, limit: limit, timeout: timeout)
+        if measured { l.measure() }
+        load.set(l)
+        l.start()
+        return l
+    }
+
+    /// Detaches the signalling load (after its ``SignallingLoad/finish()``).
+    public func endLoad() { load.set(nil) }
 
     /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).
     public func setAgentBehaviour(_ behaviour: AgentBehaviour, port: String? = nil) async {

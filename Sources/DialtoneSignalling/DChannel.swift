@@ -5,15 +5,18 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One ISDN PRI D-channel: a thread that owns a libpri instance, reads and
-/// writes HDLC frames through the span's ``DChannelPort``, runs libpri's
-/// timers, turns libpri events into ``SignallingEvent``s and carries out
-/// ``SignallingCommand``s. libpri is never touched from another thread.
+/// One ISDN PRI D-channel: a libpri instance that reads and writes HDLC
+/// frames through the span's ``DChannelPort``, runs libpri's timers, turns
+/// libpri events into ``SignallingEvent``s and carries out
+/// ``SignallingCommand``s. It is run by a ``DChannelLoop`` (by default the
+/// process's shared one): libpri is never touched from another thread.
 public final class DChannel: @unchecked Sendable {
     public let spanName: String
     public let role: SignallingRole
     public let switchType: SwitchType
     public let span: any SpanDriver
+    /// The thread that runs this D-channel.
+    public let loop: DChannelLoop
     private let logger: Logger
     private let capture: PcapWriter?
     private let debugFlags: Int32
@@ -22,19 +25,12 @@ public final class DChannel: @unchecked Sendable {
     private let handler: @Sendable (SignallingEvent) -> Void
     private enum Work { case command(SignallingCommand), alarms(SpanAlarms) }
     private let work = Mutex<[Work]>([])
-    /// A pipe that wakes the owner thread out of `poll`; written only when
-    /// the owner is (about to be) in `poll` (``polling``), once per sleep,
-    /// however many commands are queued meanwhile.
-    private let wake: TickWaiter
-    /// True while the owner thread is in, or on its way into, `poll`; the
-    /// producer that takes it back from true to false writes the wake-up byte.
-    private let polling = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     private let nextRef = Atomic<UInt64>(1)
     private let linkIsUp = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    // Owner-thread state (only touched on the D-channel thread).
+    // Loop-thread state (only touched on the loop's thread).
     private var pri: OpaquePointer?
     private var calls: [CallRef: OpaquePointer] = [:]
     private var refs: [OpaquePointer: CallRef] = [:]
@@ -43,17 +39,19 @@ public final class DChannel: @unchecked Sendable {
     private var q921Up = false
     private var inAlarm = false
     private var messageLine = ""
-    private var readBuffer = [UInt8](repeating: 0, count: 1024)
     /// The commands being run, swapped with ``work`` (no allocation per batch).
     private var batch: [Work] = []
+    /// After a hang-up or error on the descriptor: not polled until then (the line is gone; don't spin).
+    private var lineGoneUntil: ContinuousClock.Instant?
 
     public init(span: any SpanDriver, role: SignallingRole, switchType: SwitchType,
                 logger: Logger, capture: PcapWriter? = nil, debug: Int = 0, overlap: Bool = false,
-                handler: @escaping @Sendable (SignallingEvent) -> Void) {
+                loop: DChannelLoop = .shared, handler: @escaping @Sendable (SignallingEvent) -> Void) {
         self.span = span
         self.spanName = span.name
         self.role = role
         self.switchType = switchType
+        self.loop = loop
         var logger = logger
         logger[metadataKey: "span"] = "\(span.name)"
         self.logger = logger
@@ -61,7 +59,6 @@ public final class DChannel: @unchecked Sendable {
         self.debugFlags = Int32(debug)
         self.overlap = overlap
         self.handler = handler
-        self.wake = TickWaiter()
     }
 
     public var isLinkUp: Bool { linkIsUp.load(ordering: .acquiring) }
@@ -71,49 +68,36 @@ public final class DChannel: @unchecked Sendable {
         CallRef(rawValue: nextRef.add(1, ordering: .relaxed).oldValue)
     }
 
-    /// Queues a command for the owner thread (any thread). No system call
-    /// unless the owner thread sleeps in `poll` and nobody woke it yet.
+    /// Queues a command for the loop thread (any thread). No system call
+    /// unless the loop thread sleeps in `poll` and nobody woke it yet.
     public func send(_ command: SignallingCommand) {
         work.withLock { $0.append(.command(command)) }
-        ring()
+        loop.ring()
     }
 
-    /// Tells the owner thread the span's alarms changed (any thread).
+    /// Tells the loop thread the span's alarms changed (any thread).
     public func spanAlarmsChanged(_ alarms: SpanAlarms) {
         work.withLock { $0.append(.alarms(alarms)) }
-        ring()
+        loop.ring()
     }
 
-    /// After queueing work: wakes the owner if it polls (the same handshake as
-    /// ``Doorbell``: the owner announces ``polling`` and then looks at the
-    /// queue; a producer queues and then looks at ``polling``).
-    @inline(__always)
-    private func ring() {
-        atomicMemoryFence(ordering: .sequentiallyConsistent)  // the push before the load
-        if polling.load(ordering: .sequentiallyConsistent),
-           polling.exchange(false, ordering: .sequentiallyConsistent) {
-            wake.signal()
-        }
-    }
-
-    /// Starts the owner thread.
+    /// Starts running on the loop (its thread starts if it was idle).
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = Thread { [self] in run() }
-        thread.name = "dialtone.dchan.\(spanName)"
-        thread.start()
+        loop.attach(self)
     }
 
-    /// Stops the owner thread and waits for it.
+    /// Stops running and waits until the loop has let go of it.
     public func stop() {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
-        wake.signal()  // unconditionally: the owner may be anywhere in its loop
-        finished.wait()
+        loop.detach(self)
+        if !loop.isCurrentThread { finished.wait() }
     }
 
-    // MARK: - Owner thread
+    // MARK: - Loop thread (DChannelLoop)
 
-    private func run() {
+    /// Creates the libpri instance. False when libpri could not.
+    func open() -> Bool {
         DChannel.installLogHandlers()
         let context = Unmanaged.passUnretained(self).toOpaque()
         pri = pri_new_cb(-1, role.libpriValue, switchType.libpriValue, { p, buf, len in
@@ -123,59 +107,63 @@ public final class DChannel: @unchecked Sendable {
         }, context)
         guard let pri else {
             logger.critical("libpri could not create the D-channel")
-            finished.signal()
-            return
+            return false
         }
         if debugFlags != 0 { pri_set_debug(pri, debugFlags) }
         pri_set_overlapdial(pri, overlap ? 1 : 0)
         pri_hangup_fix_enable(pri, 1)  // Q.931 §5.3.2 clearing, as chan_dahdi enables
         logger.info("D-channel started", metadata: ["role": "\(role.rawValue)", "switchtype": "\(switchType.rawValue)"])
         alarmsChanged(span.alarms)  // a span may start in alarm (no far end yet)
+        return true
+    }
 
-        var fds = [pollfd(fd: span.dchannel.pollDescriptor, events: Int16(POLLIN | POLLPRI), revents: 0),
-                   pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
-        while running.load(ordering: .acquiring) {
-            let timeout = nextTimeoutMs(pri)
-            // The span may have been stopped and reopened (new descriptor), or be
-            // closed (-1: poll ignores it; libpri's timers still run).
-            fds[0].fd = span.dchannel.pollDescriptor
-            fds[0].revents = 0
-            fds[1].revents = 0
-            // Announce the sleep, then look at the queue (see ``ring()``):
-            // work queued before the announcement is seen here and poll
-            // does not block; work queued after it rings the pipe.
-            polling.store(true, ordering: .sequentiallyConsistent)
-            atomicMemoryFence(ordering: .sequentiallyConsistent)
-            let queued = work.withLock { !$0.isEmpty }
-            let r = poll(&fds, 2, queued ? 0 : timeout)
-            // Awake: producers queue without a system call until the next poll.
-            // If one took the flag first, its byte is (or will be) in the pipe
-            // and is drained when poll next reports it.
-            polling.store(false, ordering: .sequentiallyConsistent)
-            if r < 0 && errno != EINTR {
-                logger.error("poll failed", metadata: ["errno": "\(errno)"])
-                break
-            }
-            if fds[0].revents & Int16(POLLIN | POLLPRI) != 0, let e = pri_check_event(pri) {
-                handle(e)
-            } else if fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
-                usleep(20_000)  // the line is gone; don't spin
-            }
-            if fds[1].revents != 0 { wake.takeSignalled() }
-            runCommands(pri)
-            while let e = pri_schedule_run(pri) {
-                handle(e)
-            }
-        }
-        logger.info("D-channel stopped")
+    /// The loop has let go of this D-channel (``stop()`` returns).
+    func close() {
+        if pri != nil { logger.info("D-channel stopped") }
         finished.signal()
     }
 
-    private func nextTimeoutMs(_ pri: OpaquePointer) -> Int32 {
-        guard let next = pri_schedule_next(pri) else { return 1000 }
-        var now = timeval()
-        gettimeofday(&now, nil)
-        let ms = (next.pointee.tv_sec - now.tv_sec) * 1000 + (Int(next.pointee.tv_usec) - Int(now.tv_usec)) / 1000
+    /// The descriptor to poll now: the span may have been stopped and
+    /// reopened (new descriptor), or be closed or gone (-1: poll ignores
+    /// it; libpri's timers still run).
+    func pollDescriptor(now: ContinuousClock.Instant) -> Int32 {
+        if let until = lineGoneUntil {
+            if now < until { return -1 }
+            lineGoneUntil = nil
+        }
+        return span.dchannel.pollDescriptor
+    }
+
+    /// What poll said about the descriptor.
+    func serviceDescriptor(_ revents: Int16, now: ContinuousClock.Instant) {
+        guard let pri else { return }
+        if revents & Int16(POLLIN | POLLPRI) != 0, let e = pri_check_event(pri) {
+            handle(e)
+        } else if revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
+            lineGoneUntil = now.advanced(by: .milliseconds(20))  // the line is gone; don't spin
+        }
+    }
+
+    /// Whether commands wait (the loop does not sleep then).
+    var hasWork: Bool { work.withLock { !$0.isEmpty } }
+
+    /// Runs what is queued, then libpri's timers that are due.
+    func runCommandsAndTimers() {
+        guard let pri else { return }
+        runCommands(pri)
+        while let e = pri_schedule_run(pri) {
+            handle(e)
+        }
+    }
+
+    /// Milliseconds until libpri's next timer (at most 1000), or until the
+    /// descriptor is polled again after a hang-up.
+    func nextTimeoutMs(now: timeval) -> Int32 {
+        var ms = 1000
+        if let pri, let next = pri_schedule_next(pri) {
+            ms = (next.pointee.tv_sec - now.tv_sec) * 1000 + (Int(next.pointee.tv_usec) - Int(now.tv_usec)) / 1000
+        }
+        if lineGoneUntil != nil { ms = min(ms, 20) }
         return Int32(max(0, min(ms, 1000)))
     }
 

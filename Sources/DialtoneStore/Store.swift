@@ -126,11 +126,15 @@ public final class Store: Sendable {
         }
     }
 
-    /// Copies the WAL into the database and truncates it, so the files stay
-    /// bounded; `.busy` when a reader or another process holds it up (retried later).
-    public func checkpoint() throws(StoreError) {
+    /// Copies the WAL into the database, so the files stay bounded; `.busy`
+    /// when a reader or another process holds it up (retried later). With
+    /// `truncate`, the WAL file is then cut to nothing; without, the next
+    /// commit writes the WAL again from its start, over the same blocks
+    /// (SQLite cuts it to ``walLimit`` when it restarts it), which spares
+    /// a truncation, its fsync, and regrowing the file commit by commit.
+    public func checkpoint(truncate: Bool = true) throws(StoreError) {
         try run("checkpoint") {
-            try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try writer.writeWithoutTransaction { db in try db.checkpoint(truncate ? .truncate : .passive) }
         }
     }
 

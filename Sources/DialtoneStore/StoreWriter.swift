@@ -327,12 +327,17 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
         checkpointIfNeeded(.max)
     }
 
-    /// Truncating checkpoints keep the WAL bounded (it grew unchecked after a full disk).
+    /// Checkpoints keep the WAL bounded (it grew unchecked after a full
+    /// disk). In the steady state a passive one: the WAL is then reused
+    /// from its start, not truncated and grown again (on ext4 each commit
+    /// that grows the file costs a journal commit in its fsync, and the
+    /// truncation one fsync more, while the calls whose start waits for the
+    /// next commit wait too); after an outage (`.max`) a truncating one.
     private func checkpointIfNeeded(_ ops: Int) {
         opsSinceCheckpoint = ops == .max ? .max : opsSinceCheckpoint + ops
         guard opsSinceCheckpoint >= 200, let path = store.path else { return }
         var st = stat()
         guard stat(path + "-wal", &st) == 0, Int(st.st_size) > Store.walLimit / 2 || ops == .max else { return }
-        if (try? store.checkpoint()) != nil { opsSinceCheckpoint = 0 }
+        if (try? store.checkpoint(truncate: ops == .max)) != nil { opsSinceCheckpoint = 0 }
     }
 }

@@ -107,10 +107,10 @@ extension SwitchCore {
     private func finished(_ id: String) {
         recorder.stop(call: id, calls: &calls, media: media)
         guard let call = calls.removeValue(forKey: id) else { return }
-        startPending.remove(id)
+        if let fallback = startPending.removeValue(forKey: id) { timers.cancel(fallback) }
         apps.end(id)
         if !playlists.isEmpty { playlists = playlists.filter { $0.value.call != id } }
-        for t in timerTasks.removeValue(forKey: id)?.values ?? [:].values { t.cancel() }
+        for t in callTimers.removeValue(forKey: id) ?? [] { timers.cancel(t.handle) }
         for (endpoint, owner) in apps.listeners where owner == id {
             send(.detectDigits(endpoint, false))
             apps.listeners[endpoint] = nil

@@ -103,7 +103,7 @@ extension SwitchCore {
             if !play(prompt, language: language, to: endpoint, token: token) {
                 // A missing prompt must not strand the caller: carry on as if it had played.
                 logger.warning("prompt missing, skipped", metadata: ["call.id": "\(id)", "prompt": "\(prompt)"])
-                inputContinuation.yield(.media(.promptFinished(endpoint, token: token)))
+                inbox.yield(.media(.promptFinished(endpoint, token: token)))
             }
         case .stopPrompt:
             send(.stopPrompt(endpoint))

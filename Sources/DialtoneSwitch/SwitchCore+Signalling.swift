@@ -91,16 +91,11 @@ extension SwitchCore {
         // hears that it was taken, so a crash after CALL PROCEEDING still
         // leaves a CDR. The sink acknowledges within milliseconds (database
         // or journal); after 2 s the call goes on regardless.
-        startPending.insert(id)
-        let continuation = inputContinuation
+        startPending[id] = timers.schedule(.startFallback(id), seconds: 2)
+        let continuation = inbox
         sink.callStarted(CallStart(callID: id, startTime: call.start, ani: setup.calling.digits, aniPlan: setup.calling.plan,
                                    aniPresentation: setup.calling.presentation, dnis: setup.called,
                                    inSpan: s.config.name, inChannel: setup.channel ?? 0)) {
-            continuation.yield(.startDurable(callID: id))
-        }
-        let clock = self.clock
-        Task {
-            try? await clock.sleep(for: .seconds(2))
             continuation.yield(.startDurable(callID: id))
         }
 
@@ -139,13 +134,14 @@ extension SwitchCore {
             reject(id, channel: channel, cause: .bearerCapabilityNotAvailable)
             return
         }
-        if !startPending.contains(id) { proceed(id) }  // (the sink acknowledged at once)
+        if startPending[id] == nil { proceed(id) }  // (the sink acknowledged at once)
     }
 
     /// The call's start is durable: CALL PROCEEDING (or SETUP ACKNOWLEDGE
     /// for overlap receiving) and routing, unless the call ended meanwhile.
     func startIsDurable(_ id: String) {
-        guard startPending.remove(id) != nil else { return }
+        guard let fallback = startPending.removeValue(forKey: id) else { return }
+        timers.cancel(fallback)
         proceed(id)
     }
 

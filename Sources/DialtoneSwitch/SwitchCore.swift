@@ -36,7 +36,8 @@ public struct SwitchSpan: Sendable {
 public actor SwitchCore {
     enum Input: Sendable {
         case signalling(span: Int, SignallingEvent)
-        case timer(callID: String, Call.Timer)
+        /// The timers' sleeper woke: some may be due (``SwitchTimers``).
+        case timersDue
         case alarms(span: Int, SpanAlarms)
         /// A call's start is durable (journaled or stored): the network may hear that it was taken.
         case startDurable(callID: String)
@@ -48,8 +49,8 @@ public actor SwitchCore {
     let media: MediaEngine
     let sink: any CallRecordSink
     var logger: Logger
-    let inputs: AsyncStream<Input>
-    let inputContinuation: AsyncStream<Input>.Continuation
+    /// Every input in arrival order (D-channels, timers, the sink, media events, alarms).
+    let inbox = SwitchInbox()
     let clock: any Clock<Duration>
 
     /// The call registry: calls by id, and which call each call reference belongs to.
@@ -73,7 +74,9 @@ public actor SwitchCore {
     var links: [String: CallLink] = [:]
     var engineConferences: [String: Int] = [:]
     var freeConferences: [Int] = Array((0..<MediaEngine.maxConferences).reversed())
-    var timerTasks: [String: [Call.TimerKind: Task<Void, Never>]] = [:]
+    /// Timers on the injected clock (one sleeping task for all); each call's armed ones by kind.
+    let timers: any SwitchTimers
+    var callTimers: [String: [(kind: Call.TimerKind, handle: TimerHandle)]] = [:]
     var callCounter = 0
     let idPrefix: String
     var accepting = true
@@ -84,8 +87,8 @@ public actor SwitchCore {
     /// The prompt played in a loop to a held party (nil: silence).
     var holdPrompt: String?
     var recorder: RecordingService
-    /// Calls taken whose start the sink has not yet acknowledged as durable.
-    var startPending: Set<String> = []
+    /// Calls taken whose start the sink has not yet acknowledged as durable, with their fallback timer.
+    var startPending: [String: TimerHandle] = [:]
 
     struct BridgeKey: Hashable { var call: String; var bridge: Int }
 
@@ -119,7 +122,8 @@ public actor SwitchCore {
         channels = ChannelAllocator(spans: spans.count)
         linkUp = Array(repeating: false, count: spans.count)
         spanAlarms = spans.map { $0.driver.alarms }
-        (inputs, inputContinuation) = AsyncStream<Input>.makeStream()
+        let inbox = inbox
+        timers = makeSwitchTimers(clock: clock) { inbox.yield(.timersDue) }
         idPrefix = String(Int(Date().timeIntervalSince1970), radix: 36)
         board.observe { alarm, raised in
             var e = SwitchEvent(raised ? .alarmRaised : .alarmCleared)
@@ -134,12 +138,12 @@ public actor SwitchCore {
 
     /// Entry point for a D-channel's events (called on its owner thread).
     public nonisolated func signalling(span: Int, _ event: SignallingEvent) {
-        inputContinuation.yield(.signalling(span: span, event))
+        inbox.yield(.signalling(span: span, event))
     }
 
     /// Entry point for a span driver's alarm changes.
     public nonisolated func spanAlarms(span: Int, _ alarms: SpanAlarms) {
-        inputContinuation.yield(.alarms(span: span, alarms))
+        inbox.yield(.alarms(span: span, alarms))
     }
 
     /// Processes inputs until ``finish()``.
@@ -147,32 +151,45 @@ public actor SwitchCore {
         // Media events (digits, prompt ends) leave the media thread by an SPSC queue;
         // its consumer thread sleeps until the media thread rings for an event
         // and feeds them in order with the rest.
-        let pump = media.deliverEvents { [inputContinuation] in inputContinuation.yield(.media($0)) }
+        let pump = media.deliverEvents { [inbox] in inbox.yield(.media($0)) }
         defer { pump.stop() }
-        for await input in inputs {
-            switch input {
-            case .signalling(let span, let event): handle(span: span, event)
-            case .timer(let id, let timer): timerFired(id, timer)
-            case .media(let event): mediaEvent(event)
-            case .startDurable(let id): startIsDurable(id)
-            case .alarms(let span, let a):
-                let was = spanAlarms[span]
-                spanAlarms[span] = a
-                alarms.set(AlarmID(.spanAlarm, spans[span].config.name), !a.isEmpty, "\(a)")
-                if was.isEmpty != a.isEmpty {
-                    var e = SwitchEvent(a.isEmpty ? .spanUp : .spanDown)
-                    e.span = spans[span].config.name
-                    e.text = "\(a)"
-                    events.publish(e)
+        var batch: [Input] = []
+        while await inbox.take(into: &batch) {
+            for input in batch { take(input) }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func take(_ input: Input) {
+        switch input {
+        case .signalling(let span, let event): handle(span: span, event)
+        case .timersDue:
+            for due in timers.due() {
+                switch due {
+                case .call(let id, let timer): timerFired(id, timer)
+                case .startFallback(let id): startIsDurable(id)
                 }
-                logger.notice("span alarms", metadata: ["span": "\(spans[span].config.name)", "alarms": "\(a)",
-                                                        "identity": "\(spans[span].driver.identity)"])
             }
+        case .media(let event): mediaEvent(event)
+        case .startDurable(let id): startIsDurable(id)
+        case .alarms(let span, let a):
+            let was = spanAlarms[span]
+            spanAlarms[span] = a
+            alarms.set(AlarmID(.spanAlarm, spans[span].config.name), !a.isEmpty, "\(a)")
+            if was.isEmpty != a.isEmpty {
+                var e = SwitchEvent(a.isEmpty ? .spanUp : .spanDown)
+                e.span = spans[span].config.name
+                e.text = "\(a)"
+                events.publish(e)
+            }
+            logger.notice("span alarms", metadata: ["span": "\(spans[span].config.name)", "alarms": "\(a)",
+                                                    "identity": "\(spans[span].driver.identity)"])
         }
     }
 
     public func finish() {
-        inputContinuation.finish()
+        timers.stop()
+        inbox.finish()
         events.finish()
     }
 
@@ -273,10 +290,10 @@ public actor SwitchCore {
 
     /// Runs `body` on the call and carries out what it returns.
     func update(_ id: String, _ body: (inout Call, Date) -> [Call.Action]) {
-        guard var call = calls[id] else { return }
-        let actions = body(&call, Date())
-        calls[id] = call
-        perform(actions, id)
+        guard calls[id] != nil else { return }
+        // In place (the dictionary's modify accessor): no copy of the call out and back.
+        let actions = body(&calls[id]!, Date())
+        if !actions.isEmpty { perform(actions, id) }
         if !links.isEmpty { checkLink(id) }
     }
 
@@ -298,11 +315,12 @@ public actor SwitchCore {
     }
 
     func startTimer(_ id: String, _ timer: Call.Timer, seconds: Double) {
-        let continuation = inputContinuation, clock = self.clock
-        timerTasks[id, default: [:]][timer.kind]?.cancel()  // stale anyway: its token is no longer armed
-        timerTasks[id, default: [:]][timer.kind] = Task {
-            do { try await clock.sleep(for: .seconds(clamping: seconds)) } catch { return }
-            continuation.yield(.timer(callID: id, timer))
+        let handle = timers.schedule(.call(id, timer), seconds: seconds)
+        if let i = callTimers[id]?.firstIndex(where: { $0.kind == timer.kind }) {
+            timers.cancel(callTimers[id]![i].handle)  // stale anyway: its token is no longer armed
+            callTimers[id]![i].handle = handle
+        } else {
+            callTimers[id, default: []].append((timer.kind, handle))
         }
     }
 

@@ -7,10 +7,9 @@ import DialtoneSpans
 import DialtoneStore
 import Foundation
 import Logging
-import Synchronization
 
 /// `dialtone bench`: calls per second through the whole daemon on virtual
-/// spans. The line simulator's callers (libpri NET) place calls closed loop,
+/// spans. The line simulator's callers (libpri NET; ``SignallingLoad``) place calls closed loop,
 /// `inFlight` at a time, on inbound E1s where Dialtone is the user side; the
 /// switch routes each to an agents E1 where Dialtone is the network side and
 /// a simulated agent (libpri CPE) answers at once, without audio; the caller
@@ -78,6 +77,20 @@ public enum SignallingBenchmark {
     /// otherwise calls run `warmup` seconds unmeasured, then `seconds` measured.
     public static func run(inFlight: Int, seconds: Double, calls limit: Int? = nil, warmup: Double = 1,
                            directory: String, logger: Logger) async throws -> Figures {
+        try await run(inFlight: inFlight, seconds: seconds, calls: limit, warmup: warmup, rounds: 1,
+                      directory: directory, logger: logger)[0]
+    }
+
+    /// ``run(inFlight:seconds:calls:warmup:directory:logger:)`` `rounds`
+    /// times on one daemon: before each round `before(round)` runs while the
+    /// daemon is idle (its D-channels up, no call), so that a reference (the
+    /// C floor) can be measured between Dialtone's windows, under the same
+    /// conditions of a shared host. Each round: the load starts, `warmup`
+    /// seconds unmeasured, `seconds` measured, then the load stops and every
+    /// call is released and its CDR committed; one ``Figures`` per round.
+    public static func run(inFlight: Int, seconds: Double, calls limit: Int? = nil, warmup: Double = 1, rounds: Int,
+                           before: (Int) async -> Void = { _ in }, directory: String,
+                           logger: Logger) async throws -> [Figures] {
         let config = config(inFlight: inFlight, directory: directory)
         let daemon = try Daemon(config: config, logger: logger)
         try daemon.start()
@@ -85,93 +98,44 @@ public enum SignallingBenchmark {
             await daemon.stop(drain: .seconds(1))
             throw DaemonError("signalling benchmark: D-channels did not come up")
         }
-        await sim.setAgentBehaviour(.init(answerAfter: .zero, audio: false))
-        let inbound = layout(inFlight: inFlight).inbound
-        let load = Load(limit: limit)
+        let (inbound, agents) = layout(inFlight: inFlight)
         let clock = ContinuousClock()
-
-        let callers = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for slot in 0..<inFlight {
-                    let port = "pstn\(slot % inbound)-far"
-                    group.addTask { await load.caller(sim, port: port) }
-                }
+        var figures: [Figures] = []
+        for round in 0..<max(1, rounds) {
+            await before(round)
+            // The far end's callers and agents run in the simulator's D-channel
+            // callbacks (SignallingLoad): no task, stream or timer per call.
+            // (Taken before the first SETUP: with `calls`, every call is in the window.)
+            var start = clock.now, startDate = Date(), cpu0 = MediaBenchmark.processCPU()
+            let load = sim.startLoad(callers: (0..<inFlight).map { "pstn\($0 % inbound)-far" },
+                                     agents: (0..<agents).map { "agents\($0)-far" }, dnis: dialled,
+                                     limit: limit, measured: limit != nil)
+            if limit == nil {
+                try? await Task.sleep(for: .seconds(clamping: warmup))
+                (start, startDate, cpu0) = (clock.now, Date(), MediaBenchmark.processCPU())
+                load.measure()
+                try? await Task.sleep(for: .seconds(clamping: seconds))
+                load.stop()
             }
+            let tally = await load.finish()
+            sim.endLoad()
+            // Every leg released and its CDR handed to the store writer, then committed.
+            while await daemon.switchCore.callCount > 0 && clock.now - start < .seconds(clamping: seconds + 30) {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+            _ = await daemon.storeWriter.waitDurable(timeout: .seconds(30))
+            let elapsed = clock.now - start
+            let cpu = MediaBenchmark.processCPU() - cpu0
+            let cdrs = (try? daemon.store.count(since: startDate)) ?? 0
+            let answered = (try? daemon.store.count(since: startDate, disposition: .answered)) ?? 0
+            figures.append(Figures(inboundSpans: inbound, agentSpans: agents, inFlight: inFlight,
+                                   seconds: elapsed.inSeconds, cdrs: cdrs, answered: answered, placed: tally.placed,
+                                   completed: tally.completed, failed: tally.failed,
+                                   failures: Array(tally.failures.prefix(5)), cpuSeconds: cpu,
+                                   latencies: tally.latencies.sorted(), database: config.daemon.database))
         }
-        var start = clock.now, startDate = Date(), cpu0 = MediaBenchmark.processCPU()
-        if limit == nil {
-            try? await Task.sleep(for: .seconds(clamping: warmup))
-            (start, startDate, cpu0) = (clock.now, Date(), MediaBenchmark.processCPU())
-            load.measure()
-            try? await Task.sleep(for: .seconds(clamping: seconds))
-            load.stop()
-        } else {
-            load.measure()
-        }
-        await callers.value
-        // Every leg released and its CDR handed to the store writer, then committed.
-        while await daemon.switchCore.callCount > 0 && clock.now - start < .seconds(clamping: seconds + 30) {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        _ = await daemon.storeWriter.waitDurable(timeout: .seconds(30))
-        let elapsed = clock.now - start
-        let cpu = MediaBenchmark.processCPU() - cpu0
-        let cdrs = (try? daemon.store.count(since: startDate)) ?? 0
-        let answered = (try? daemon.store.count(since: startDate, disposition: .answered)) ?? 0
         await daemon.stop(drain: .seconds(1))
-        let tally = load.tally
-        return Figures(inboundSpans: inbound, agentSpans: layout(inFlight: inFlight).agents, inFlight: inFlight,
-                       seconds: elapsed.inSeconds, cdrs: cdrs, answered: answered, placed: tally.placed,
-                       completed: tally.completed, failed: tally.failures.count, failures: Array(tally.failures.prefix(5)),
-                       cpuSeconds: cpu, latencies: tally.latencies.sorted(), database: config.daemon.database)
-    }
-
-    /// The callers' shared state: the phase, what they saw.
-    final class Load: Sendable {
-        struct Tally {
-            var placed = 0
-            var completed = 0
-            var failures: [String] = []
-            var latencies: [Duration] = []
-        }
-        private let measuring = Atomic<Bool>(false)
-        private let stopping = Atomic<Bool>(false)
-        private let serial = Atomic<Int>(0)
-        private let tickets: Atomic<Int>
-        private let limited: Bool
-        private let state = Mutex(Tally())
-
-        init(limit: Int?) {
-            limited = limit != nil
-            tickets = Atomic(limit ?? 0)
-        }
-
-        func measure() { measuring.store(true, ordering: .releasing) }
-        func stop() { stopping.store(true, ordering: .releasing) }
-        var tally: Tally { state.withLock { $0 } }
-
-        /// One caller: its next call as soon as the last one is released on its side.
-        func caller(_ sim: LineSimulator, port: String) async {
-            if limited { while !measuring.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(1)) } }
-            while !stopping.load(ordering: .acquiring) {
-                if limited && tickets.subtract(1, ordering: .relaxed).newValue < 0 { return }
-                let n = serial.add(1, ordering: .relaxed).oldValue
-                let measured = measuring.load(ordering: .acquiring)
-                let plan = LineSimulator.CallPlan(port: port, ani: String(format: "555%07d", n % 10_000_000),
-                                                  dnis: SignallingBenchmark.dialled, patternFrames: 0, hold: .zero,
-                                                  callerClears: true, timeout: .seconds(10))
-                let r = await sim.place(plan)
-                guard measured else { continue }
-                let problem: String? = r.error.map { "\(r.ani): \($0)" }
-                    ?? (!r.connected ? "\(r.ani): not answered (cause \(r.cause.map { "\($0)" } ?? "-"))" : nil)
-                    ?? (!r.released ? "\(r.ani): not released" : nil)
-                state.withLock { t in
-                    t.placed += 1
-                    if let problem { t.failures.append(problem) } else { t.completed += 1 }
-                    if let l = r.setupToConnect { t.latencies.append(l) }
-                }
-            }
-        }
+        return figures
     }
 
     /// The file system a path is on ("ext4", "tmpfs", ...; from /proc/mounts):

@@ -18,34 +18,60 @@ extension Bench {
         say("to an agent, who answers at once (CALL PROCEEDING, ALERTING, CONNECT, no audio); CONNECT to the caller, who clears at once;")
         say("DISCONNECT, RELEASE, RELEASE COMPLETE on both legs. A call counts once its CDR is committed by the store writer to")
         say("\(database) (SQLite WAL, synchronous=FULL, \(SignallingBenchmark.fileSystem(of: dir))).")
-        say(String(format: "  measuring %.0f s after 1 s of warm-up (load average %.2f) ...", sigSeconds, load[0]))
+        let floorSeconds = max(1, sigSeconds / 2)
+        say(String(format: "  %d rounds on one daemon, each: %@%.0f s measured after 1 s of warm-up (load average %.2f) ...",
+                   sigRounds, sigFloor != nil ? String(format: "the C floor for %.0f s while the daemon idles, then ", floorSeconds) : "",
+                   sigSeconds, load[0]))
         var logger = Logger(label: "dialtone.bench")
         logger.logLevel = .warning
-        let f = try await SignallingBenchmark.run(inFlight: sigCalls, seconds: sigSeconds, directory: dir, logger: logger)
-        say(String(format: "  calls: %d CDRs committed of calls that started in the window, %.2f s from its start to the last commit = %.0f calls/s",
-                   f.cdrs, f.seconds, f.callsPerSecond))
-        say(String(format: "    (%d answered; the callers placed %d in the window: %d answered and released, %d failed)",
-                   f.answered, f.placed, f.completed, f.failed))
-        for problem in f.failures { say("    failed: \(problem)") }
-        say(String(format: "  SETUP→CONNECT at the caller (SETUP handed to its D-channel → CONNECT in its call logic): p50 %@, p99 %@ (%d calls)",
-                   ms(f.percentile(0.5)), ms(f.percentile(0.99)), f.latencies.count))
-        say(String(format: "  CPU: %.2f s of process CPU (every thread: daemon, line simulator, media, store) = %.0f µs per call; %.0f %% of one core",
-                   f.cpuSeconds, f.cpuPerCallMicros, f.cpuPercent))
-
-        guard let sigFloor else { return }
-        let floorSeconds = max(1, sigSeconds / 2)
-        guard let two = runFloor(sigFloor, legs: 2, inbound: inbound, agents: agents, seconds: floorSeconds, say: say) else { return }
+        var floors: [Int: FloorFigures] = [:]
+        let rounds = try await SignallingBenchmark.run(
+            inFlight: sigCalls, seconds: sigSeconds, rounds: sigRounds,
+            before: { round in
+                guard let sigFloor else { return }
+                floors[round] = runFloor(sigFloor, legs: 2, inbound: inbound, agents: agents, seconds: floorSeconds, say: say)
+            },
+            directory: dir, logger: logger)
+        var ratios: [Double] = []
+        for (i, f) in rounds.enumerated() {
+            say(String(format: "  round %d: %d CDRs committed of calls that started in the window, %.2f s from its start to the last commit = %.0f calls/s",
+                       i + 1, f.cdrs, f.seconds, f.callsPerSecond))
+            say(String(format: "    (%d answered; the callers placed %d in the window: %d answered and released, %d failed)",
+                       f.answered, f.placed, f.completed, f.failed))
+            for problem in f.failures { say("    failed: \(problem)") }
+            say(String(format: "    SETUP→CONNECT at the caller (SETUP handed to its D-channel → CONNECT in its call logic): p50 %@, p99 %@ (%d calls)",
+                       ms(f.percentile(0.5)), ms(f.percentile(0.99)), f.latencies.count))
+            say(String(format: "    CPU: %.2f s of process CPU (every thread: daemon, line simulator, media, store) = %.0f µs per call; %.0f %% of one core",
+                       f.cpuSeconds, f.cpuPerCallMicros, f.cpuPercent))
+            if let two = floors[i] {
+                say(String(format: "    C floor just before (%.0f s): %.0f calls/s, SETUP→CONNECT p50 %.2f ms, p99 %.2f ms, CPU %.0f µs per call",
+                           floorSeconds, two.callsPerSecond, two.p50Micros / 1000, two.p99Micros / 1000, two.cpuPerCallMicros))
+                let ratio = f.callsPerSecond / two.callsPerSecond
+                ratios.append(ratio)
+                say(String(format: "    ratio Dialtone / floor: %.2f calls per second; CPU per call %.1f× the floor's",
+                           ratio, f.cpuPerCallMicros / two.cpuPerCallMicros))
+            }
+        }
+        let median = { (v: [Double]) -> Double in
+            let s = v.sorted()
+            return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        say(String(format: "  Dialtone over %d rounds: median %.0f calls/s (%.0f–%.0f), median %.0f µs CPU per call (%.0f–%.0f)",
+                   rounds.count, median(rounds.map(\.callsPerSecond)), rounds.map(\.callsPerSecond).min() ?? 0,
+                   rounds.map(\.callsPerSecond).max() ?? 0, median(rounds.map(\.cpuPerCallMicros)),
+                   rounds.map(\.cpuPerCallMicros).min() ?? 0, rounds.map(\.cpuPerCallMicros).max() ?? 0))
+        guard let sigFloor, !ratios.isEmpty else { return }
+        let two = floors.values.map(\.callsPerSecond)
         say("  C floor (bench/sigfloor.c: bare libpri in one thread, the same spans, calls in flight and Q.931 messages, a C relay")
-        say(String(format: "    between the legs, no store; a call counts when its four call references are released; %.0f s): %.0f calls/s,",
-                   floorSeconds, two.callsPerSecond))
-        say(String(format: "    SETUP→CONNECT p50 %.2f ms, p99 %.2f ms, CPU %.0f µs per call", two.p50Micros / 1000, two.p99Micros / 1000,
-                   two.cpuPerCallMicros))
+        say(String(format: "    between the legs, no store; a call counts when its four call references are released): median %.0f calls/s (%.0f–%.0f), %.0f µs per call",
+                   median(two), two.min() ?? 0, two.max() ?? 0, median(floors.values.map(\.cpuPerCallMicros))))
         if let one = runFloor(sigFloor, legs: 1, inbound: inbound, agents: 0, seconds: max(1, sigSeconds / 4), say: say) {
             say(String(format: "  C floor, one leg (caller NET ↔ CPE answering, as libpri's testprilib): %.0f calls/s, p50 %.2f ms, p99 %.2f ms, CPU %.0f µs per call",
                        one.callsPerSecond, one.p50Micros / 1000, one.p99Micros / 1000, one.cpuPerCallMicros))
         }
-        say(String(format: "  ratio Dialtone / floor (calls per second, two legs): %.2f (goal ≥ 0.5); CPU per call %.1f× the floor's",
-                   f.callsPerSecond / two.callsPerSecond, f.cpuPerCallMicros / two.cpuPerCallMicros))
+        say(String(format: "  ratio Dialtone / floor (calls per second, two legs; each round against the floor run just before it): median %.2f (%@) (goal ≥ 0.5)",
+                   median(ratios), ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
+        say(String(format: "  CPU per call: median %.1f× the floor's", median(rounds.map(\.cpuPerCallMicros)) / median(floors.values.map(\.cpuPerCallMicros))))
     }
 
     private func ms(_ d: Duration?) -> String {
