@@ -165,89 +165,6 @@ extension SwitchCore {
         try command(id) { call, _ in .success(call.attach(key, value)) }
     }
 
-    /// Plays a prompt to a leg (default: leg 1) that is not bridged; `loop`: again and again until stopped.
-    public func play(_ id: String, leg: Int? = nil, prompt: String, language: String? = nil, loop: Bool = false) throws(CallControlError) {
-        if loop { try play(id, leg: leg, prompts: [], language: language, thenLoop: prompt) }
-        else { try play(id, leg: leg, prompts: [prompt], language: language) }
-    }
-
-    /// Plays prompts one after another to a leg that is not bridged (an
-    /// announcement spoken from pieces: "you are number" "three" "in line"),
-    /// then `thenLoop` again and again until stopped, if given. Without a
-    /// loop, `prompt.finished` says when the last one has played.
-    public func play(_ id: String, leg: Int? = nil, prompts names: [String], language: String? = nil,
-                     thenLoop: String? = nil) throws(CallControlError) {
-        try play(id, leg: leg, prompts: names, language: language, thenLoop: thenLoop, thenFile: nil)
-    }
-
-    /// Plays prompts, then a recorded file (8 kHz WAV; a stereo recording's
-    /// first channel — the caller of a message): a message left in a queue,
-    /// played to the agent. `prompt.finished` names the file at the end.
-    public func play(_ id: String, leg: Int? = nil, prompts names: [String] = [], language: String? = nil,
-                     file: String) throws(CallControlError) {
-        try play(id, leg: leg, prompts: names, language: language, thenLoop: nil, thenFile: file)
-    }
-
-    private func play(_ id: String, leg: Int?, prompts names: [String], language: String?,
-                      thenLoop: String?, thenFile: String?) throws(CallControlError) {
-        let e = try freeEndpoint(id, leg, "play")
-        guard let library = media.prompts else { throw .notConfigured("prompts") }
-        func resolve(_ name: String) throws(CallControlError) -> Int {
-            guard let pid = library.id(name, language: language ?? promptLanguage) ?? library.id(name, language: promptLanguage)
-            else { throw .invalid("no prompt '\(name)'") }
-            return pid
-        }
-        var ids: [Int] = []
-        for name in names { ids.append(try resolve(name)) }
-        let loop = try thenLoop.map { (n) throws(CallControlError) in try resolve(n) }
-        let clip = try thenFile.map { (path) throws(CallControlError) in try self.clip(path) }
-        guard !ids.isEmpty || loop != nil || clip != nil else { throw .invalid("nothing to play") }
-        playlists[e] = Playlist(call: id, leg: leg ?? 1, rest: ids, loop: loop, last: thenFile ?? names.last ?? thenLoop ?? "",
-                                clip: clip)
-        nextInPlaylist(e)
-    }
-
-    /// A recorded file as a clip (cached: recent ones stay loaded ten minutes after their last use).
-    func clip(_ path: String) throws(CallControlError) -> AudioClip {
-        let now = Date()
-        if let hit = clipCache[path] {
-            clipCache[path]?.used = now
-            return hit.clip
-        }
-        let clip: AudioClip
-        do { clip = try AudioClip(path: path) } catch { throw .invalid("cannot play \(path): \(error.reason)") }
-        if clipCache.count >= 16 { clipCache = clipCache.filter { now.timeIntervalSince($0.value.used) < 600 } }
-        clipCache[path] = (clip, now)
-        return clip
-    }
-
-    public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
-        let e = try freeEndpoint(id, leg, "stop play")
-        playlists[e] = nil
-        send(.stopPrompt(e))
-    }
-
-    /// The playlist's next prompt (its loop at the end); at its end, `prompt.finished`.
-    func nextInPlaylist(_ e: MediaEngine.Endpoint) {
-        guard var p = playlists[e] else { return }
-        guard calls[p.call] != nil else { playlists[e] = nil; return }
-        if !p.rest.isEmpty {
-            let next = p.rest.removeFirst()
-            playlists[e] = p
-            send(.playPrompt(e, prompt: next, token: Self.playlistToken, loop: false))
-        } else if let clip = p.clip {
-            p.clip = nil
-            playlists[e] = p
-            send(.playClip(e, clip, token: Self.playlistToken))
-        } else if let loop = p.loop {
-            playlists[e] = nil
-            send(.playPrompt(e, prompt: loop, token: Self.playlistToken, loop: true))
-        } else {
-            playlists[e] = nil
-            publish(p.call, .promptFinished, leg: p.leg) { $0.text = p.last }
-        }
-    }
-
     /// Turns on digit detection on a leg (default: leg 1): each digit is a `digits` event.
     public func collectDigits(_ id: String, leg: Int? = nil) throws(CallControlError) {
         guard let call = calls[id] else { throw .noSuchCall(id) }
@@ -339,7 +256,7 @@ extension SwitchCore {
     }
 
     /// The endpoint of an answered leg that no bridge or conference holds.
-    private func freeEndpoint(_ id: String, _ leg: Int?, _ what: String) throws(CallControlError) -> MediaEngine.Endpoint {
+    func freeEndpoint(_ id: String, _ leg: Int?, _ what: String) throws(CallControlError) -> MediaEngine.Endpoint {
         guard let call = calls[id] else { throw .noSuchCall(id) }
         let l = leg ?? 1
         guard let info = call.leg(l) else { throw .noSuchLeg(call: id, leg: l) }

@@ -67,3 +67,16 @@ func agentsNamed(_ n: Int, queue: String = "q", skills: [Int]? = nil) -> [AgentS
     (1...n).map { i in AgentSettings(id: "a\(i)", name: "Agent \(i)", station: .dial(number: "20\(i)"),
                                      skills: [queue: skills?[i - 1] ?? 50]) }
 }
+
+/// Runs CPU-bound work (the property and Erlang C runs: tens of seconds) on a
+/// thread of its own, so that it never holds one of the few cooperative
+/// threads the rest of the test run — daemons in real time — needs.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        let t = Thread {
+            do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
+        }
+        t.stackSize = 8 << 20
+        t.start()
+    }
+}

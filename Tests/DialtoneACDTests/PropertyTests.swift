@@ -11,14 +11,17 @@ import Testing
 /// one offer, the offers the driver sees ringing are exactly the agents the
 /// ACD has offered, and every item leaves its line through exactly one
 /// CONNECT, ABANDON, EXIT…+OVERFLOW, CALLBACK, MESSAGE or CALLBACKEXPIRED.
-@Suite struct PropertyTests {
+@Suite(.serialized) struct PropertyTests {
     static let runs = 10
     static let eventsPerRun = 105_000
 
     @Test(arguments: 0..<runs)
-    func randomDriverKeepsEveryInvariant(run: Int) throws {
-        var d = Driver(seed: UInt64(run) &* 0x9E37_79B9 &+ 17)
-        try d.run(events: Self.eventsPerRun)
+    func randomDriverKeepsEveryInvariant(run: Int) async throws {
+        let d = try await offThePool {
+            var d = Driver(seed: UInt64(run) &* 0x9E37_79B9 &+ 17)
+            try d.run(events: Self.eventsPerRun)
+            return Outcome(violations: d.violations, events: d.events, logged: d.logged, restarts: d.restarts)
+        }
         #expect(d.violations.isEmpty, "run \(run): \(d.violations.prefix(5))")
         #expect(d.events >= Self.eventsPerRun)
         // The driver must have exercised every path, not just arrivals.
@@ -28,6 +31,14 @@ import Testing
         }
         #expect(d.restarts > 0)
     }
+}
+
+/// What a run of the driver found.
+struct Outcome: Sendable {
+    var violations: [String]
+    var events: Int
+    var logged: [QueueEvent.Kind: Int]
+    var restarts: Int
 }
 
 /// The random driver (the ACD's owner, played badly on purpose).
