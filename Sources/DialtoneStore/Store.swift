@@ -133,7 +133,7 @@ public final class Store: Sendable {
     /// (SQLite cuts it to ``walLimit`` when it restarts it), which spares
     /// a truncation, its fsync, and regrowing the file commit by commit.
     public func checkpoint(truncate: Bool = true) throws(StoreError) {
-        try run("checkpoint") {
+        _ = try run("checkpoint") {
             try writer.writeWithoutTransaction { db in try db.checkpoint(truncate ? .truncate : .passive) }
         }
     }

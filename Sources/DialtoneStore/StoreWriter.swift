@@ -294,7 +294,7 @@ public final class StoreWriter: CallRecordSink, @unchecked Sendable {
                 encoder.dateEncodingStrategy = .millisecondsSince1970
                 let line = (try? encoder.encode(op)).map { String(decoding: $0, as: UTF8.self) } ?? "\(op)"
                 if let h = FileHandle(forWritingAtPath: journal.path + ".rejected") ?? {
-                    FileManager.default.createFile(atPath: journal.path + ".rejected", contents: nil)
+                    _ = FileManager.default.createFile(atPath: journal.path + ".rejected", contents: nil)
                     return FileHandle(forWritingAtPath: journal.path + ".rejected")
                 }() {
                     h.seekToEndOfFile()

@@ -70,7 +70,6 @@ struct LineTest: ParsableCommand {
         func run() throws {
             let config = try span.options.load()
             let rig = try LineTestRig(config: config, span: span.span)
-            let prime = config.daemon.bufferFrames ?? 10  // the jitter slack the daemon would use
             try rig.start()
             defer { rig.stop() }
             let ch = span.channel ?? rig.config.channels.first ?? 1
