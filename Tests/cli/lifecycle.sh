@@ -88,7 +88,8 @@ check "a span change is refused as needing a restart" "[ $rc -eq 1 ] && grep -q 
 cp good.yaml dialtone.yaml
 kill -HUP $serve
 for _ in $(seq 50); do grep -q 'RELOADING=1' notify.log && break; sleep 0.1; done
-sleep 0.5
+# READY=1 again once the reload is done (the prompt set is read again: wait for it, up to 10 s).
+for _ in $(seq 100); do [ "$(grep -c 'READY=1' notify.log)" -ge 2 ] && break; sleep 0.1; done
 check "SIGHUP reloads: RELOADING=1 then READY=1 on the notify socket" "grep -q 'RELOADING=1' notify.log && [ \$(grep -c 'READY=1' notify.log) -ge 2 ]"
 check "the watchdog is pinged (WATCHDOG_USEC=500000)" "[ \$(grep -c 'WATCHDOG=1' notify.log) -ge 10 ]"
 
