@@ -77,6 +77,9 @@ public struct AgentStatus: Sendable, Equatable {
 }
 
 extension ACD {
+    /// The work item with this id while it is in a line (waiting, offered or connected), nil otherwise.
+    public func item(_ id: String) -> WorkItem? { itemIndex[id].flatMap { items[$0]?.item } }
+
     public func queueStatus(_ name: String, now: Date) -> QueueStatus? {
         guard let q = queueIndex[name] else { return nil }
         let t = now.timeIntervalSinceReferenceDate

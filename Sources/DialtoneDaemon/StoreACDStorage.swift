@@ -49,16 +49,5 @@ final class StoreACDStorage: ACDStorage, CustomerDirectory {
     }
 
     /// The switch's lookup when a call arrives: the customer as the call's data.
-    func customerData(calling party: PartyNumber) -> [String: String]? {
-        guard let c = customer(calling: party) else { return nil }
-        return Self.data(c)
-    }
-
-    static func data(_ c: CustomerRecord) -> [String: String] {
-        var out = ["customer.number": c.number]
-        for (k, v) in [("customer.name", c.name), ("customer.grade", c.grade), ("customer.notes", c.notes),
-                       ("customer.agent", c.agent)] where !v.isEmpty { out[k] = v }
-        for (k, v) in c.fields { out["customer.\(k)"] = v }
-        return out
-    }
+    func customerData(calling party: PartyNumber) -> [String: String]? { customer(calling: party)?.callData }
 }

@@ -115,10 +115,7 @@ extension ACDApplication {
     func callerNumber(_ item: String) -> String { numbers[item] ?? "" }
 
     func messagePath(_ item: String) -> String? {
-        for q in acd.queueNames {
-            if let i = acd.queueStatus(q, now: Date())?.items.first(where: { $0.id == item }),
-               case .message(let path, _) = i.kind { return path }
-        }
+        if case .message(let path, _)? = acd.item(item)?.kind { return path }
         return nil
     }
 
@@ -181,13 +178,9 @@ extension ACDApplication {
     }
 
     func callbackNumber(_ item: String) -> String? {
-        for q in acd.queueNames {
-            if let i = acd.queueStatus(q, now: Date())?.items.first(where: { $0.id == item }),
-               case .callback(let number, _, _) = i.kind { return number }
-        }
+        if case .callback(let number, _, _)? = acd.item(item)?.kind { return number }
         return nil
     }
-
 
     /// The caller leaves the queue by overflow.
     func overflowed(_ item: String, _ overflow: Overflow) async {

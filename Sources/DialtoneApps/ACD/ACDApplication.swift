@@ -199,13 +199,10 @@ public actor ACDApplication {
         // The switch looked the caller up as the call arrived (else: now).
         var data = await core.call(id)?.data ?? [:]
         if data["customer.number"] == nil, let party, let c = storage.customer(calling: party) {
-            data["customer.number"] = c.number
-            for (k, v) in [("customer.name", c.name), ("customer.grade", c.grade), ("customer.notes", c.notes),
-                           ("customer.agent", c.agent)] where !v.isEmpty {
+            for (k, v) in c.callData.sorted(by: { $0.key < $1.key }) {
                 data[k] = v
                 try? await core.attach(id, key: k, value: v)
             }
-            try? await core.attach(id, key: "customer.number", value: c.number)
         }
         if data["customer.number"] != nil {
             customerName = data["customer.name"]

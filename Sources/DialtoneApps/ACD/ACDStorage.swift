@@ -25,6 +25,16 @@ public struct CustomerRecord: Sendable, Equatable {
         self.agent = agent
         self.fields = fields
     }
+
+    /// The customer as data attached to a call: `customer.number`, and
+    /// `customer.name`, `.grade`, `.notes`, `.agent` and each free field when not empty.
+    public var callData: [String: String] {
+        var out = ["customer.number": number]
+        for (k, v) in [("customer.name", name), ("customer.grade", grade), ("customer.notes", notes),
+                       ("customer.agent", agent)] where !v.isEmpty { out[k] = v }
+        for (k, v) in fields { out["customer.\(k)"] = v }
+        return out
+    }
 }
 
 /// What the ACD keeps outside itself: the queue log, its state across
