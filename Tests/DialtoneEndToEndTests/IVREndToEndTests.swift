@@ -346,11 +346,15 @@ extension EndToEnd {
         _ = rig.press(call, "0")
         let agent = await rig.agent("4155550111")
         #expect(agent?.dnis == "5551000" && agent?.answered == true, "\(String(describing: agent))")
+        // The agent's CONNECT reaches the switch a moment after the simulated agent sent it.
+        await waitUntil("the caller connected to 5551000") {
+            await rig.daemon.switchCore.activeCalls().first.map { $0.state.hasPrefix("active") } ?? false
+        }
         await call.hangUp()
         let cdr = try await rig.cdr(ani: "4155550111")
         #expect(cdr?.ivrPath == "menu:main 1 menu:sales 3 route:5551009 failed:17 menu:main 0 route:5551000",
                 "\(String(describing: cdr?.ivrPath))")
-        #expect(cdr?.dialed == "5551000" && cdr?.disposition == "answered")
+        #expect(cdr?.dialed == "5551000" && cdr?.disposition == "answered", "\(String(describing: cdr))")
 
         await rig.sim.setAgentBehaviour(.init(rejectCause: .userBusy))
         let plain = try await rig.dial("4155550112", "5552000")
