@@ -16,3 +16,12 @@ int16_t CSpanDSP_alaw_to_linear(uint8_t alaw) { return alaw_to_linear(alaw); }
 size_t CSpanDSP_dtmf_rx_state_size(void) { return sizeof(dtmf_rx_state_t); }
 size_t CSpanDSP_tone_gen_state_size(void) { return sizeof(tone_gen_state_t); }
 size_t CSpanDSP_tone_gen_descriptor_size(void) { return sizeof(tone_gen_descriptor_t); }
+
+int CSpanDSP_tiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value) { return TIFFGetField(tif, tag, value); }
+int CSpanDSP_tiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value) { return TIFFGetField(tif, tag, value); }
+int CSpanDSP_tiff_get_float(TIFF *tif, uint32_t tag, float *value) { return TIFFGetField(tif, tag, value); }
+int CSpanDSP_tiff_set_u32(TIFF *tif, uint32_t tag, uint32_t value) { return TIFFSetField(tif, tag, value); }
+int CSpanDSP_tiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value) { return TIFFSetField(tif, tag, (int)value); }
+int CSpanDSP_tiff_set_float(TIFF *tif, uint32_t tag, float value) { return TIFFSetField(tif, tag, (double)value); }
+void CSpanDSP_tiff_quiet(void) { TIFFSetWarningHandler(NULL); TIFFSetErrorHandler(NULL); }
+size_t CSpanDSP_modem_connect_tones_rx_state_size(void) { return sizeof(modem_connect_tones_rx_state_t); }

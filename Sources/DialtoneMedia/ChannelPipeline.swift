@@ -30,16 +30,16 @@ struct TickContext {
 
 /// One B-channel's media, as a pipeline of stages in a fixed order:
 ///
-///     receive:   line → 1 DTMF detector → 2 recording tap → 3 (fax) → 4 route
+///     receive:   line → 1 DTMF detector, fax tone detector → 2 recording tap → 3 fax → 4 route
 ///     route:     sink | bridge peer's line | conference seat (mixed after every channel ran)
-///     transmit:  line ← prompt player | tone player      (when not routed)
+///     transmit:  line ← fax modem | prompt player | tone player   (when not routed)
 ///                line ← bridge peer | conference mixer  (when routed)
 ///
-/// Stage 3 is the slot for SpanDSP's T.30 fax modem (a later issue): a
-/// `FaxStage` there sees each received frame's samples after the tap, and as
-/// a transmit source sends its modem audio like a player. Frames are decoded
-/// to linear once, when a stage works on samples (the detector, a conference
-/// seat, the fax modem).
+/// Stage 3 is SpanDSP's T.30 fax terminal (``FaxStage``): it sees each
+/// received frame's samples after the tap and, as a transmit source, sends
+/// its modem audio instead of the players. Frames are decoded to linear
+/// once, when a stage works on samples (the detectors, a conference seat,
+/// the fax modem).
 ///
 /// Commands build and tear the pipeline down (``MediaEngine/Command``); the
 /// tick runs it. A routed channel has no player (a route replaces them and
@@ -48,8 +48,9 @@ struct ChannelPipeline {
     let endpoint: MediaEngine.Endpoint
     let law: G711Law
     var detector = DTMFDetector()
+    var faxTones = FaxToneDetector()
     var tap = TapPoint()
-    // 3: var fax = FaxStage()  — SpanDSP T.30 (later issue)
+    var fax = FaxStage()
     var route = Route.sink
     var prompt = PromptPlayer()
     var tone = TonePlayer()
@@ -63,9 +64,9 @@ struct ChannelPipeline {
     }
 
     /// The channel has work: it is kept in use.
-    var hasWork: Bool { route.isRouted || prompt.isActive || tone.isActive || detector.isActive || tap.isActive }
+    var hasWork: Bool { route.isRouted || prompt.isActive || tone.isActive || detector.isActive || tap.isActive || receives }
     /// Its received frames are read (otherwise the driver keeps or drops them).
-    var receives: Bool { route.isRouted || detector.isActive || tap.isActive }
+    var receives: Bool { route.isRouted || detector.isActive || tap.isActive || fax.isActive || faxTones.isActive }
 
     /// Stops the players (a route or another player takes over the transmit).
     mutating func stopPlayers() {
@@ -79,7 +80,10 @@ struct ChannelPipeline {
     mutating func tick<Sink: MediaEventSink>(_ ctx: TickContext, _ sink: Sink) -> UInt64 {
         let span = ctx.spans[endpoint.span]
         let out = ctx.frame.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        if prompt.isActive {
+        if fax.isActive {
+            fax.fill(out, law: law, scratch: ctx.linear, tables: ctx.tables)
+            _ = span.writeFrame(channel: endpoint.channel, from: UnsafeRawBufferPointer(ctx.frame))
+        } else if prompt.isActive {
             let token = prompt.token
             let finished = prompt.fill(out, idle: law.idleByte)
             _ = span.writeFrame(channel: endpoint.channel, from: UnsafeRawBufferPointer(ctx.frame))
@@ -108,7 +112,7 @@ struct ChannelPipeline {
         if case .conference(let c, let seat) = route {
             samples = ctx.mixer.buffer(c, seat)  // decoded straight into the seat
             ctx.tables.decode(bytes, count: count, law, into: samples)
-        } else if detector.isActive {
+        } else if detector.isActive || fax.isActive || faxTones.isActive {
             ctx.tables.decode(bytes, count: count, law, into: samples)
         }
         // 1. DTMF detector.
@@ -116,9 +120,11 @@ struct ChannelPipeline {
             let n = detector.receive(samples, count: count, digits: ctx.digits)
             for k in 0..<n { sink.emit(.digit(endpoint, ctx.digits[k])) }
         }
+        if faxTones.isActive { faxTones.receive(samples, count: count, endpoint, sink) }
         // 2. Recording tap.
         if tap.isActive { ctx.taps.push(tap.slot, side: tap.side, bytes, count: count, ctx.recorder) }
-        // 3. (Fax modem.)
+        // 3. Fax terminal.
+        if fax.isActive { fax.receive(samples, count: count, endpoint, sink) }
         // 4. Route.
         switch route {
         case .sink:

@@ -9,7 +9,8 @@ extension MediaEngine {
         switch command {
         case .bridge(let id, let a, let b):
             guard id >= 0, id < bridges.capacity, !bridges.contains(id), isValid(a), isValid(b), a != b,
-                  !pipelines[slot(a)].route.isRouted, !pipelines[slot(b)].route.isRouted else { return refuse() }
+                  !pipelines[slot(a)].route.isRouted, !pipelines[slot(b)].route.isRouted,
+                  !pipelines[slot(a)].fax.isActive, !pipelines[slot(b)].fax.isActive else { return refuse() }
             use(a)
             use(b)
             bridges.open(id, a, b)
@@ -27,7 +28,7 @@ extension MediaEngine {
             disconnect(bridge.b, bridge: id)
             activeBridges.subtract(1, ordering: .relaxed)
         case .playTone(let e, let tone):
-            guard isValid(e), !pipelines[slot(e)].route.isRouted,
+            guard isValid(e), !pipelines[slot(e)].route.isRouted, !pipelines[slot(e)].fax.isActive,
                   let descriptor = toneDescriptors[e.span * Tone.count + tone.rawValue] else { return refuse() }
             use(e)
             let p = pipelines + slot(e)
@@ -40,7 +41,7 @@ extension MediaEngine {
         case .usePrompts(let library):
             playing = library  // the old one stays retained: nothing is freed here
         case .playPrompt(let e, let id, let token, let loop):
-            guard isValid(e), !pipelines[slot(e)].route.isRouted, let prompts = playing, id >= 0, id < prompts.count
+            guard isValid(e), !pipelines[slot(e)].route.isRouted, !pipelines[slot(e)].fax.isActive, let prompts = playing, id >= 0, id < prompts.count
             else { return refuse() }
             use(e)
             let p = pipelines + slot(e)
@@ -48,7 +49,7 @@ extension MediaEngine {
             p.pointee.tone.stop()
             p.pointee.prompt.start(prompts.audio(id, p.pointee.law), token: token, loop: loop)
         case .playClip(let e, let clip, let token):
-            guard isValid(e), !pipelines[slot(e)].route.isRouted else { return refuse() }
+            guard isValid(e), !pipelines[slot(e)].route.isRouted, !pipelines[slot(e)].fax.isActive else { return refuse() }
             use(e)
             let p = pipelines + slot(e)
             if !p.pointee.tone.isActive && !p.pointee.prompt.isActive { primeIdle(e, count: 3) }
@@ -81,7 +82,7 @@ extension MediaEngine {
             taps.close(r, recorder)
             push(.recordingStopped(slot: r))
         case .joinConference(let c, let e):
-            guard c >= 0, c < MediaEngine.maxConferences, isValid(e), !pipelines[slot(e)].route.isRouted,
+            guard c >= 0, c < MediaEngine.maxConferences, isValid(e), !pipelines[slot(e)].route.isRouted, !pipelines[slot(e)].fax.isActive,
                   let seat = mixer.join(c, e, law: pipelines[slot(e)].law) else { return refuse() }
             use(e)
             let p = pipelines + slot(e)
@@ -93,6 +94,27 @@ extension MediaEngine {
             guard isValid(e), case .conference(c, let seat) = pipelines[slot(e)].route else { return refuse() }
             if mixer.leave(c, seat: seat) { pipelines[slot(mixer.member(c, seat))].route = .conference(id: c, seat: seat) }
             pipelines[slot(e)].route = .sink
+        case .startFax(let e, let session):
+            guard isValid(e), !pipelines[slot(e)].route.isRouted, !pipelines[slot(e)].fax.isActive else {
+                push(.faxFinished(e, session))  // handed back at once: nothing to free here
+                return refuse()
+            }
+            use(e)
+            let p = pipelines + slot(e)
+            if !p.pointee.tone.isActive && !p.pointee.prompt.isActive { primeIdle(e, count: 3) }
+            p.pointee.stopPlayers()
+            p.pointee.fax.start(session)
+        case .stopFax(let e):
+            guard isValid(e), pipelines[slot(e)].fax.isActive else { return refuse() }
+            pipelines[slot(e)].fax.stop(e, self)
+        case .detectFaxTones(let e, let on):
+            guard isValid(e) else { return refuse() }
+            if on {
+                use(e)
+                pipelines[slot(e)].faxTones.start()
+            } else {
+                pipelines[slot(e)].faxTones.stop()
+            }
         case .detectDigits(let e, let on):
             guard isValid(e) else { return refuse() }
             if on {

@@ -36,6 +36,15 @@ public final class MediaEngine: @unchecked Sendable {
         case promptFinished(Endpoint, token: Int)
         /// The engine no longer writes to this recording slot: the writer may close it.
         case recordingStopped(slot: Int)
+        /// T.30 phase B: the fax terminals agreed on an image rate and ECM.
+        case faxNegotiated(Endpoint, rate: Int, ecm: Bool)
+        /// A fax page was transferred (`pages`: so far).
+        case faxPage(Endpoint, pages: Int)
+        /// The fax session ended (phase E, or stopped by `stopFax`): it is
+        /// handed back, to be closed off the media thread (``FaxSession/close()``).
+        case faxFinished(Endpoint, FaxSession)
+        /// A fax tone was heard (``Command/detectFaxTones(_:_:)`` on).
+        case faxTone(Endpoint, FaxTone)
     }
 
     public enum Command: Sendable {
@@ -71,6 +80,14 @@ public final class MediaEngine: @unchecked Sendable {
         /// buffers). Refused when the id is in use or either channel is
         /// bridged or in a conference (unbridge or leave first).
         case bridge(id: Int, Endpoint, Endpoint)
+        /// Runs a fax session on a channel that is not routed (its modem
+        /// replaces any prompt or tone; play commands are refused meanwhile).
+        /// Refused when the channel is routed or already has a session.
+        case startFax(Endpoint, FaxSession)
+        /// Ends a channel's fax session early: `.faxFinished` hands it back.
+        case stopFax(Endpoint)
+        /// Turns fax tone detection (CNG, CED) on or off for a channel.
+        case detectFaxTones(Endpoint, Bool)
         case unbridge(id: Int)
     }
 
@@ -166,6 +183,7 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     deinit {
+        for i in 0..<slotCount { pipelines[i].faxTones.deallocate() }
         pipelines.deinitialize(count: slotCount)
         pipelines.deallocate()
         bridges.deallocate()

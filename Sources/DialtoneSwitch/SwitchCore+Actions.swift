@@ -105,6 +105,7 @@ extension SwitchCore {
     }
 
     private func finished(_ id: String) {
+        faxCallEnding(id)
         recorder.stop(call: id, calls: &calls, media: media)
         guard let call = calls.removeValue(forKey: id) else { return }
         if let fallback = startPending.removeValue(forKey: id) { timers.cancel(fallback) }

@@ -169,6 +169,8 @@ extension SwitchCore {
             appEvent(id, .promptFinished(token: token))
         case .recordingStopped(let slot):
             recorder.stopped(slot: slot, events: events)
+        case .faxNegotiated, .faxPage, .faxFinished, .faxTone:
+            faxEvent(event)
         }
     }
 }

@@ -70,6 +70,9 @@ public actor SwitchCore {
     /// Recorded messages played lately, by path (kept a while after, so that the media thread never frees one).
     var clipCache: [String: (clip: AudioClip, used: Date)] = [:]
     static let playlistToken = -2
+    /// Fax sessions running, by endpoint (`fax`), and fax tone detection on (`detectFax`).
+    var faxes: [MediaEngine.Endpoint: FaxRun] = [:]
+    var faxListeners: [MediaEngine.Endpoint: (call: String, leg: Int)] = [:]
     /// Calls linked to another call, both ways (`link`).
     var links: [String: CallLink] = [:]
     var engineConferences: [String: Int] = [:]

@@ -30,6 +30,17 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case agentState = "agent.state"
         /// A line of the queue log (`call`: the work item, `queue`, `agent`, `text`: the event, `fields`).
         case queueEvent = "queue.event"
+        /// A fax tone on a leg (`text`: `cng` a fax machine calling, `ced` one answering).
+        case faxDetected = "fax.detected"
+        /// A fax session started on a leg (`text`: `send` or `receive`, `path`: the file).
+        case faxStarted = "fax.started"
+        /// The fax terminals agreed on a rate (`rate`, `ecm`).
+        case faxNegotiated = "fax.negotiated"
+        /// A page was transferred (`pages`: so far, `rate`, `ecm`).
+        case faxPage = "fax.page"
+        /// A fax session ended (`code`: T.30 completion code, 0 = success;
+        /// `text`: its description; `pages`, `rate`, `ecm`, `path`).
+        case faxEnded = "fax.ended"
         case callEnded = "call.ended"
         case spanUp = "span.up"
         case spanDown = "span.down"
@@ -71,6 +82,11 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
     public var agent: String?
     public var queue: String?
     public var state: String?
+    /// Fax: pages transferred, image bit rate, error correction, T.30 completion code (fax.*).
+    public var pages: Int?
+    public var rate: Int?
+    public var ecm: Bool?
+    public var code: Int?
     /// A queue event's data fields, in the queue log's order.
     public var fields: [String]?
 

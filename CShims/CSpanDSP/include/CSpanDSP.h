@@ -19,4 +19,15 @@ int16_t CSpanDSP_alaw_to_linear(uint8_t alaw);
 size_t CSpanDSP_dtmf_rx_state_size(void);
 size_t CSpanDSP_tone_gen_state_size(void);
 size_t CSpanDSP_tone_gen_descriptor_size(void);
+/// libtiff's TIFFGetField/TIFFSetField are variadic (not callable from Swift): typed wrappers.
+int CSpanDSP_tiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value);
+int CSpanDSP_tiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value);
+int CSpanDSP_tiff_get_float(TIFF *tif, uint32_t tag, float *value);
+int CSpanDSP_tiff_set_u32(TIFF *tif, uint32_t tag, uint32_t value);
+int CSpanDSP_tiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value);
+int CSpanDSP_tiff_set_float(TIFF *tif, uint32_t tag, float value);
+/// Silences libtiff's warning and error handlers (variadic; errors are reported by return codes).
+void CSpanDSP_tiff_quiet(void);
+/// Size of SpanDSP's modem connect tones receiver (opaque), for preallocation.
+size_t CSpanDSP_modem_connect_tones_rx_state_size(void);
 #endif
