@@ -69,8 +69,15 @@ import Testing
         // Hold audio and a tone.
         engine.send(.playPrompt(ep(0, 10), prompt: 0, token: 10, loop: true))
         engine.send(.playTone(ep(1, 12), .busy))
+        // Fax: tone detection on the channel playing hold audio (its far end
+        // sends CNG's 1100 Hz), and a T.30 terminal answering on another.
+        engine.send(.detectFaxTones(ep(0, 10), true))
+        let faxIn = try FaxSession(role: .answering, direction: .receive("\(dir)/fax-in.tif"))
+        let faxLate = try FaxSession(role: .answering, direction: .receive("\(dir)/fax-late.tif"))
+        engine.send(.startFax(ep(0, 20), faxIn))
         let far = [FarEnd(e1.b, 1, digits: "159"), FarEnd(t1.b, 1, hz: 1300), FarEnd(e1.b, 5, digits: "73"),
-                   FarEnd(e1.b, 6, hz: 700), FarEnd(t1.b, 7, hz: 1100), FarEnd(e1.b, 10), FarEnd(t1.b, 12)]
+                   FarEnd(e1.b, 6, hz: 700), FarEnd(t1.b, 7, hz: 1100), FarEnd(e1.b, 10, hz: 1100), FarEnd(t1.b, 12),
+                   FarEnd(e1.b, 20), FarEnd(t1.b, 21)]
         var heard = [[UInt8]](repeating: [], count: far.count)
         let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: frameBytes, alignment: 16)
         defer { frame.deallocate() }
@@ -83,10 +90,13 @@ import Testing
             60: [.stopPrompt(ep(0, 10)), .playTone(ep(0, 10), .ringback)],
             65: [.stopTone(ep(0, 10)), .playPrompt(ep(0, 10), prompt: 1, token: 11, loop: true)],
             70: [.playTone(ep(1, 12), .congestion), .detectDigits(ep(1, 1), false)],
+            30: [.startFax(ep(1, 21), faxLate)],
+            80: [.stopFax(ep(1, 21))],
         ]
         var allocations = 0
         var moved: UInt64 = 0
         var digits: [MediaEngine.Endpoint: String] = [:]
+        var faxEvents: [MediaEngine.Event] = []
         for t in 0..<100 {
             for command in script[t] ?? [] { #expect(engine.send(command)) }
             for f in far { f.send(frame) }
@@ -99,6 +109,8 @@ import Testing
             for (i, f) in far.enumerated() { f.drain(frame, into: &heard[i]) }
             while let e = engine.nextEvent() {
                 if case .digit(let at, let d) = e { digits[at, default: ""].append(Character(UnicodeScalar(d))) }
+                if case .faxTone = e { faxEvents.append(e) }
+                if case .faxFinished = e { faxEvents.append(e) }
             }
         }
         #expect(allocations == 0)
@@ -113,6 +125,12 @@ import Testing
         #expect(hears(3) == [1100])        // member 6: member 7 (5 sends DTMF, done by now)
         #expect(hears(4) == [700])         // member 7: member 6
         #expect(heard[5].contains { $0 != G711Law.alaw.idleByte })  // the looped prompt
+        // CNG heard under the prompt; the late fax handed back when stopped;
+        // the answering terminal sends CED (2100 Hz) meanwhile.
+        #expect(faxEvents == [.faxTone(ep(0, 10), .cng), .faxFinished(ep(1, 21), faxLate)])
+        #expect(ToneProbe.heard(in: Array(heard[7].suffix(3200)), law: .alaw, among: [1100, 2100]) == [2100])
+        #expect(faxLate.close().code == FaxResult.callDropped)
+        _ = faxIn.close()
         // The conference member's tap recorded it (a tap sees any route).
         engine.send(.stopRecording(slot: confSlot))
         engine.send(.stopRecording(slot: bridgeSlot))
