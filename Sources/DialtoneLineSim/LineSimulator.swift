@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 import Foundation
@@ -39,6 +40,10 @@ public final class LineSimulator: @unchecked Sendable {
         /// False: the agent answers without sending or checking audio (signalling
         /// only, as the signalling benchmark's agents do); `AgentRecord.forward` stays nil.
         public var audio: Bool
+        /// The station is a fax machine: it answers (after `answerAfter`) and
+        /// runs SpanDSP's T.30 terminal on the call (answering role), then
+        /// clears once the fax is over. Results: ``LineSimulator/faxResults(number:)``.
+        public var fax: FaxMachine?
         public init(answerAfter: Duration? = .milliseconds(100), rejectCause: Q931Cause? = nil, hangUpAfter: Duration? = nil,
                     hangsUpAfterPattern: Bool = false, tone: (hz: Int, level: Int, ms: Int)? = nil, audio: Bool = true,
                     live: Bool = false) {
@@ -50,6 +55,25 @@ public final class LineSimulator: @unchecked Sendable {
             self.tone = tone
             self.audio = audio
         }
+
+        /// A fax machine answering calls (``fax``).
+        public static func faxMachine(_ machine: FaxMachine, answerAfter: Duration = .milliseconds(300)) -> AgentBehaviour {
+            var b = AgentBehaviour(answerAfter: answerAfter, live: true)
+            b.fax = machine
+            return b
+        }
+        /// A station that is busy (clears with user busy, cause 17).
+        public static let busy = AgentBehaviour(rejectCause: .userBusy)
+        /// A station that rings and never answers.
+        public static let noAnswer = AgentBehaviour(answerAfter: nil)
+    }
+
+    /// What a fax machine of the simulator does with a call it answers.
+    public enum FaxMachine: Sendable, Equatable {
+        /// Receives into a new TIFF in `directory` (`<number>-<n>.tif`).
+        case receive(directory: String)
+        /// Sends these TIFF files.
+        case send([String])
     }
 
     /// A call the simulated network places toward Dialtone.
@@ -301,6 +325,15 @@ public final class LineSimulator: @unchecked Sendable {
 
     /// Detaches the signalling load (after its ``SignallingLoad/finish()``).
     public func endLoad() { load.set(nil) }
+
+    /// Sets how the station at `number` (the called number) behaves, over
+    /// its port's behaviour: a fax machine, busy, never answering (nil: as its port).
+    public func setBehaviour(_ behaviour: AgentBehaviour?, number: String) async {
+        await controller.setBehaviour(behaviour, number: number)
+    }
+
+    /// The faxes the simulator's fax machines finished on calls to `number`, oldest first.
+    public func faxResults(number: String) async -> [FaxResult] { await controller.faxResults(number: number) }
 
     /// Sets how agents on `port` behave (default: answer after 100 ms, caller clears).
     public func setAgentBehaviour(_ behaviour: AgentBehaviour, port: String? = nil) async {

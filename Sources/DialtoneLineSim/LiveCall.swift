@@ -34,8 +34,20 @@ final class LiveChannel: @unchecked Sendable {
     private var recent = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)  // allocated when first armed
     private let recentWritten = Atomic<Int>(0)
     private var recentAllocated = false
+    /// The far end's fax terminal (``LiveCall/startFax(send:role:options:)``):
+    /// 0 none, 1 handed over, 2 running (media thread), 3 finished (phase E).
+    let faxState = Atomic<Int>(0)
+    private(set) var fax: FaxSession?
+    private let faxSamples = UnsafeMutablePointer<Int16>.allocate(capacity: frameBytes)
 
     init(bell: Doorbell) { self.bell = bell }
+
+    /// Control side: runs a fax session from the next tick on (none running).
+    func startFax(_ session: FaxSession) {
+        precondition(faxState.load(ordering: .acquiring) == 0)
+        fax = session
+        faxState.store(1, ordering: .releasing)
+    }
 
     var isActive: Bool { active.load(ordering: .acquiring) }
 
@@ -49,6 +61,8 @@ final class LiveChannel: @unchecked Sendable {
         primed.store(false, ordering: .relaxed)
         stopping.store(false, ordering: .relaxed)
         clearTone()
+        fax = nil
+        faxState.store(0, ordering: .relaxed)
         if !recentAllocated {
             recent.deallocate()
             recent = .allocate(capacity: LiveChannel.recentCapacity)
@@ -127,6 +141,7 @@ final class LiveChannel: @unchecked Sendable {
         rx.deallocate()
         lastRx.deallocate()
         recent.deallocate()
+        faxSamples.deallocate()
     }
 
     /// Media side: a new tone request is taken up (in place, no allocation).
@@ -162,7 +177,19 @@ final class LiveChannel: @unchecked Sendable {
             primed.store(true, ordering: .relaxed)
         }
         takeToneRequest()
-        if toneMix == .replace {
+        var faxing = false
+        switch faxState.load(ordering: .acquiring) {
+        case 1:
+            faxState.store(2, ordering: .releasing)
+            faxing = true
+        case 2: faxing = true
+        default: break
+        }
+        if faxing, let fax {
+            fax.transmit(faxSamples, count: frameBytes)
+            let out = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for k in 0..<frameBytes { out[k] = G711.encode(faxSamples[k], span.law) }
+        } else if toneMix == .replace {
             tone.generate(g711: scratch, law: span.law)  // the queued audio waits
         } else {
             if tx.pop(into: scratch) == 0 {
@@ -186,6 +213,14 @@ final class LiveChannel: @unchecked Sendable {
             let got = span.readFrame(channel: channel, into: scratch)
             if got == 0 { break }
             lastRx.update(from: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self), count: min(got, frameBytes))
+            if faxing, let fax {
+                for k in 0..<got { faxSamples[k] = G711.linear(scratch[k], span.law) }
+                fax.receive(faxSamples, count: got)
+                if fax.isFinished {
+                    faxState.store(3, ordering: .releasing)
+                    faxing = false
+                }
+            }
             let written = recentWritten.load(ordering: .relaxed)
             for k in 0..<got { recent[(written + k) % LiveChannel.recentCapacity] = scratch[k] }
             recentWritten.store(written + got, ordering: .releasing)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import DialtoneMedia
 import DialtoneSignalling
 import DialtoneSpans
 import Foundation
@@ -26,6 +27,9 @@ actor SimController {
     private var busy: [String: Set<Int>] = [:]
     private var behaviour: [String: LineSimulator.AgentBehaviour] = [:]
     private var defaultBehaviour = LineSimulator.AgentBehaviour()
+    private var numberBehaviour: [String: LineSimulator.AgentBehaviour] = [:]
+    private var faxes: [String: [FaxResult]] = [:]
+    private var faxCounter = 0
     /// Live agent calls: their event streams, and the answered calls not yet taken by a script (by number).
     private var liveAgents: [Key: AsyncStream<SignallingEvent>.Continuation] = [:]
     private var liveAnswered: [String: [LiveCall]] = [:]
@@ -57,6 +61,9 @@ actor SimController {
     func setBehaviour(_ b: LineSimulator.AgentBehaviour, port: String?) {
         if let port { behaviour[port] = b } else { defaultBehaviour = b; behaviour.removeAll() }
     }
+
+    func setBehaviour(_ b: LineSimulator.AgentBehaviour?, number: String) { numberBehaviour[number] = b }
+    func faxResults(number: String) -> [FaxResult] { faxes[number] ?? [] }
 
     func agentRecord(ani: String) -> LineSimulator.AgentRecord? { records[ani] }
     func agentRecords() -> [LineSimulator.AgentRecord] { Array(records.values) }
@@ -100,7 +107,7 @@ actor SimController {
             return
         }
         busy[port, default: []].insert(channel)
-        let b = behaviour[port] ?? defaultBehaviour
+        let b = numberBehaviour[setup.called] ?? behaviour[port] ?? defaultBehaviour
         agentCalls[key] = AgentCall(setup: setup, channel: setup.channel, audio: b.audio)
         if records.updateValue(LineSimulator.AgentRecord(ani: setup.calling.digits, dnis: setup.called,
                                                          port: port, channel: setup.channel), forKey: setup.calling.digits) == nil {
@@ -120,7 +127,7 @@ actor SimController {
         dchannel.send(.alerting(ref, channel: channel))
         guard let after = b.answerAfter else { return }
         if b.live {
-            later(after) { await $0.agentAnswerLive(key) }
+            later(after) { await $0.agentAnswerLive(key, fax: b.fax) }
             return
         }
         if after == .zero && !b.audio && b.hangUpAfter == nil {
@@ -156,7 +163,7 @@ actor SimController {
     }
 
     /// Answers and keeps the call live for a script: it listens from the CONNECT on.
-    private func agentAnswerLive(_ key: Key) async {
+    private func agentAnswerLive(_ key: Key, fax: LineSimulator.FaxMachine? = nil) async {
         guard agentCalls[key] != nil, let channel = agentCalls[key]?.channel else { return }
         let st = state(key.port)
         let audio = st.live[channel]
@@ -175,7 +182,31 @@ actor SimController {
         st.dchannel.send(.answer(key.ref, channel: channel))
         records[call.setup.calling.digits]?.answered = true
         liveAnswered[call.setup.called, default: []].append(live)
+        if let fax { runFaxMachine(live, number: call.setup.called, fax) }
     }
+
+    /// A fax machine's call: T.30 from the answer on, the result kept, then it clears.
+    private func runFaxMachine(_ live: LiveCall, number: String, _ machine: LineSimulator.FaxMachine) {
+        do {
+            switch machine {
+            case .receive(let dir):
+                faxCounter += 1
+                try live.startFax(receive: "\(dir)/\(number)-\(faxCounter).tif")
+            case .send(let files):
+                try live.startFax(send: files, role: .answering)
+            }
+        } catch {
+            logger.error("simulated fax machine cannot start", metadata: ["number": "\(number)", "why": "\(error)"])
+            return
+        }
+        Task {
+            let result = await live.waitForFax(timeout: .seconds(600))
+            if let result { self.faxDone(number, result) }
+            await live.hangUp()
+        }
+    }
+
+    private func faxDone(_ number: String, _ result: FaxResult) { faxes[number, default: []].append(result) }
 
     func answeredLive(dnis: String, timeout: Duration) async -> LiveCall? {
         let clock = ContinuousClock()

@@ -136,15 +136,15 @@ public final class FaxSession: @unchecked Sendable {
 
     // MARK: Media thread
 
-    /// Feeds `count` received linear samples.
+    /// Feeds `count` received linear samples (the one thread running the session).
     @inline(__always)
-    func receive(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
+    public func receive(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
         _ = fax_rx(state, samples, Int32(count))
     }
 
-    /// Fills `count` samples to transmit (silence when the modem is idle).
+    /// Fills `count` samples to transmit (the one thread running the session).
     @inline(__always)
-    func transmit(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
+    public func transmit(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
         let n = Int(fax_tx(state, samples, Int32(count)))
         if n < count { (samples + n).initialize(repeating: 0, count: count - n) }
     }
