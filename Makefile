@@ -2,7 +2,7 @@
 # `make demo` and `make test` install what is missing on Debian 12, build, and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox
+DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox ghostscript libtiff-tools
 DAHDI_INC := CShims/CDAHDI/include/dahdi
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -79,8 +79,9 @@ bench: deps prompts
 	$(SWIFT) build -c release --product dialtone
 	cc -O2 -o .build/bench-floor bench/floor.c -lspandsp -ltiff -lm
 	cc -O2 -o .build/bench-sigfloor bench/sigfloor.c -lpri
+	cc -O2 -o .build/bench-faxfloor bench/faxfloor.c -lspandsp -ltiff -lm
 	.build/release/dialtone bench --seconds $(BENCH_SECONDS) --floor .build/bench-floor --config $(CONFIG) --idle-seconds $(IDLE_SECONDS) \
-	  --sig-seconds $(SIG_SECONDS) --sig-calls $(SIG_CALLS) --sig-floor .build/bench-sigfloor $(if $(SIG_DIR),--sig-directory $(SIG_DIR))
+	  --sig-seconds $(SIG_SECONDS) --sig-calls $(SIG_CALLS) --sig-floor .build/bench-sigfloor --fax-floor .build/bench-faxfloor $(if $(SIG_DIR),--sig-directory $(SIG_DIR))
 
 # The real DAHDI driver with looped dynamic spans in a QEMU VM (T1 and E1).
 test-hardware: deps

@@ -36,6 +36,10 @@ struct Bench: AsyncParsableCommand {
     var sigFloor: String?
     @Option(help: "Where the signalling benchmark's daemon keeps its SQLite file (default: a temporary directory; tmpfs makes fsync free).")
     var sigDirectory: String?
+    @Option(help: "Rounds of the fax benchmark (3 pages through the fax stage, each round followed by the C floor; 0 = skip).")
+    var faxRounds = 5
+    @Option(help: "The C fax floor (bench/faxfloor.c, built by `make bench`).")
+    var faxFloor: String?
     @Option(help: "Distribution decisions timed in the ACD benchmark (1,000 agents, 10,000 waiting items; 0 = skip).")
     var acdDecisions = 20_000
     @Option(help: "Simulated calls through the ACD state machine for its throughput (0 = skip).")
@@ -46,6 +50,7 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--sig-calls must be 1...\(SignallingBenchmark.channelsPerSpan * 31) (the floor has at most 32 spans of each kind)")
         }
         guard (1...50).contains(mediaRounds) else { throw ValidationError("--media-rounds must be 1...50") }
+        guard (0...50).contains(faxRounds) else { throw ValidationError("--fax-rounds must be 0...50") }
         guard (1...20).contains(sigRounds) else { throw ValidationError("--sig-rounds must be 1...20") }
         guard sigSeconds >= 0, seconds >= 0, idleSeconds >= 0, ticks >= 0, channels >= 2, acdDecisions >= 0, acdCalls >= 0 else {
             throw ValidationError("durations and counts must not be negative; --channels at least 2")
@@ -77,6 +82,9 @@ struct Bench: AsyncParsableCommand {
             let sigDir = sigDirectory.map { "\($0)/dialtone-sigbench-\(getpid())" } ?? dir + "/signalling"
             defer { if sigDirectory != nil { try? FileManager.default.removeItem(atPath: sigDir) } }
             do { try await signalling(dir: sigDir, say: say) } catch { say("  signalling: not measured: \(error)") }
+        }
+        if faxRounds > 0 {
+            do { try fax(dir: dir, say: say) } catch { say("  fax: not measured: \(error)") }
         }
         if acdDecisions > 0 || acdCalls > 0 { acd(say: say) }
     }
