@@ -31,10 +31,18 @@ public enum CallRequest: Sendable, Equatable {
     /// `value` is the rest of the line after the key (it may hold spaces).
     case attach(call: String, key: String, value: String)
     case show(call: String)
+    /// Sends TIFF files as a fax on a leg (answering a presented call first).
+    case faxSend(call: String, files: [String], leg: Int? = nil)
+    /// Receives a fax on a leg into a TIFF file.
+    case faxReceive(call: String, file: String, leg: Int? = nil)
+    /// Ends a leg's fax early.
+    case faxStop(call: String, leg: Int? = nil)
+    /// Listens for fax tones (CNG) on a leg: `fax.detected` events.
+    case faxDetect(call: String, leg: Int? = nil)
 
     /// The verbs, in the order the documentation lists them.
     public static let verbs = ["originate", "answer", "reject", "hold", "retrieve", "transfer", "consult", "complete", "cancel",
-                               "conference", "hangup", "record", "play", "stop-play", "collect", "attach", "show"]
+                               "conference", "hangup", "record", "play", "stop-play", "collect", "attach", "show", "fax"]
 
     /// Each verb's syntax, for error messages and help.
     public static let usage: [String: String] = [
@@ -55,6 +63,7 @@ public enum CallRequest: Sendable, Equatable {
         "collect": "call collect ID [leg=L]",
         "attach": "call attach ID KEY VALUE",
         "show": "call show ID",
+        "fax": "call fax ID send FILE… [leg=L] | call fax ID receive FILE [leg=L] | call fax ID stop|detect [leg=L]",
     ]
 
     /// The call the request is about (nil for `originate`).
@@ -64,7 +73,8 @@ public enum CallRequest: Sendable, Equatable {
         case .answer(let c), .reject(let c, _), .hold(let c, _), .retrieve(let c, _), .transfer(let c, _, _),
              .consult(let c, _, _), .complete(let c), .cancel(let c), .conferenceAdd(let c, _), .conferenceMerge(let c),
              .conferenceDrop(let c, _, _), .hangup(let c, _, _), .recordStart(let c), .recordStop(let c),
-             .play(let c, _, _, _), .stopPlay(let c, _), .collect(let c, _), .attach(let c, _, _), .show(let c):
+             .play(let c, _, _, _), .stopPlay(let c, _), .collect(let c, _), .attach(let c, _, _), .show(let c),
+             .faxSend(let c, _, _), .faxReceive(let c, _, _), .faxStop(let c, _), .faxDetect(let c, _):
             c
         }
     }
@@ -96,6 +106,10 @@ public enum CallRequest: Sendable, Equatable {
         case .collect(let c, let leg): return "call collect \(c)" + opt("leg", leg)
         case .attach(let c, let k, let v): return "call attach \(c) \(k) \(v)"
         case .show(let c): return "call show \(c)"
+        case .faxSend(let c, let files, let leg): return "call fax \(c) send \(files.joined(separator: " "))" + opt("leg", leg)
+        case .faxReceive(let c, let file, let leg): return "call fax \(c) receive \(file)" + opt("leg", leg)
+        case .faxStop(let c, let leg): return "call fax \(c) stop" + opt("leg", leg)
+        case .faxDetect(let c, let leg): return "call fax \(c) detect" + opt("leg", leg)
         }
     }
 }
@@ -221,6 +235,21 @@ extension CallRequest {
                 request = .play(call: call, prompt: prompt, leg: leg, language: language)
             case "stop-play": request = .stopPlay(call: try args.call(), leg: try args.leg())
             case "collect": request = .collect(call: try args.call(), leg: try args.leg())
+            case "fax":
+                let call = try args.call()
+                let action = try args.next("send, receive, stop or detect")
+                switch action {
+                case "send":
+                    var files: [String] = []
+                    while !args.positional.isEmpty { files.append(try Self.path(try args.next("FILE"), fail)) }
+                    guard !files.isEmpty else { throw fail("missing the FILE to send") }
+                    request = .faxSend(call: call, files: files, leg: try args.leg())
+                case "receive":
+                    request = .faxReceive(call: call, file: try Self.path(try args.next("FILE"), fail), leg: try args.leg())
+                case "stop": request = .faxStop(call: call, leg: try args.leg())
+                case "detect": request = .faxDetect(call: call, leg: try args.leg())
+                default: throw fail("unknown fax action '\(Self.shown(action))' (send, receive, stop or detect)")
+                }
             default: request = .show(call: try args.call())  // "show": the verbs are checked above
             }
             try args.finish()
@@ -245,6 +274,13 @@ extension CallRequest {
         static func leg(_ s: String, _ fail: (String) -> CallRequestError) throws(CallRequestError) -> Int {
             guard let n = Int(s), (1...999).contains(n) else { throw fail("a leg is a leg number (1, 2, …), not '\(shown(s))'") }
             return n
+        }
+
+        /// A file path: 1 to 1024 characters, no control characters, no '=' (options are key=value).
+        static func path(_ s: String, _ fail: (String) -> CallRequestError) throws(CallRequestError) -> String {
+            guard !s.isEmpty, s.utf8.count <= 1024, !s.contains("="), !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            else { throw fail("'\(shown(s))' is not a file path") }
+            return s
         }
 
         static func isCallID(_ s: String) -> Bool { isName(s, max: 64, extra: ".") }

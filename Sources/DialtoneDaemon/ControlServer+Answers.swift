@@ -89,6 +89,18 @@ extension ControlServer {
         case .collect(let id, let leg):
             try await core.collectDigits(id, leg: leg)
             reply = CallReply(call: id, leg: leg ?? 1)
+        case .faxSend(let id, let files, let leg):
+            try await core.fax(id, leg: leg, send: files)
+            reply = CallReply(call: id, leg: leg ?? 1)
+        case .faxReceive(let id, let file, let leg):
+            try await core.fax(id, leg: leg, receive: file)
+            reply = CallReply(call: id, leg: leg ?? 1)
+        case .faxStop(let id, let leg):
+            try await core.stopFax(id, leg: leg)
+            reply = CallReply(call: id, leg: leg ?? 1)
+        case .faxDetect(let id, let leg):
+            try await core.detectFax(id, leg: leg)
+            reply = CallReply(call: id, leg: leg ?? 1)
         case .attach(let id, let key, let value):
             try await core.attach(id, key: key, value: value)
             reply = CallReply(call: id)

@@ -15,7 +15,7 @@ struct CallControl: ParsableCommand {
         discussion: "Exit status 1 with the daemon's reason on standard error when it refuses a command (no such call, not in a state the command fits, no route or circuit, …); 2 when the daemon cannot be reached.",
         subcommands: [Originate.self, Answer.self, Reject.self, Hold.self, Retrieve.self, Transfer.self, Consult.self,
                       Complete.self, Cancel.self, Conference.self, Hangup.self, Record.self, Play.self, StopPlay.self,
-                      Collect.self, Attach.self, Show.self])
+                      Collect.self, Attach.self, Show.self, Fax.self])
 
     struct Originate: CallSubcommand {
         static let configuration = CommandConfiguration(
@@ -173,6 +173,32 @@ struct CallControl: ParsableCommand {
         @Argument(help: "The call's id.") var id: String
         @Option(help: "The leg (default: 1).") var leg: Int?
         var request: CallRequest { .collect(call: id, leg: leg) }
+    }
+
+    struct Fax: CallSubcommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fax on a leg: `send FILE…` (TIFF, 1728 wide), `receive FILE`, `stop`, or `detect` (CNG: a `fax.detected` event); progress as fax.* events.")
+        @OptionGroup var connection: DaemonConnection
+        @Argument(help: "The call's id.") var id: String
+        @Argument(help: "send, receive, stop or detect.") var action: String
+        @Argument(help: "The files to send, or the file to receive into.") var files: [String] = []
+        @Option(help: "The leg (default: 1).") var leg: Int?
+        func validate() throws {
+            guard ["send", "receive", "stop", "detect"].contains(action) else {
+                throw ValidationError("the fax action is send, receive, stop or detect, not '\(action)'")
+            }
+            try CallControl.check(request)
+        }
+        /// Paths as the daemon sees them: absolute (the daemon's working directory is not ours).
+        private var absolute: [String] { files.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).path } }
+        var request: CallRequest {
+            switch action {
+            case "send": .faxSend(call: id, files: absolute, leg: leg)
+            case "receive": .faxReceive(call: id, file: absolute.first ?? "", leg: leg)
+            case "stop": .faxStop(call: id, leg: leg)
+            default: .faxDetect(call: id, leg: leg)
+            }
+        }
     }
 
     struct Attach: CallSubcommand {

@@ -33,10 +33,38 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Stop as soon as a D-channel goes down (the daemon died): print how many calls the network took and answered, exit 3.")
     var untilLinkDown = false
 
+    @Option(help: "Instead of the load: one call to --number that sends this TIFF as a fax machine does (CNG first); prints the T.30 result.")
+    var faxSend: String?
+
+    @Option(help: "Instead of the load: one call to --number that receives a fax into this TIFF (the machine's start key pressed to receive).")
+    var faxReceive: String?
+
+    @Option(help: "Stations at these numbers answer as fax machines receiving into --fax-directory (repeatable).")
+    var faxNumber: [String] = []
+
+    @Option(help: "Where the fax machines of --fax-number put what they receive.")
+    var faxDirectory = "."
+
+    @Option(help: "Stations at these numbers are busy (cause 17; repeatable).")
+    var busyNumber: [String] = []
+
+    @Option(help: "Stations at these numbers ring and never answer (repeatable).")
+    var noAnswerNumber: [String] = []
+
+    @Option(help: "With --fax-number, --busy-number or --no-answer-number and no load: stay this many seconds answering, then print the faxes received.")
+    var stationSeconds = 0.0
+
+    @Flag(help: "Print fax results as JSON (one object per line).")
+    var json = false
+
     @Option(help: "Log level.")
     var logLevel = "warning"
 
     func validate() throws {
+        if faxSend != nil || faxReceive != nil {
+            guard number != nil else { throw ValidationError("--fax-send and --fax-receive need --number") }
+            guard faxSend == nil || faxReceive == nil else { throw ValidationError("--fax-send or --fax-receive, not both") }
+        }
         if let number, number.isEmpty || number.count > 32 || !number.allSatisfy({ "0123456789*#+".contains($0) }) {
             throw ValidationError("--number must be 1 to 32 of 0-9, *, # or +")
         }
@@ -68,6 +96,23 @@ struct Simulate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
+        for n in faxNumber { await sim.setBehaviour(.faxMachine(.receive(directory: faxDirectory)), number: n) }
+        for n in busyNumber { await sim.setBehaviour(.busy, number: n) }
+        for n in noAnswerNumber { await sim.setBehaviour(.noAnswer, number: n) }
+        if faxSend != nil || faxReceive != nil {
+            let ok = await SimulatedFax.run(sim, port: inbound.first ?? "", number: number!, send: faxSend, receive: faxReceive, json: json)
+            sim.stop()
+            for c in clients { c.stop() }
+            if !ok { throw ExitCode(1) }
+            return
+        }
+        if stationSeconds > 0 {
+            try? await Task.sleep(for: .seconds(stationSeconds))
+            for n in faxNumber { for r in await sim.faxResults(number: n) { SimulatedFax.print(r, number: n, json: json) } }
+            sim.stop()
+            for c in clients { c.stop() }
+            return
+        }
         let fixed = number
         let generator = LoadGenerator(simulator: sim, ports: inbound, number: { fixed ?? LoopbackScenarios.number($0, config: config) },
                                       callsPerSecond: rate, holdSeconds: hold, maxCalls: maxCalls, limit: calls,

@@ -49,6 +49,10 @@ import Testing
             ("call attach k3-7 note  two words, a=b too  ", .attach(call: "k3-7", key: "note", value: "two words, a=b too")),
             ("call show k3-7", .show(call: "k3-7")),
             ("call\thold \t k3-7   leg=2", .hold(call: "k3-7", leg: 2)),
+            ("call fax k3-7 send /srv/a.tif /srv/b.tif", .faxSend(call: "k3-7", files: ["/srv/a.tif", "/srv/b.tif"])),
+            ("call fax k3-7 receive /var/fax/in.tif leg=2", .faxReceive(call: "k3-7", file: "/var/fax/in.tif", leg: 2)),
+            ("call fax k3-7 stop", .faxStop(call: "k3-7")),
+            ("call fax k3-7 detect leg=1", .faxDetect(call: "k3-7", leg: 1)),
         ]
         for (line, expected) in cases {
             #expect(parse(line) == expected, "\(line)")
@@ -65,6 +69,8 @@ import Testing
             .conferenceDrop(call: "a", leg: 3, cause: .userBusy), .hangup(call: "a", leg: 1, cause: .normalClearing),
             .recordStart(call: "a"), .recordStop(call: "a"), .play(call: "a", prompt: "p", leg: 1, language: "en"),
             .stopPlay(call: "a"), .collect(call: "a", leg: 2), .attach(call: "a", key: "k", value: "v w"), .show(call: "a"),
+            .faxSend(call: "a", files: ["/x.tif", "y.tif"], leg: 2), .faxReceive(call: "a", file: "/in.tif"), .faxStop(call: "a"),
+            .faxDetect(call: "a", leg: 1),
         ]
         for r in requests {
             #expect(parse(r.line) == r, "\(r.line)")
@@ -118,6 +124,11 @@ import Testing
         #expect(error("call attach a key")?.contains("missing the VALUE") == true)
         #expect(error("call attach a k/y v")?.contains("the key must be 1 to 64 letters") == true)
         #expect(error("call show a\"b")?.contains("is not a call ID") == true)
+        #expect(error("call fax a")?.contains("missing send, receive, stop or detect") == true)
+        #expect(error("call fax a send")?.contains("missing the FILE to send") == true)
+        #expect(error("call fax a receive")?.contains("missing FILE") == true)
+        #expect(error("call fax a print x")?.contains("unknown fax action 'print'") == true)
+        #expect(error("call fax a stop now")?.contains("unexpected 'now'") == true)
         #expect(error("calls")?.contains("not a call request") == true)
         // Long words are shortened in the message.
         let long = String(repeating: "x", count: 500)
