@@ -265,6 +265,7 @@ extension SwitchCore {
         guard info.isAnswered, !busy, call.applicationLeg != l, let e = endpoint(id, l) else {
             throw .wrongState(call: id, state: call.state, command: what)
         }
+        guard faxes[e] == nil else { throw .invalid("call \(id) leg \(l) has a fax running") }
         return e
     }
 }
