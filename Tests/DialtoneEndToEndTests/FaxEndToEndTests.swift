@@ -43,9 +43,18 @@ extension EndToEnd {
             prompts:
               directory: \(promptDirectory)
               language: en
+            menus:
+              main:
+                prompt: welcome
+                first_digit_timeout: 30
+                retries: 1
+                failure: {hangup: goodbye}
+                options:
+                  "1": {route: "6001"}
             routes:
               - {prefix: "60", to: agents}
               - {prefix: "70", application: control}
+              - {prefix: "71", menu: main}
             """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
             document = "\(dir)/doc.tif"
             try FaxDocument.makeTestDocument(document)
@@ -166,6 +175,26 @@ extension EndToEnd {
         #expect(result?.succeeded == true && result?.pages == 3, "\(result.map { "\($0)" } ?? "no result")")
         let ended = await rig.wait(id, .faxEnded, seconds: 20)
         try rig.expectDelivered(ended, received: "\(rig.dir)/received.tif")
+        await rig.stop()
+    }
+
+    /// A fax machine calls the IVR: CNG is heard while the menu prompt plays;
+    /// the fax command takes the caller from the IVR and receives.
+    @Test func receiveFromTheIVR() async throws {
+        let rig = try await Rig("ivr")
+        let core = rig.daemon.switchCore
+        let machine = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550124", dnis: "7100")
+        let id = try await rig.callID()
+        #expect(await rig.wait(id, .applicationStarted) != nil)
+        try await core.detectFax(id)
+        try machine.startFax(send: [rig.document])
+        #expect(await rig.wait(id, .faxDetected, seconds: 15)?.text == "cng")
+        #expect(await core.call(id)?.state.hasPrefix("application") == true)
+        try await core.fax(id, receive: "\(rig.dir)/from-ivr.tif")
+        let result = await machine.waitForFax(timeout: .seconds(90))
+        #expect(result?.succeeded == true && result?.pages == 3, "\(result.map { "\($0)" } ?? "no result")")
+        try rig.expectDelivered(await rig.wait(id, .faxEnded, seconds: 20), received: "\(rig.dir)/from-ivr.tif")
+        #expect(rig.events(of: id, .digits).isEmpty)  // no digit invented from the fax signals
         await rig.stop()
     }
 
