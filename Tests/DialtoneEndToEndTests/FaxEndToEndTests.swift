@@ -156,6 +156,22 @@ extension EndToEnd {
         await rig.stop()
     }
 
+    /// Simulated stations set per number: one busy (cause 17), one that
+    /// never answers (the switch gives up: cause 19), as a broadcast meets them.
+    @Test func busyAndNoAnswerNumbers() async throws {
+        let rig = try await Rig("stations")
+        await rig.sim.setBehaviour(.busy, number: "6002")
+        await rig.sim.setBehaviour(.noAnswer, number: "6003")
+        let core = rig.daemon.switchCore
+        let (busy, _) = try await core.originate(to: "6002")
+        let (silent, _) = try await core.originate(to: "6003", span: "agents", answerTimeout: 2)
+        #expect(await rig.wait(busy, .callEnded)?.cause == 17)
+        let ended = await rig.wait(silent, .callEnded, seconds: 20)
+        #expect(ended?.cause == 19, "\(rig.events(of: silent, .callEnded)) \(rig.events(of: silent, .legEnded))")
+        #expect(rig.events(of: silent, .legAlerting).count == 1)
+        await rig.stop()
+    }
+
     /// A fax machine calls a voice number: a prompt plays in a loop, CNG is
     /// detected under it, the switch receives (T.30 answering role).
     @Test func receiveAfterCNGUnderPrompt() async throws {
