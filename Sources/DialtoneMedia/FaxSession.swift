@@ -179,7 +179,9 @@ public final class FaxSession: @unchecked Sendable {
     /// The outcome so far (final once ``isFinished``).
     public var result: FaxResult {
         let p = progress.pointee
-        return FaxResult(code: Int(p.code), pages: Int(p.pages), rate: Int(p.rate), ecm: p.ecm, file: file)
+        // Before phase B SpanDSP's statistics hold its defaults, not a negotiated rate.
+        let negotiated = p.negotiations > 0
+        return FaxResult(code: Int(p.code), pages: Int(p.pages), rate: negotiated ? Int(p.rate) : 0, ecm: negotiated && p.ecm, file: file)
     }
 }
 

@@ -59,6 +59,37 @@ import Testing
         #expect(throws: FaxError.self) { try FaxSession(role: .answering, direction: .receive("\(dir)/no/such/dir/x.tif")) }
     }
 
+    /// A fax sent to a line where no fax machine answers (a voice line: only
+    /// idle comes back) fails by T.30's own timer (T0, 60 s of line time, in
+    /// virtual time) and reports SpanDSP's code and text; nothing was sent.
+    @Test func noFaxMachineFailsWithTheT30Code() throws {
+        let dir = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FaxDocument.makeTestDocument("\(dir)/doc.tif", pages: 1)
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"))
+        let e = MediaEngine.Endpoint(span: 0, channel: 1)
+        let sender = try FaxSession(role: .calling, direction: .send(["\(dir)/doc.tif"]))
+        engine.send(.startFax(e, sender))
+        var handedBack: FaxSession?
+        var ticks = 0
+        while handedBack == nil && ticks < 50 * 120 {
+            link.clockTick()
+            engine.tick()
+            ticks += 1
+            while let ev = engine.nextEvent() { if case .faxFinished(_, let s) = ev { handedBack = s } }
+        }
+        #expect(handedBack === sender)
+        let r = sender.close()
+        #expect(!r.succeeded && r.pages == 0 && r.rate == 0 && !r.ecm)
+        #expect(r.text == FaxResult.text(r.code) && !r.text.isEmpty)
+        #expect(ticks > 50 * 30, "T.30's timer: \(ticks) ticks")  // not before T.30's timer
+        print("no fax machine: \(r) after \(Double(ticks) / 50) s of line time")
+    }
+
     /// A 3-page document from one channel's fax stage to another's, through
     /// a virtual E1 loop, tick by tick: T.30 completes on both sides with
     /// ECM at 14400, the pages arrive intact below the header line, and the
