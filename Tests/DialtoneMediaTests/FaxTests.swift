@@ -59,6 +59,34 @@ import Testing
         #expect(throws: FaxError.self) { try FaxSession(role: .answering, direction: .receive("\(dir)/no/such/dir/x.tif")) }
     }
 
+    /// Several files are sent as one document: their pages in order.
+    @Test func severalFilesAreOneDocument() throws {
+        let dir = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FaxDocument.makeTestDocument("\(dir)/a.tif", pages: 2, title: "First file")
+        try FaxDocument.makeTestDocument("\(dir)/b.tif", pages: 1, title: "Second file")
+        let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)
+        let link = try VirtualLink(a: "near", b: "far", type: .e1, clock: clock)
+        defer { link.close() }
+        try link.a.start(); try link.b.start()
+        let engine = MediaEngine(spans: [link.a, link.b], clock: clock, logger: Logger(label: "test"))
+        let sender = try FaxSession(role: .calling, direction: .send(["\(dir)/a.tif", "\(dir)/b.tif"]))
+        #expect(try FaxDocument.pages(sender.file).count == 3)
+        let receiver = try FaxSession(role: .answering, direction: .receive("\(dir)/in.tif"))
+        engine.send(.startFax(.init(span: 0, channel: 5), sender))
+        engine.send(.startFax(.init(span: 1, channel: 5), receiver))
+        var finished = 0, ticks = 0
+        while finished < 2 && ticks < 50 * 300 {
+            link.clockTick()
+            engine.tick()
+            ticks += 1
+            while let e = engine.nextEvent() { if case .faxFinished = e { finished += 1 } }
+        }
+        let joined = sender.file
+        #expect(sender.close().succeeded && receiver.close().pages == 3)
+        #expect(try FaxDocument.compare(sent: joined, received: "\(dir)/in.tif").identical)
+    }
+
     /// A fax sent to a line where no fax machine answers (a voice line: only
     /// idle comes back) fails by T.30's own timer (T0, 60 s of line time, in
     /// virtual time) and reports SpanDSP's code and text; nothing was sent.
