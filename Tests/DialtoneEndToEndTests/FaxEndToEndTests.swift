@@ -172,6 +172,28 @@ extension EndToEnd {
         await rig.stop()
     }
 
+    /// Refused fax commands change nothing and say why.
+    @Test func refusals() async throws {
+        let rig = try await Rig("refusals")
+        let core = rig.daemon.switchCore
+        await #expect(throws: CallControlError.noSuchCall("nope")) { try await core.fax("nope", send: [rig.document]) }
+        await #expect(throws: CallControlError.noSuchCall("nope")) { try await core.detectFax("nope") }
+        let (id, _) = try await core.originate(to: "6005")
+        #expect(await rig.wait(id, .legAnswered) != nil)
+        await #expect(throws: CallControlError.invalid("\(rig.dir)/none.tif: no such file or not readable")) {
+            try await core.fax(id, send: [rig.document, "\(rig.dir)/none.tif"])
+        }
+        await #expect(throws: CallControlError.invalid("\(rig.dir)/no/dir/in.tif: no such directory to receive into")) {
+            try await core.fax(id, receive: "\(rig.dir)/no/dir/in.tif")
+        }
+        await #expect(throws: CallControlError.invalid("call \(id) has no fax running")) { try await core.stopFax(id) }
+        await #expect(throws: CallControlError.noSuchLeg(call: id, leg: 7)) { try await core.fax(id, leg: 7, send: [rig.document]) }
+        #expect(rig.events(of: id, .faxStarted).isEmpty)
+        try await core.play(id, prompt: "hold", loop: true)  // the leg is as it was: free for a prompt
+        try await core.hangup(id, leg: nil)
+        await rig.stop()
+    }
+
     /// A fax machine calls a voice number: a prompt plays in a loop, CNG is
     /// detected under it, the switch receives (T.30 answering role).
     @Test func receiveAfterCNGUnderPrompt() async throws {
