@@ -136,8 +136,13 @@ import Testing
         options.ecm = true
         let sender = try FaxSession(role: .calling, direction: .send(["\(dir)/doc.tif"]), options: options)
         let receiver = try FaxSession(role: .answering, direction: .receive("\(dir)/in.tif"), options: .init(ident: "1632 960001"))
+        // Each side also listens for fax tones: the caller hears CED (or the
+        // V.21 preamble), the answerer CNG.
+        engine.send(.detectFaxTones(tx, true))
+        engine.send(.detectFaxTones(rx, true))
         engine.send(.startFax(tx, sender))
         engine.send(.startFax(rx, receiver))
+        var tones: [MediaEngine.Endpoint: FaxTone] = [:]
         var finished: [MediaEngine.Endpoint: FaxSession] = [:]
         var pages: [MediaEngine.Endpoint: Int] = [:]
         var negotiated: [MediaEngine.Endpoint: (Int, Bool)] = [:]
@@ -154,6 +159,7 @@ import Testing
                 case .faxFinished(let at, let s): finished[at] = s
                 case .faxPage(let at, let n): pages[at] = n
                 case .faxNegotiated(let at, let rate, let ecm): negotiated[at] = (rate, ecm)
+                case .faxTone(let at, let tone): if tones[at] == nil { tones[at] = tone }
                 default: break
                 }
             }
@@ -166,6 +172,7 @@ import Testing
         #expect(sent.rate == 14400 && sent.ecm)
         #expect(pages[tx] == 3 && pages[rx] == 3)
         #expect(negotiated[rx]?.1 == true)
+        #expect(tones == [tx: .ced, rx: .cng])
         let comparison = try FaxDocument.compare(sent: "\(dir)/doc.tif", received: "\(dir)/in.tif")
         #expect(comparison.identical, "\(comparison)")
         #expect(comparison.blackPixels.allSatisfy { $0 > 1000 })
