@@ -51,7 +51,7 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Stations at these numbers ring and never answer (repeatable).")
     var noAnswerNumber: [String] = []
 
-    @Option(help: "With --fax-number, --busy-number or --no-answer-number and no load: stay this many seconds answering, then print the faxes received.")
+    @Option(help: "With --fax-number, --busy-number or --no-answer-number and no load: stay this many seconds answering, printing each fax received as it ends.")
     var stationSeconds = 0.0
 
     @Flag(help: "Print fax results as JSON (one object per line).")
@@ -90,15 +90,16 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("no span in \(options.config) has `peer: socket:PATH`")
         }
         let sim = LineSimulator(ports: ports, clock: first.frameClock, logger: logger)
+        // The stations are set before the links come up: a call may come at once.
+        for n in faxNumber { await sim.setBehaviour(.faxMachine(.receive(directory: faxDirectory)), number: n) }
+        for n in busyNumber { await sim.setBehaviour(.busy, number: n) }
+        for n in noAnswerNumber { await sim.setBehaviour(.noAnswer, number: n) }
         try sim.start()
         guard await sim.waitForLinks() else {
             printError("dialtone simulate: D-channels did not come up")
             throw ExitCode(1)
         }
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
-        for n in faxNumber { await sim.setBehaviour(.faxMachine(.receive(directory: faxDirectory)), number: n) }
-        for n in busyNumber { await sim.setBehaviour(.busy, number: n) }
-        for n in noAnswerNumber { await sim.setBehaviour(.noAnswer, number: n) }
         if faxSend != nil || faxReceive != nil {
             let ok = await SimulatedFax.run(sim, port: inbound.first ?? "", number: number!, send: faxSend, receive: faxReceive, json: json)
             sim.stop()
@@ -107,8 +108,17 @@ struct Simulate: AsyncParsableCommand {
             return
         }
         if stationSeconds > 0 {
-            try? await Task.sleep(for: .seconds(stationSeconds))
-            for n in faxNumber { for r in await sim.faxResults(number: n) { SimulatedFax.print(r, number: n, json: json) } }
+            // Each fax a station's machine finishes is printed as it ends.
+            var printed: [String: Int] = [:]
+            let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(stationSeconds * 1000)))
+            while ContinuousClock.now < deadline {
+                for n in faxNumber {
+                    let results = await sim.faxResults(number: n)
+                    for r in results.dropFirst(printed[n] ?? 0) { SimulatedFax.print(r, number: n, json: json) }
+                    printed[n] = results.count
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
             sim.stop()
             for c in clients { c.stop() }
             return

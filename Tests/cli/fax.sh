@@ -7,7 +7,11 @@
 #    simulator prints its T.30 result as JSON; fax.started/page/ended on the
 #    event stream; the received TIFF has 3 pages 1728 wide and a PDF is made;
 #  - `dialtone call fax ID send` of a file that is not a fax page is refused,
-#    naming the file (invalid).
+#    naming the file (invalid);
+#  - `dialtone simulate --fax-number N --busy-number M --station-seconds S`:
+#    the switch originates a call to N (a fax machine) and sends the document
+#    with `call fax ID send` (the simulator prints the fax it received as
+#    JSON); a call to M is refused busy (cause 17).
 # Usage: fax.sh PATH/TO/dialtone
 set -u
 bin=$(realpath "${1:?usage: $0 dialtone-binary}")
@@ -26,12 +30,13 @@ daemon:
   drain_seconds: 2
 spans:
   - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1, peer: "socket:$work/pstn.sock"}
-  - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
+  - {name: agents, type: E1, role: net, switchtype: euroisdn_e1, peer: "socket:$work/agents.sock"}
 prompts:
   directory: $here/../../prompts
   language: en
 routes:
   - {match: "5559000", action: {application: control}}
+  - {prefix: "555", to: agents}
 YAML
 "$bin" check-config dialtone.yaml > /dev/null || { echo "FAIL: config"; exit 1; }
 dt() { "$bin" "$@" -c dialtone.yaml; }
@@ -49,12 +54,16 @@ PS
 gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -r204x196 -g1728x2156 -dFIXEDMEDIA -o doc.tif doc.ps
 gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -dAdjustWidth=0 -r200 -g1700x200 -o narrow.tif -c showpage
 
-"$bin" serve -c dialtone.yaml > serve.log 2>&1 &
-pids+=($!)
-wait_for 20 "grep -q 'dialtone started' serve.log"
-"$bin" events -c dialtone.yaml > events.jsonl 2> events.err &
-pids+=($!)
-wait_for 10 "grep -q subscribed events.err"
+# start_daemon: a fresh daemon and its event stream (events.jsonl).
+start_daemon() {
+    "$bin" serve -c dialtone.yaml >> serve.log 2>&1 &
+    serve=$!; pids+=($serve)
+    wait_for 20 "[ -S '$work/control.sock' ] && grep -q 'dialtone started' serve.log"
+    "$bin" events -c dialtone.yaml >> events.jsonl 2> events.err &
+    pids+=($!)
+    wait_for 10 "grep -q subscribed events.err"
+}
+start_daemon
 
 "$bin" simulate -c dialtone.yaml --number 5559000 --fax-send "$work/doc.tif" --json > simulate.json 2> simulate.err &
 sim=$!; pids+=($sim)
@@ -81,6 +90,28 @@ check "fax.started, 3 fax.page, fax.ended code 0" "has_event '$id' fax.started &
 check "the received TIFF has 3 pages 1728 wide" "[ \$(tiffinfo received.tif 2>/dev/null | grep -c 'Image Width: 1728') -eq 3 ]"
 tiff2pdf -o received.pdf received.tif 2>/dev/null
 check "a PDF is made of it" "head -c 5 received.pdf | grep -q '%PDF-'"
+
+# Stations for calls the switch places: a fax machine and a busy line
+# (a second simulator, attached once the first has gone).
+"$bin" simulate -c dialtone.yaml --fax-number 5551234 --fax-directory "$work" --busy-number 5551235 \
+    --station-seconds 120 --json > stations.json 2> stations.err &
+st=$!; pids+=($st)
+agents_up() { dt spans --json 2>/dev/null | python3 -c 'import json,sys; sys.exit(0 if all(s["dchannelUp"] for s in json.load(sys.stdin)) else 1)'; }
+wait_for 20 "agents_up"
+out=$(dt call originate 5551234 2>&1); fid=$out
+wait_for 10 "has_event '$fid' leg.answered"
+check "call originate to the fax machine's number: answered ($fid)" "has_event '$fid' leg.answered"
+dt call fax "$fid" send "$work/doc.tif" > send.out 2>&1; rc=$?
+check "call fax ID send: $(cat send.out)" "[ $rc -eq 0 ]"
+wait_for 120 "grep -q '\"number\":\"5551234\"' stations.json"
+cat stations.json
+check "the station's fax machine received 3 pages, code 0" "grep '\"number\":\"5551234\"' stations.json | grep -q '\"pages\":3' && grep -q '\"code\":0' stations.json"
+wait_for 20 "has_event '$fid' fax.ended"
+check "fax.ended code 0 for the originated call" "grep -F '\"call\":\"$fid\"' events.jsonl | grep -F '\"type\":\"fax.ended\"' | grep -qF '\"code\":0'"
+bid=$(dt call originate 5551235 2>&1)
+wait_for 10 "has_event '$bid' call.ended"
+check "the busy number: call.ended cause 17" "grep -F '\"call\":\"$bid\"' events.jsonl | grep -F '\"type\":\"call.ended\"' | grep -qF '\"cause\":17'"
+kill $st 2>/dev/null
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
