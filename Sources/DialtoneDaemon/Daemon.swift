@@ -26,6 +26,8 @@ public final class Daemon: @unchecked Sendable {
     public let store: Store
     /// The ACD, when queues or an agent line are configured.
     public private(set) var acd: ACDApplication?
+    /// Voice mail applications by name.
+    public private(set) var voicemail: [String: VoicemailApplication] = [:]
     /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
     public let storeWriter: StoreWriter
     /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
@@ -166,6 +168,14 @@ public final class Daemon: @unchecked Sendable {
                                                            logger: logger))
             case .queue, .agentLine:
                 break  // the ACD: one application owns every queue and agent (registered below)
+            case .voicemail(let v):
+                let directory = v.directory ?? (((config.daemon.database as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent("voicemail") as NSString).appendingPathComponent(app.name)
+                let vm = VoicemailApplication(name: app.name, config: v, directory: directory, core: switchCore,
+                                              storage: StoreVoicemailStorage(store: store, writer: storeWriter, logger: logger),
+                                              logger: logger)
+                voicemail[app.name] = vm
+                switchCore.hosted.register(vm)
             }
         }
         if let storage = acdStorage {

@@ -202,6 +202,26 @@ extension SwitchCore {
         return path
     }
 
+    /// Records the one party of a call that is alone (a caller leaving a
+    /// voice mail message, an owner recording a greeting) to `path`, mono:
+    /// the application's own file, not indexed as a call recording. The
+    /// writer rewrites the header every second; `recording.stopped` (with
+    /// `path`, or none when nothing was recorded) says when it is closed and synced.
+    public func startRecording(_ id: String, to path: String, format: WAVFormat = .pcm16) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard call.recordingSlot == nil else { throw .invalid("call \(id) is already recorded") }
+        guard case .alone(let l) = call.state, links[id] == nil, let e = endpoint(id, l) else {
+            throw .wrongState(call: id, state: call.state, command: "record")
+        }
+        let slot = try recorder.open(callID: id, path: path, format: format, law: spans[e.span].config.law).get()
+        calls[id]?.recordingSlot = slot
+        send(.record(slot: slot, first: e, second: nil))
+        publish(id, .recordingStarted) { ev in
+            ev.path = path
+            ev.text = "application"
+        }
+    }
+
     public func stopRecording(_ id: String) throws(CallControlError) {
         guard let call = calls[id] else { throw .noSuchCall(id) }
         guard call.recordingSlot != nil else { throw .invalid("call \(id) is not recorded") }
