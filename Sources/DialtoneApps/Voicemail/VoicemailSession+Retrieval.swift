@@ -147,7 +147,7 @@ extension VoicemailSession {
     }
 
     /// "Received on March 3 at 14 05 from 4 1 5 …" (the calling number digit by digit).
-    static func envelope(_ m: Envelope, calendar: Calendar = .current) -> [String] {
+    public static func envelope(_ m: Envelope, calendar: Calendar = .current) -> [String] {
         let c = calendar.dateComponents([.month, .day, .hour, .minute], from: m.received)
         var out = ["vm-received", "mon-\(c.month ?? 1)"] + NumberSpeech.prompts(c.day ?? 1)
         out += ["vm-at"] + NumberSpeech.prompts(c.hour ?? 0)
