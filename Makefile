@@ -57,6 +57,7 @@ test: deps prompts
 	./Tests/cli/call-control.sh .build/debug/dialtone
 	./Tests/cli/customers.sh .build/debug/dialtone
 	./Tests/cli/acd.sh .build/debug/dialtone
+	./Tests/cli/voicemail-crash.sh .build/debug/dialtone
 	./Tests/cli/config-fuzz.sh .build/debug/dialtone
 	./Tests/cli/sigfloor.sh
 	./Tests/hardware/run.sh .build/debug/dialtone t1 e1
