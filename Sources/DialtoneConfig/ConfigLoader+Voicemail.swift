@@ -2,7 +2,7 @@
 import Yams
 
 extension ConfigLoader {
-    static let voicemailKeys = ["type", "directory", "max_message", "min_message", "max_messages", "max_pin_failures", "lockout",
+    static let voicemailKeys = ["type", "directory", "max_message", "min_message", "max_messages", "silence", "max_pin_failures", "lockout",
                                 "sendmail", "from", "mailboxes"]
     static let mailboxKeys = ["owner", "pin", "email", "notify", "max_message", "min_message", "max_messages", "language", "queue"]
 
@@ -13,6 +13,7 @@ extension ConfigLoader {
         if let x = m["directory"] { v.directory = try self.path(x.value, "\(path).directory", r) }
         if let x = m["max_message"] { v.maxMessageSeconds = try r.double(x.value, "\(path).max_message", range: 5...3600, unit: "s") }
         if let x = m["min_message"] { v.minMessageSeconds = try r.double(x.value, "\(path).min_message", range: 0...60, unit: "s") }
+        if let x = m["silence"] { v.silenceSeconds = try r.double(x.value, "\(path).silence", range: 0...60, unit: "s") }
         if let x = m["max_messages"] { v.maxMessages = try r.int(x.value, "\(path).max_messages", range: 1...10_000) }
         if let x = m["max_pin_failures"] { v.maxPINFailures = try r.int(x.value, "\(path).max_pin_failures", range: 1...20) }
         if let x = m["lockout"] { v.lockoutSeconds = try r.double(x.value, "\(path).lockout", range: 0...86_400 * 7, unit: "s") }

@@ -13,6 +13,8 @@ public struct VoicemailConfig: Sendable, Equatable {
     public var maxMessageSeconds: Double = 180
     /// Shorter messages (after trailing silence is trimmed) are discarded. Default 2.
     public var minMessageSeconds: Double = 2
+    /// Seconds of silence that end a message (0: off). Default 5.
+    public var silenceSeconds: Double = 5
     /// Messages a mailbox keeps (new and old); a full mailbox says so and takes none. Default 100.
     public var maxMessages: Int = 100
     /// Wrong PINs in a row that lock a mailbox. Default 3.

@@ -30,7 +30,7 @@ struct TickContext {
 
 /// One B-channel's media, as a pipeline of stages in a fixed order:
 ///
-///     receive:   line → 1 DTMF detector → 2 recording tap → 3 (fax) → 4 route
+///     receive:   line → 1 DTMF detector, 1b silence detector → 2 recording tap → 3 (fax) → 4 route
 ///     route:     sink | bridge peer's line | conference seat (mixed after every channel ran)
 ///     transmit:  line ← prompt player | tone player      (when not routed)
 ///                line ← bridge peer | conference mixer  (when routed)
@@ -48,6 +48,7 @@ struct ChannelPipeline {
     let endpoint: MediaEngine.Endpoint
     let law: G711Law
     var detector = DTMFDetector()
+    var silence = SilenceDetector()
     var tap = TapPoint()
     // 3: var fax = FaxStage()  — SpanDSP T.30 (later issue)
     var route = Route.sink
@@ -63,9 +64,9 @@ struct ChannelPipeline {
     }
 
     /// The channel has work: it is kept in use.
-    var hasWork: Bool { route.isRouted || prompt.isActive || tone.isActive || detector.isActive || tap.isActive }
+    var hasWork: Bool { route.isRouted || prompt.isActive || tone.isActive || detector.isActive || silence.isActive || tap.isActive }
     /// Its received frames are read (otherwise the driver keeps or drops them).
-    var receives: Bool { route.isRouted || detector.isActive || tap.isActive }
+    var receives: Bool { route.isRouted || detector.isActive || silence.isActive || tap.isActive }
 
     /// Stops the players (a route or another player takes over the transmit).
     mutating func stopPlayers() {
@@ -108,7 +109,7 @@ struct ChannelPipeline {
         if case .conference(let c, let seat) = route {
             samples = ctx.mixer.buffer(c, seat)  // decoded straight into the seat
             ctx.tables.decode(bytes, count: count, law, into: samples)
-        } else if detector.isActive {
+        } else if detector.isActive || silence.isActive {
             ctx.tables.decode(bytes, count: count, law, into: samples)
         }
         // 1. DTMF detector.
@@ -116,6 +117,8 @@ struct ChannelPipeline {
             let n = detector.receive(samples, count: count, digits: ctx.digits)
             for k in 0..<n { sink.emit(.digit(endpoint, ctx.digits[k])) }
         }
+        // 1b. Silence detector.
+        if silence.isActive, silence.receive(samples, count: count) { sink.emit(.silence(endpoint)) }
         // 2. Recording tap.
         if tap.isActive { ctx.taps.push(tap.slot, side: tap.side, bytes, count: count, ctx.recorder) }
         // 3. (Fax modem.)

@@ -169,6 +169,11 @@ extension SwitchCore {
             appEvent(id, .promptFinished(token: token))
         case .recordingStopped(let slot):
             recorder.stopped(slot: slot, events: events)
+        case .silence(let endpoint):
+            guard let (id, leg) = calls.lazy.compactMap({ (id, call) -> (String, Int)? in
+                call.legs.first(where: { $0.span == endpoint.span && $0.channel == endpoint.channel && !$0.isGone }).map { (id, $0.id) }
+            }).first else { return }
+            publish(id, .silence, leg: leg)
         }
     }
 }

@@ -222,6 +222,17 @@ extension SwitchCore {
         }
     }
 
+    /// Reports `silence` (an event) once a leg has sent `seconds` of silence
+    /// in a row (energy below about −48 dBov), again only after sound came
+    /// back; nil turns it off. A voice mail message ends this way.
+    public func detectSilence(_ id: String, leg: Int? = nil, seconds: Double?) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard let e = endpoint(id, leg ?? 1), call.leg(leg ?? 1)?.isAnswered == true else {
+            throw .wrongState(call: id, state: call.state, command: "detect silence")
+        }
+        send(.detectSilence(e, samples: seconds.map { Int(max(0.1, $0) * 8000) } ?? 0))
+    }
+
     public func stopRecording(_ id: String) throws(CallControlError) {
         guard let call = calls[id] else { throw .noSuchCall(id) }
         guard call.recordingSlot != nil else { throw .invalid("call \(id) is not recorded") }

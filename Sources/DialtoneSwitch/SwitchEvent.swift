@@ -26,6 +26,8 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case dataAttached = "data.attached"
         case applicationStarted = "application.started"
         case promptFinished = "prompt.finished"
+        /// A leg with silence detection on was quiet for its limit (``SwitchCore/detectSilence(_:leg:seconds:)``).
+        case silence
         /// An ACD agent's state changed (`agent`, `state`, `text`: reason or item).
         case agentState = "agent.state"
         /// A line of the queue log (`call`: the work item, `queue`, `agent`, `text`: the event, `fields`).

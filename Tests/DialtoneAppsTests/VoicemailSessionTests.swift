@@ -62,6 +62,14 @@ import Testing
         #expect(s.handle(.timer(token: token), now: t0.addingTimeInterval(30)) == [.stopRecording])
     }
 
+    @Test func silenceEndsTheRecordingLikeTheHashKeyButNotTheGreeting() {
+        var s = S(mode: .leave(mailbox: "1", busy: false), maxSeconds: 30, minSeconds: 2)
+        _ = s.handle(.started, now: t0)
+        #expect(s.handle(.silence, now: t0).isEmpty)
+        _ = s.handle(.played, now: t0); _ = s.handle(.played, now: t0)
+        #expect(s.handle(.silence, now: t0) == [.stopRecording])
+    }
+
     @Test func hangingUpWhileRecordingKeepsTheMessageAndDuringReviewToo() {
         var s = S(mode: .leave(mailbox: "1", busy: false), maxSeconds: 30, minSeconds: 2)
         _ = s.handle(.started, now: t0); _ = s.handle(.played, now: t0); _ = s.handle(.played, now: t0)

@@ -49,6 +49,7 @@ extension EndToEnd {
               vm:
                 type: voicemail
                 min_message: 1
+                silence: 2
                 lockout: 600
                 sendmail: \(dir)/sendmail.sh
                 from: vm@dialtone.example
@@ -176,6 +177,24 @@ extension EndToEnd {
         #expect(!FileManager.default.fileExists(atPath: m.path))
         await waitUntil("the index entry removed") { (try? rig.daemon.store.voicemailMessages(application: "vm").isEmpty) == true }
         await o.hangUp()
+        await rig.stop()
+    }
+
+    @Test func twoSecondsOfSilenceEndTheMessageAndAreTrimmed() async throws {
+        let rig = try await Rig("silence")
+        let (x, id) = try await rig.call(dnis: "71234")
+        await rig.expectPrompt("vm-intro", on: x)
+        await waitUntil("the message being recorded") { await rig.daemon.switchCore.call(id)?.recording == true }
+        x.startTone(hz: 700)
+        try await Task.sleep(for: .seconds(2))  // the caller speaks this long, then says nothing (not an assertion)
+        x.stopTone()
+        let mark = x.receivedSamples
+        await rig.expectPrompt("vm-review", on: x, from: mark)  // no key pressed: the silence ended it
+        x.sendDTMF("1")
+        await rig.expectPrompt("vm-saved-goodbye", on: x, from: mark)
+        await waitUntil("the message indexed") { await rig.vm.messages(mailbox: "1234").count == 1 }
+        let m = try #require(await rig.vm.messages(mailbox: "1234").first)
+        #expect(m.seconds >= 1.5 && m.seconds < 3, "the two seconds of silence trimmed: \(m.seconds) s")
         await rig.stop()
     }
 

@@ -69,6 +69,9 @@ import Testing
         // Hold audio and a tone.
         engine.send(.playPrompt(ep(0, 10), prompt: 0, token: 10, loop: true))
         engine.send(.playTone(ep(1, 12), .busy))
+        // Silence detection: the hold-audio channel's far end sends idle (quiet), the bridged T1 party a tone.
+        engine.send(.detectSilence(ep(0, 10), samples: 8000))
+        engine.send(.detectSilence(ep(1, 1), samples: 8000))
         let far = [FarEnd(e1.b, 1, digits: "159"), FarEnd(t1.b, 1, hz: 1300), FarEnd(e1.b, 5, digits: "73"),
                    FarEnd(e1.b, 6, hz: 700), FarEnd(t1.b, 7, hz: 1100), FarEnd(e1.b, 10), FarEnd(t1.b, 12)]
         var heard = [[UInt8]](repeating: [], count: far.count)
@@ -83,10 +86,12 @@ import Testing
             60: [.stopPrompt(ep(0, 10)), .playTone(ep(0, 10), .ringback)],
             65: [.stopTone(ep(0, 10)), .playPrompt(ep(0, 10), prompt: 1, token: 11, loop: true)],
             70: [.playTone(ep(1, 12), .congestion), .detectDigits(ep(1, 1), false)],
+            80: [.detectSilence(ep(0, 10), samples: 0)],
         ]
         var allocations = 0
         var moved: UInt64 = 0
         var digits: [MediaEngine.Endpoint: String] = [:]
+        var silences: [(Int, MediaEngine.Endpoint)] = []
         for t in 0..<100 {
             for command in script[t] ?? [] { #expect(engine.send(command)) }
             for f in far { f.send(frame) }
@@ -99,12 +104,15 @@ import Testing
             for (i, f) in far.enumerated() { f.drain(frame, into: &heard[i]) }
             while let e = engine.nextEvent() {
                 if case .digit(let at, let d) = e { digits[at, default: ""].append(Character(UnicodeScalar(d))) }
+                if case .silence(let at) = e { silences.append((t, at)) }
             }
         }
         #expect(allocations == 0)
         #expect(engine.commandsRefused == 0)
         #expect(moved > 150)  // both directions of the bridge, but for its two ticks down
         #expect(digits == [ep(0, 1): "159", ep(0, 5): "73"])
+        // One second of idle: reported once, about 50 ticks in; the tone never.
+        #expect(silences.count == 1 && silences.first?.1 == ep(0, 10) && (48...53).contains(silences.first?.0 ?? 0), "\(silences)")
         // Who hears whom, over the last 400 ms.
         let parties = [700, 1100, 1300]
         func hears(_ i: Int) -> Set<Int> { ToneProbe.heard(in: Array(heard[i].suffix(3200)), law: far[i].law, among: parties) }

@@ -23,6 +23,7 @@ extension VoicemailApplication {
             do {
                 try files.prepare(c.mailbox)
                 try await core.startRecording(id, to: path)
+                if config.silenceSeconds > 0 { try? await core.detectSilence(id, seconds: config.silenceSeconds) }
                 calls[id]?.recording = path
                 calls[id]?.greeting = greeting
                 calls[id]?.recordingClosed = false
@@ -32,6 +33,7 @@ extension VoicemailApplication {
                 await feed(id, .recorded(seconds: nil))
             }
         case .stopRecording:
+            try? await core.detectSilence(id, seconds: nil)
             try? await core.stopRecording(id)
         case .keepMessage:
             calls[id]?.keep = true

@@ -155,6 +155,8 @@ public actor VoicemailApplication: HostedApplication {
                 guard let expected = calls[id]?.playing, expected == (e.text ?? "") else { continue }
                 calls[id]?.playing = nil
                 await feed(id, .played)
+            case .silence:
+                await feed(id, .silence)
             case .recordingStopped:
                 await recordingClosed(id, path: e.path)
             case .callEnded:

@@ -27,6 +27,8 @@ public struct VoicemailSession: Sendable {
         /// The call was answered: leave a message (`busy`: the owner's line was busy) or log in.
         case started
         case digit(Character)
+        /// The caller has been silent for the configured time (it ends a recording like `#`).
+        case silence
         /// What was played last ended.
         case played
         /// The recording is closed and trimmed: its length (nil: nothing usable was recorded).
@@ -225,7 +227,7 @@ public struct VoicemailSession: Sendable {
 
     mutating func recordingInput(_ input: Input, now: Date) -> [Action] {
         switch (state, input) {
-        case (.recording(let p), .digit("#")):
+        case (.recording(let p), .digit("#")), (.recording(let p), .silence):
             timer = nil
             enter(.closing(p))
             return [.stopRecording]
