@@ -125,4 +125,28 @@ import Testing
           vm: {type: voicemail, mailboxes: {"800": {queue: sales}}}
         """))?.applications["vm"]?.voicemail?.mailboxes["800"]?.queue == "sales")
     }
+
+    @Test func busyAndNoAnswerOfARouteReachAMailbox() throws {
+        let c = try parse("""
+        applications:
+          vm: {type: voicemail, mailboxes: {"6001": {pin: "1111"}}}
+        routes:
+          - {prefix: "60", to: pstn, on_busy: {application: vm, argument: "6001"}, on_no_answer: {application: vm, argument: "6001"}}
+        """)
+        #expect(c.routes[0].onBusy == .application("vm", argument: "6001") && c.routes[0].onNoAnswer == c.routes[0].onBusy)
+        let wrong = error("""
+        applications:
+          vm: {type: voicemail, mailboxes: {"6001": {pin: "1111"}}}
+        routes:
+          - {prefix: "60", to: pstn, on_busy: {application: vm, argument: "6002"}}
+        """)
+        #expect(wrong?.line == 6 && wrong?.message.contains("no mailbox '6002'") == true, "\(String(describing: wrong))")
+        let notDialling = error("""
+        applications:
+          vm: {type: voicemail, mailboxes: {"6001": {}}}
+        routes:
+          - {match: "7", application: vm, argument: login, on_no_answer: {application: vm, argument: "6001"}}
+        """)
+        #expect(notDialling?.key == "routes[0].on_no_answer" && notDialling?.message.contains("goes with 'to'") == true)
+    }
 }

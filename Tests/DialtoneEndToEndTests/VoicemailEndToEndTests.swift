@@ -58,6 +58,8 @@ extension EndToEnd {
             routes:
               - {match: "71234", application: vm, argument: "1234"}
               - {match: "7000", application: vm, argument: "login 1234"}
+              - {prefix: "60", to: agents, answer_timeout: 3, on_busy: {application: vm, argument: "1234"},
+                 on_no_answer: {application: vm, argument: "1234"}}
               - {prefix: "4", to: pstn}
             """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
             var logger = Logger(label: "vm.\(name)")
@@ -195,6 +197,23 @@ extension EndToEnd {
         await waitUntil("the message indexed") { await rig.vm.messages(mailbox: "1234").count == 1 }
         let m = try #require(await rig.vm.messages(mailbox: "1234").first)
         #expect(m.seconds >= 1.5 && m.seconds < 3, "the two seconds of silence trimmed: \(m.seconds) s")
+        await rig.stop()
+    }
+
+    @Test func aBusyOrUnansweredNumberSendsTheCallerToTheMailboxWithTheRightGreeting() async throws {
+        let rig = try await Rig("divert")
+        await rig.sim.setAgentBehaviour(.init(answerAfter: nil, rejectCause: .userBusy))
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550160", dnis: "6001")
+        await rig.expectPrompt("vm-busy", on: x)  // "… is on the phone"
+        await rig.expectPrompt("vm-intro", on: x)
+        let busy = try #require(await rig.daemon.switchCore.activeCalls().first { $0.dnis == "6001" })
+        #expect(busy.data["voicemail.reason"] == "busy")
+        await x.hangUp()
+        await rig.sim.setAgentBehaviour(.init(answerAfter: nil))  // rings until the route's 3 s answer timeout
+        let y = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550161", dnis: "6002")
+        await rig.expectPrompt("vm-unavailable", on: y)
+        await rig.expectPrompt("vm-intro", on: y)
+        await y.hangUp()
         await rig.stop()
     }
 
