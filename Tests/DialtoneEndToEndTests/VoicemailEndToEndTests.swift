@@ -2,6 +2,7 @@
 // Voice mail on the call-control platform, end to end: a simulated caller
 // and mailbox owner on the PSTN span, real libpri both ends of looped
 // virtual spans, real SpanDSP DTMF, a real SQLite file and real WAV files.
+import DialtoneACD
 import DialtoneApps
 import DialtoneConfig
 import DialtoneDaemon
@@ -22,7 +23,8 @@ extension EndToEnd {
         let dir: String
         var vm: VoicemailApplication { daemon.voicemail["vm"]! }
 
-        init(_ name: String) async throws {
+        /// `group`: a sales queue with two agents on dial stations, and group mailbox 800 feeding it.
+        init(_ name: String, group: Bool = false) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-vm-\(name)-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             // The notify command and the MTA are scripts that keep what they were given (the one mock: the local MTA).
@@ -55,7 +57,15 @@ extension EndToEnd {
                 from: vm@dialtone.example
                 mailboxes:
                   "1234": {owner: Alice Example, pin: "4321", email: alice@example.com, notify: [\(dir)/notify.sh, "--message"]}
+            \(group ? """
+                  "800": {owner: Sales, queue: sales}
+              sales: {type: queue, wrap_up: 0, announce_every: 0}
+            agents:
+              "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
+              "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
+            """ : "")
             routes:
+              - {match: "7800", application: vm, argument: "800"}
               - {match: "71234", application: vm, argument: "1234"}
               - {match: "7000", application: vm, argument: "login 1234"}
               - {prefix: "60", to: agents, answer_timeout: 3, on_busy: {application: vm, argument: "1234"},
@@ -67,6 +77,7 @@ extension EndToEnd {
             daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: logger)
             try daemon.start()
             sim = daemon.simulator!
+            if group { await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true)) }
             #expect(await daemon.waitForLinks())
         }
 
@@ -214,6 +225,50 @@ extension EndToEnd {
         await rig.expectPrompt("vm-unavailable", on: y)
         await rig.expectPrompt("vm-intro", on: y)
         await y.hangUp()
+        await rig.stop()
+    }
+
+    @Test func eightMessagesInAGroupMailboxAreSpreadEvenlyOverTheQueuesAgents() async throws {
+        let rig = try await Rig("group", group: true)
+        // Eight callers at once leave a message each in the sales group mailbox (`#` skips the greeting).
+        let ids = try await withThrowingTaskGroup(of: String.self, returning: [String].self) { group in
+            for k in 0..<8 {
+                group.addTask {
+                    let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "41555502\(10 + k)", dnis: "7800")
+                    await rig.expectPrompt("vm-person", on: x)
+                    x.sendDTMF("#")
+                    var id: String?
+                    await waitUntil("caller \(k) recorded") {
+                        id = await rig.daemon.switchCore.activeCalls().first { $0.ani == "41555502\(10 + k)" && $0.recording }?.id
+                        return id != nil
+                    }
+                    x.startTone(hz: 500)
+                    try await Task.sleep(for: .seconds(2))  // the message (not an assertion)
+                    x.stopTone()
+                    let mark = x.receivedSamples
+                    x.sendDTMF("#")
+                    await rig.expectPrompt("vm-review", on: x, from: mark)
+                    x.sendDTMF("1")
+                    await rig.expectPrompt("vm-saved-goodbye", on: x, from: mark)
+                    return try #require(id)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(ids).count == 8)
+        await waitUntil("eight messages in the group mailbox") { await rig.vm.messages(mailbox: "800").count == 8 }
+        // Each message becomes a work item; the agents' stations are called and hear them one after another.
+        let clock = ContinuousClock(), deadline = clock.now.advanced(by: .seconds(240))
+        var connects: [QueueEvent] = []
+        while clock.now < deadline {
+            connects = (try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.kind == .connect && ids.contains($0.callID) }) ?? []
+            if connects.count == 8, await rig.daemon.acd?.queueStatus("sales")?.messages == 0 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let perAgent = Dictionary(grouping: connects, by: \.agent).mapValues(\.count)
+        #expect(connects.count == 8 && perAgent == ["1001": 4, "1002": 4], "\(perAgent)")
+        let entered = Set((try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.kind == .enterQueue }.map(\.callID)) ?? [])
+        #expect(entered == Set(ids), "each message entered the queue as its work (the queue log)")
         await rig.stop()
     }
 

@@ -150,6 +150,9 @@ extension VoicemailApplication {
                                                       "path": "\(m.path)"])
         let counts = self.counts(m.mailbox)
         notifier.newMessage(m, owner: config.mailboxes[m.mailbox], new: counts.new, old: counts.old)
+        if let queue = config.mailboxes[m.mailbox]?.queue, let deliver = groupDelivery {
+            Task { await deliver(queue, m) }
+        }
     }
 
     func counts(_ box: String) -> (new: Int, old: Int) {

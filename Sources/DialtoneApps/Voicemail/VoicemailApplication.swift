@@ -46,10 +46,14 @@ public actor VoicemailApplication: HostedApplication {
         var timers: [Int: Task<Void, Never>] = [:]
     }
     var calls: [String: Caller] = [:]
+    /// Where a group mailbox's messages go (the ACD: one work item each).
+    let groupDelivery: (@Sendable (_ queue: String, _ message: VoicemailMessage) async -> Void)?
 
     public init(name: String, config: VoicemailConfig, directory: String, core: SwitchCore, storage: any VoicemailStorage,
                 logger: Logger, notifier: VoicemailNotifier? = nil, clock: any Clock<Duration> = ContinuousClock(),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() },
+                groupDelivery: (@Sendable (_ queue: String, _ message: VoicemailMessage) async -> Void)? = nil) {
+        self.groupDelivery = groupDelivery
         self.name = name
         self.config = config
         self.files = MailboxFiles(directory: directory)
