@@ -95,5 +95,23 @@ done
 check "every indexed message is a whole WAV of at least the minimum length ($ok of $indexed)" "[ $ok -eq $indexed ]"
 files=$(find vm -name 'msg-*.wav' | wc -l)
 check "every message file is indexed ($files files)" "[ $files -eq $indexed ]"
+
+# The control socket and the CLI on the recovered mailbox: list, show, export, mark, delete.
+"$bin" serve -c dialtone.yaml > serve3.log 2>&1 &
+pid=$!
+for _ in $(seq 300); do grep -q 'dialtone started' serve3.log && break; sleep 0.1; done
+vm() { "$bin" voicemail -c dialtone.yaml "$@"; }
+check "voicemail lists the mailbox with its two new messages" "vm | grep -Eq '^vm +1234 +Crash Test +2 +0'"
+msg=$(vm show 1234 | awk '/planted/ {print $1}')
+check "voicemail show names the recovered message, its caller and length" "vm show 1234 | grep -Eq '^$msg +new +[0-9-]+ [0-9:]+ +4155550001 +6\.[01]'"
+vm export 1234 "$msg" exported.wav > /dev/null
+check "voicemail export copies the WAV" "cmp -s exported.wav vm/1234/$msg"
+vm mark 1234 "$msg" old > /dev/null
+check "voicemail mark moves it to old" "vm | grep -Eq '^vm +1234 +Crash Test +1 +1'"
+vm delete 1234 "$msg" > /dev/null
+check "voicemail delete removes the file and the entry" "[ ! -e vm/1234/$msg ] && vm | grep -Eq '^vm +1234 +Crash Test +1 +0'"
+check "an unknown message is refused with exit status 1" "! vm delete 1234 msg-none.wav 2> err.txt && grep -q 'no message' err.txt"
+kill -TERM $pid; wait $pid
+check "the deletion is in the database" "[ \$(sqlite3 cdr.sqlite \"SELECT count(*) FROM voicemail_message WHERE path LIKE '%planted%'\") -eq 0 ]"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

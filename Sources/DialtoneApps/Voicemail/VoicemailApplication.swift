@@ -83,6 +83,8 @@ public actor VoicemailApplication: HostedApplication {
         }
     }
 
+    public func hasMailbox(_ box: String) -> Bool { config.mailboxes[box] != nil }
+
     /// The mailbox's PIN and lock state.
     public func state(mailbox: String) -> MailboxState? {
         prepare()
