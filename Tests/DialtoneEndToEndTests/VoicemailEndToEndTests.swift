@@ -65,9 +65,10 @@ extension EndToEnd {
               "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
             """ : "")
             routes:
-              - {match: "7800", application: vm, argument: "800"}
+              - {match: "7800", application: \(group ? "vm, argument: \"800\"" : "vm, argument: login")}
               - {match: "71234", application: vm, argument: "1234"}
               - {match: "7000", application: vm, argument: "login 1234"}
+              - {match: "7001", application: vm, argument: login}
               - {prefix: "60", to: agents, answer_timeout: 3, on_busy: {application: vm, argument: "1234"},
                  on_no_answer: {application: vm, argument: "1234"}}
               - {prefix: "4", to: pstn}
@@ -269,6 +270,31 @@ extension EndToEnd {
         #expect(connects.count == 8 && perAgent == ["1001": 4, "1002": 4], "\(perAgent)")
         let entered = Set((try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.kind == .enterQueue }.map(\.callID)) ?? [])
         #expect(entered == Set(ids), "each message entered the queue as its work (the queue log)")
+        await rig.stop()
+    }
+
+    @Test func theOwnerLogsInWithMailboxAndPINAndCallsTheCallerBack() async throws {
+        let rig = try await Rig("callback")
+        try await rig.leaveMessage()
+        await waitUntil("the message indexed") { await rig.vm.messages(mailbox: "1234").count == 1 }
+        await rig.sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true))  // the caller answers the call back
+        let (o, _) = try await rig.call(dnis: "7001", ani: "4155550997")
+        await rig.expectPrompt("vm-login", on: o)
+        o.sendDTMF("1234#")
+        await rig.expectPrompt("vm-pin", on: o)
+        o.sendDTMF("4321#")
+        await rig.expectPrompt("vm-main-menu", on: o)
+        let mark = o.receivedSamples
+        o.sendDTMF("1")
+        // The envelope (some 10 s of pieces), the message, then the long message menu.
+        await rig.expectPrompt("vm-message-menu", on: o, from: mark, timeout: .seconds(45))
+        o.sendDTMF("8")
+        let back = try #require(await rig.sim.answeredLive(dnis: "4155550150", timeout: .seconds(20)), "the caller is called back")
+        o.startTone(hz: 500)
+        back.startTone(hz: 1400)
+        #expect(await back.waitForTones([500], among: [500, 1400], timeout: .seconds(10)) == [500], "the caller hears the owner")
+        #expect(await o.waitForTones([1400], among: [500, 1400], timeout: .seconds(10)) == [1400], "the owner hears the caller")
+        await o.hangUp()
         await rig.stop()
     }
 

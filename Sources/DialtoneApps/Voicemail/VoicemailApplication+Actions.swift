@@ -50,7 +50,9 @@ extension VoicemailApplication {
         case .removeGreeting(let g):
             unlink(files.greetingPath(c.mailbox, g))
         case .checkPIN(let box, let pin):
-            await feed(id, .pin(checkPIN(box, pin)))
+            let result = checkPIN(box, pin)
+            if case .right = result { calls[id]?.mailbox = box }  // `login` without a number: now it is known
+            await feed(id, .pin(result))
         case .changePIN(let pin):
             guard let hash = PINHash.make(pin) else { return }
             var s = states[c.mailbox] ?? MailboxState(application: name, mailbox: c.mailbox)
