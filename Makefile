@@ -2,7 +2,7 @@
 # `make demo` and `make test` install what is missing on Debian 12, build, and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox ghostscript libtiff-tools
+DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox ghostscript libtiff-tools libcrypt-dev
 DAHDI_INC := CShims/CDAHDI/include/dahdi
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -58,6 +58,7 @@ test: deps prompts
 	./Tests/cli/customers.sh .build/debug/dialtone
 	./Tests/cli/acd.sh .build/debug/dialtone
 	./Tests/cli/fax.sh .build/debug/dialtone
+	./Tests/cli/voicemail-crash.sh .build/debug/dialtone
 	./Tests/cli/config-fuzz.sh .build/debug/dialtone
 	./Tests/cli/sigfloor.sh
 	./Tests/hardware/run.sh .build/debug/dialtone t1 e1

@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CDAHDI", path: "CShims/CDAHDI"),
         .target(name: "CSpanDSP", path: "CShims/CSpanDSP",
                 linkerSettings: [.linkedLibrary("spandsp"), .linkedLibrary("tiff")]),
-        .target(name: "CSystem", path: "CShims/CSystem"),
+        .target(name: "CSystem", path: "CShims/CSystem", linkerSettings: [.linkedLibrary("crypt")]),
         .target(name: "CALSA", path: "CShims/CALSA",
                 linkerSettings: [.linkedLibrary("asound")]),
 
@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneApps", dependencies: [
-            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch", "DialtoneACD",
+            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch", "DialtoneACD", "DialtoneMedia", "CSystem",
         ]),
         .target(name: "DialtoneLineSim", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",

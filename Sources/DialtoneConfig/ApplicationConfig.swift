@@ -13,6 +13,8 @@ public struct ApplicationConfig: Sendable, Equatable {
         /// Where agents with a persistent line call in: they log in by
         /// agent number and PIN and stay connected between calls.
         case agentLine
+        /// Voice mail: mailboxes callers leave messages in and owners call to hear them.
+        case voicemail(VoicemailConfig)
     }
 
     public struct ParkSettings: Sendable, Equatable {
@@ -40,8 +42,11 @@ public struct ApplicationConfig: Sendable, Equatable {
     /// call-control API (answered or rejected by command).
     public static let builtIn = ["control"]
     /// The kinds an `applications:` entry may have.
-    public static let kinds = ["park", "queue", "agent-line"]
+    public static let kinds = ["park", "queue", "agent-line", "voicemail"]
 
     /// The queue's settings, when this is a queue.
     public var queue: QueueConfig? { if case .queue(let q) = kind { q } else { nil } }
+
+    /// The voice mail settings, when this is a voice mail application.
+    public var voicemail: VoicemailConfig? { if case .voicemail(let v) = kind { v } else { nil } }
 }

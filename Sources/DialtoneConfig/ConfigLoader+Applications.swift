@@ -3,7 +3,7 @@ import Yams
 
 extension ConfigLoader {
     static let parkKeys = ["type", "hold_prompt", "timeout", "timeout_to"]
-    static let applicationKeys = parkKeys + queueKeys
+    static let applicationKeys = Array(Set(parkKeys + queueKeys + voicemailKeys)).sorted()
 
     /// `applications: {NAME: {type: KIND, …}}`.
     static func parseApplications(_ node: Node, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> [String: ApplicationConfig] {
@@ -27,7 +27,7 @@ extension ConfigLoader {
                 throw r.error(value, "\(path).type", "missing required key 'type' (one of: \(ApplicationConfig.kinds.joined(separator: ", ")))")
             }
             let type = try r.string(t.value, "\(path).type")
-            let own = type == "park" ? parkKeys : type == "queue" ? queueKeys : ["type"]
+            let own = type == "park" ? parkKeys : type == "queue" ? queueKeys : type == "voicemail" ? voicemailKeys : ["type"]
             if ApplicationConfig.kinds.contains(type), let stray = m.filter({ !own.contains($0.key) }).min(by: { $0.key < $1.key }) {
                 throw r.error(stray.value.key, "\(path).\(stray.key)", "'\(stray.key)' is not a setting of a \(type) application (settings: \(own.dropFirst().joined(separator: ", ")))")
             }
@@ -35,6 +35,8 @@ extension ConfigLoader {
             case "queue":
                 let q = try parseQueue(m, path, r, refs)
                 out[name] = ApplicationConfig(name: name, kind: .queue(q), line: keyNode.mark?.line)
+            case "voicemail":
+                out[name] = ApplicationConfig(name: name, kind: .voicemail(try parseVoicemail(m, path, r, refs)), line: keyNode.mark?.line)
             case "agent-line":
                 out[name] = ApplicationConfig(name: name, kind: .agentLine, line: keyNode.mark?.line)
             case "park":
@@ -66,6 +68,10 @@ extension ConfigLoader {
                 _ = q
                 if case .failure(let why) = QueueArgument.parse(use.argument) {
                     throw r.error(use.argumentNode ?? use.node, use.key, "queue '\(use.name)': \(why)")
+                }
+            } else if let v = config.applications[use.name]?.voicemail {
+                if let why = checkVoicemailArgument(v, name: use.name, argument: use.argument) {
+                    throw r.error(use.argumentNode ?? use.node, use.key, why)
                 }
             } else if !use.argument.isEmpty {
                 throw r.error(use.argumentNode ?? use.node, use.key, "application '\(use.name)' takes no argument (got '\(use.argument)')")

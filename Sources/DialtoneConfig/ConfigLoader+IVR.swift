@@ -36,6 +36,8 @@ extension ConfigLoader {
         var languageUses: [(node: Node, key: String, name: String)] = []
         /// `{application: NAME, argument: X}` actions and `application:` routes.
         var applications: [(node: Node, key: String, name: String, argument: String, argumentNode: Node?)] = []
+        /// Group mailboxes' `queue:`.
+        var mailboxQueues: [(node: Node, key: String, name: String)] = []
     }
 
     static func parsePrompts(_ node: Node, _ r: YAMLReader, configFile: String, _ refs: References) throws(ConfigError) -> PromptSettings {
@@ -352,6 +354,7 @@ extension ConfigLoader {
             throw r.error(node, key, "prompt language '\(name)' is not in prompts.languages (\(config.prompts.languages.joined(separator: ", "))), so its set is not checked complete")
         }
         try checkApplications(config, refs, r)
+        try checkMailboxQueues(config, refs, r)
         for (node, key, name) in refs.schedules where config.schedules[name] == nil {
             throw r.error(node, key, "no schedule named '\(name)' (schedules: \(config.schedules.keys.sorted().joined(separator: ", ")))")
         }

@@ -2,7 +2,7 @@
 import Yams
 
 extension ConfigLoader {
-    static let routeKeys = ["match", "prefix", "to", "menu", "action", "application", "argument", "strip", "prepend", "answer_timeout"]
+    static let routeKeys = ["match", "prefix", "to", "menu", "action", "application", "argument", "strip", "prepend", "answer_timeout", "on_busy", "on_no_answer"]
 
     static func parseRoute(_ node: Node, _ path: String, _ r: YAMLReader, spans: [SpanConfig],
                            refs: References) throws(ConfigError) -> RouteConfig {
@@ -22,6 +22,9 @@ extension ConfigLoader {
         if destinations.count > 1 {
             throw r.error(m[destinations[1]]!.key, "\(path).\(destinations[1])",
                           "a route has one destination: 'to' (spans), 'menu' (an IVR menu), 'application' or 'action', not \(destinations.joined(separator: " and "))")
+        }
+        for k in ["on_busy", "on_no_answer"] where m[k] != nil && m["to"] == nil {
+            throw r.error(m[k]!.key, "\(path).\(k)", "'\(k)' goes with 'to' (a route that dials a number)")
         }
         if let v = m["menu"] {
             let name = try r.string(v.value, "\(path).menu")
@@ -58,6 +61,8 @@ extension ConfigLoader {
         if let v = m["strip"] { route.strip = try r.int(v.value, "\(path).strip", range: 0...32) }
         if let v = m["prepend"] { route.prepend = try digits(v.value, "\(path).prepend", r, allowEmpty: true) }
         if let v = m["answer_timeout"] { route.answerTimeout = try r.double(v.value, "\(path).answer_timeout", range: 1...3600, unit: "seconds") }
+        if let v = m["on_busy"] { route.onBusy = try action(v.value, "\(path).on_busy", r, refs) }
+        if let v = m["on_no_answer"] { route.onNoAnswer = try action(v.value, "\(path).on_no_answer", r, refs) }
         return route
     }
 }

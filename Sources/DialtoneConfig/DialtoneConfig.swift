@@ -190,6 +190,12 @@ public struct RouteConfig: Sendable, Equatable {
     public var prepend: String
     /// Seconds to wait for an answer before clearing with cause 19. Default 60.
     public var answerTimeout: Double
+    /// Where the caller goes when the destination is busy (cause 17) instead
+    /// of hearing busy: an application (typically voice mail), a menu…
+    public var onBusy: IVRAction?
+    /// Where the caller goes when the destination does not answer (cause 18,
+    /// 19, or `answer_timeout` running out).
+    public var onNoAnswer: IVRAction?
     /// Where the route was written (for messages).
     public var line: Int?
 

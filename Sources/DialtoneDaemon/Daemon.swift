@@ -26,6 +26,8 @@ public final class Daemon: @unchecked Sendable {
     public let store: Store
     /// The ACD, when queues or an agent line are configured.
     public private(set) var acd: ACDApplication?
+    /// Voice mail applications by name.
+    public private(set) var voicemail: [String: VoicemailApplication] = [:]
     /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
     public let storeWriter: StoreWriter
     /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
@@ -166,6 +168,8 @@ public final class Daemon: @unchecked Sendable {
                                                            logger: logger))
             case .queue, .agentLine:
                 break  // the ACD: one application owns every queue and agent (registered below)
+            case .voicemail:
+                break  // after the ACD (group mailboxes hand their messages to it)
             }
         }
         if let storage = acdStorage {
@@ -176,6 +180,24 @@ public final class Daemon: @unchecked Sendable {
                 if app.queue != nil { switchCore.hosted.register(QueueEntry(name: app.name, acd: acd)) }
                 if app.kind == .agentLine { switchCore.hosted.register(AgentLineEntry(name: app.name, acd: acd)) }
             }
+        }
+        for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
+            guard let v = app.voicemail else { continue }
+            let directory = v.directory ?? (((config.daemon.database as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent("voicemail") as NSString).appendingPathComponent(app.name)
+            // Group mailboxes: each message becomes a message work item of its queue.
+            var group: (@Sendable (String, VoicemailMessage) async -> Void)?
+            if let acd {
+                group = { queue, m in
+                    await acd.messageLeft(queue: queue, id: m.callID, path: m.path, seconds: m.seconds, callerNumber: m.caller,
+                                          arrival: m.received)
+                }
+            }
+            let vm = VoicemailApplication(name: app.name, config: v, directory: directory, core: switchCore,
+                                          storage: StoreVoicemailStorage(store: store, writer: storeWriter, logger: logger),
+                                          logger: logger, groupDelivery: group)
+            voicemail[app.name] = vm
+            switchCore.hosted.register(vm)
         }
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger

@@ -30,7 +30,7 @@ struct TickContext {
 
 /// One B-channel's media, as a pipeline of stages in a fixed order:
 ///
-///     receive:   line → 1 DTMF detector, fax tone detector → 2 recording tap → 3 fax → 4 route
+///     receive:   line → 1 DTMF detector, fax tone detector, 1b silence detector → 2 recording tap → 3 fax → 4 route
 ///     route:     sink | bridge peer's line | conference seat (mixed after every channel ran)
 ///     transmit:  line ← fax modem | prompt player | tone player   (when not routed)
 ///                line ← bridge peer | conference mixer  (when routed)
@@ -49,6 +49,7 @@ struct ChannelPipeline {
     let law: G711Law
     var detector = DTMFDetector()
     var faxTones = FaxToneDetector()
+    var silence = SilenceDetector()
     var tap = TapPoint()
     var fax = FaxStage()
     var route = Route.sink
@@ -66,7 +67,7 @@ struct ChannelPipeline {
     /// The channel has work: it is kept in use.
     var hasWork: Bool { route.isRouted || prompt.isActive || tone.isActive || detector.isActive || tap.isActive || receives }
     /// Its received frames are read (otherwise the driver keeps or drops them).
-    var receives: Bool { route.isRouted || detector.isActive || tap.isActive || fax.isActive || faxTones.isActive }
+    var receives: Bool { route.isRouted || detector.isActive || silence.isActive || tap.isActive || fax.isActive || faxTones.isActive }
 
     /// Stops the players (a route or another player takes over the transmit).
     mutating func stopPlayers() {
@@ -112,7 +113,7 @@ struct ChannelPipeline {
         if case .conference(let c, let seat) = route {
             samples = ctx.mixer.buffer(c, seat)  // decoded straight into the seat
             ctx.tables.decode(bytes, count: count, law, into: samples)
-        } else if detector.isActive || fax.isActive || faxTones.isActive {
+        } else if detector.isActive || fax.isActive || faxTones.isActive || silence.isActive {
             ctx.tables.decode(bytes, count: count, law, into: samples)
         }
         // 1. DTMF detector.
@@ -121,6 +122,8 @@ struct ChannelPipeline {
             for k in 0..<n { sink.emit(.digit(endpoint, ctx.digits[k])) }
         }
         if faxTones.isActive { faxTones.receive(samples, count: count, endpoint, sink) }
+        // 1b. Silence detector.
+        if silence.isActive, silence.receive(samples, count: count) { sink.emit(.silence(endpoint)) }
         // 2. Recording tap.
         if tap.isActive { ctx.taps.push(tap.slot, side: tap.side, bytes, count: count, ctx.recorder) }
         // 3. Fax terminal.

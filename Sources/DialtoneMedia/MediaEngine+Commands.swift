@@ -123,6 +123,10 @@ extension MediaEngine {
             } else {
                 pipelines[slot(e)].detector.stop()
             }
+        case .detectSilence(let e, let samples):
+            guard isValid(e) else { return refuse() }
+            if samples > 0 { use(e) }
+            pipelines[slot(e)].silence.start(samples: samples)
         }
     }
 

@@ -45,6 +45,8 @@ public final class MediaEngine: @unchecked Sendable {
         case faxFinished(Endpoint, FaxSession)
         /// A fax tone was heard (``Command/detectFaxTones(_:_:)`` on).
         case faxTone(Endpoint, FaxTone)
+        /// A channel with silence detection on has been quiet for its limit (once, until sound returns).
+        case silence(Endpoint)
     }
 
     public enum Command: Sendable {
@@ -75,6 +77,8 @@ public final class MediaEngine: @unchecked Sendable {
         case leaveConference(Int, Endpoint)
         /// Turns in-band DTMF detection on or off for a channel.
         case detectDigits(Endpoint, Bool)
+        /// Reports `.silence` after this many quiet samples in a row (0: off).
+        case detectSilence(Endpoint, samples: Int)
         /// Connects two channels both ways; the engine's `primeFrames` of idle
         /// are queued first on each side as jitter slack (like DAHDI's write
         /// buffers). Refused when the id is in use or either channel is

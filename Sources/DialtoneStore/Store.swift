@@ -112,6 +112,7 @@ public final class Store: Sendable {
             try db.create(index: "recording_path", on: "recording", columns: ["path"])
         }
         registerACDMigrations(&m)  // v5-customer, v6-queue (Store+ACDSchema.swift)
+        registerVoicemailMigrations(&m)  // v7-voicemail (Store+Voicemail.swift)
         return m
     }
 

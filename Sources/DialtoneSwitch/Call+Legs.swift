@@ -326,6 +326,25 @@ extension Call {
         return actions
     }
 
+    /// The destination of a routed call (not answered by Dialtone) failed and
+    /// its route sends the caller elsewhere (`on_busy`, `on_no_answer`): the
+    /// failed leg is cleared here unless its far end did; the caller, not
+    /// yet answered, stays (state `routing`) for the application. No actions: not ours to divert.
+    mutating func divert(failed id: Int, cause: Q931Cause, farEndCleared: Bool, now: Date) -> [Action] {
+        guard !answeredLocally, state == .routing, case .destination(let w)? = pending[id], w == 1, let l = leg(id),
+              let caller = inbound, caller.isUp, !caller.isAnswered else { return [] }
+        pending[id] = nil
+        disarm(.answer(leg: id))
+        var actions: [Action] = []
+        if farEndCleared {
+            update(id) { $0.disconnectIndication(cause, now: now) }
+        } else if l.isUp, legs[id - 1].disconnectRequest(.normalClearing, now: now) {
+            actions.append(.signal(span: l.span, .hangup(l.ref, .normalClearing)))
+        }
+        actions.append(ended(id, cause))
+        return actions
+    }
+
     public var disposition: CDR.Disposition {
         if answer != nil { return .answered }
         switch cause?.rawValue ?? 0 {

@@ -314,7 +314,7 @@ public struct Call: Sendable {
     }
 
     /// The route names the call-control API: the call waits to be answered or rejected.
-    mutating func present(now: Date) -> [Action] {
+    mutating func present(now: Date, alert: Bool = true) -> [Action] {
         guard let leg = inbound, let ch = leg.channel, leg.isUp else { return [] }
         if leg.isAnswered {
             // Already answered (an IVR handed it on): the application has it as it is.
@@ -322,6 +322,7 @@ public struct Call: Sendable {
             return [.stopApplication(leg: leg.id)]
         }
         set(.presented, "presented to the API", now: now)
+        guard alert else { return [] }  // diverted after the destination failed: the caller was told already
         return [.signal(span: leg.span, .alerting(leg.ref, channel: ch)), event(.legAlerting, leg: 1)]
     }
 

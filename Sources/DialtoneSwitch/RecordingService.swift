@@ -19,7 +19,7 @@ final class RecordingService {
     private let sink: any CallRecordSink
     private let logger: Logger
     /// Recordings the engine is still writing to, by slot.
-    private var open: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?)] = [:]
+    private var open: [Int: (callID: String, path: String, start: Date, alsa: AlsaStream?, indexed: Bool)] = [:]
     /// Closes in progress (files being finished on detached tasks).
     private var closing: [Int: Task<Void, Never>] = [:]
     private let unfinished = Counter()
@@ -71,11 +71,26 @@ final class RecordingService {
         do {
             let slot = try writer.open(path: path, format: config.format, layout: config.layout, laws: laws, alsa: alsa)
             alarms.clear(AlarmID(.recordingFailure, config.directory))
-            open[slot] = (callID, path, now, alsa)
+            open[slot] = (callID, path, now, alsa, true)
             return .success((slot, path))
         } catch {
             logger.warning("recording not started; the call goes on", metadata: ["call.id": "\(callID)", "error": "\(error)"])
             raiseAlarm("\(error)")
+            return .failure(.invalid("recording not started: \(error)"))
+        }
+    }
+
+    /// Opens a recording of one party to a file an application chose (a
+    /// voice mail message or greeting: mono, not indexed as a call recording,
+    /// no ALSA stream). The slot, or why not.
+    func open(callID: String, path: String, format: WAVFormat, law: G711Law) -> Result<Int, CallControlError> {
+        guard let writer else { return .failure(.notConfigured("recording")) }
+        do {
+            let slot = try writer.open(path: path, format: format, layout: .mono, laws: (law, law), alsa: nil)
+            open[slot] = (callID, path, Date(), nil, false)
+            return .success(slot)
+        } catch {
+            logger.warning("recording not started", metadata: ["call.id": "\(callID)", "path": "\(path)", "error": "\(error)"])
             return .failure(.invalid("recording not started: \(error)"))
         }
     }
@@ -112,6 +127,12 @@ final class RecordingService {
             var e = SwitchEvent(.recordingStopped, call: r.callID)
             e.path = result.path
             e.text = result.problem
+            guard r.indexed else {
+                // An application's own file: it finishes and indexes it (the event says where it is).
+                if result.dataBytes == 0 { unlink(result.path); e.path = nil }
+                events.publish(e)
+                return
+            }
             if result.dataBytes == 0 {
                 // No audio at all (it could not start, or the disk was full from the first frame): no empty file.
                 unlink(result.path)

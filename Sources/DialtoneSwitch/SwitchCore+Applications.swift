@@ -23,12 +23,12 @@ struct ApplicationHost: Sendable {
 /// The application host: runs per-call sessions (the IVR…) on the call-control primitives.
 extension SwitchCore {
     /// Answers the call (if not yet) and gives it to the application for `action`.
-    func startApplication(_ id: String, _ action: IVRAction) {
+    func startApplication(_ id: String, _ action: IVRAction, alert: Bool = true) {
         guard let call = calls[id], let leg = call.inbound, leg.channel != nil else { return }
         if case .application(let name, let argument) = action, name == "control" || hosted[name] != nil {
             // The call-control API (or a hosted application speaking it) takes the call:
             // it waits to be answered, rejected or connected.
-            update(id) { call, now in call.present(now: now) }
+            update(id) { call, now in call.present(now: now, alert: alert) }
             publish(id, .applicationStarted) { e in
                 e.application = name
                 e.text = argument.isEmpty ? nil : argument
@@ -154,6 +154,32 @@ extension SwitchCore {
         return true
     }
 
+    /// A routed call's destination failed: when its route says where such
+    /// callers go (`on_busy`, `on_no_answer`), the failed leg is cleared and
+    /// the caller handed there, with `voicemail.reason` (busy or
+    /// unavailable) attached. False: the failure goes on as before.
+    func divertOnFailure(_ id: String, failed leg: Int, cause: Q931Cause, farEndCleared: Bool) -> Bool {
+        guard let call = calls[id], !call.answeredLocally, call.state == .routing, let route = dialplan.route(call.dnis) else { return false }
+        let target: IVRAction?, reason: String
+        switch cause {
+        case .userBusy: (target, reason) = (route.onBusy, "busy")
+        case .noAnswer, .noUserResponding: (target, reason) = (route.onNoAnswer, "unavailable")
+        default: return false
+        }
+        guard let target else { return false }
+        var diverted = false
+        update(id) { call, now in
+            let actions = call.divert(failed: leg, cause: cause, farEndCleared: farEndCleared, now: now)
+            diverted = !actions.isEmpty
+            return actions
+        }
+        guard diverted else { return false }
+        update(id) { call, _ in call.attach("voicemail.reason", reason) }
+        logger.info("destination failed; diverted", metadata: ["call.id": "\(id)", "cause": "\(cause.rawValue)", "to": "\(target)"])
+        startApplication(id, target, alert: false)
+        return true
+    }
+
     func mediaEvent(_ event: MediaEngine.Event) {
         switch event {
         case .digit(let endpoint, let byte):
@@ -171,6 +197,11 @@ extension SwitchCore {
             recorder.stopped(slot: slot, events: events)
         case .faxNegotiated, .faxPage, .faxFinished, .faxTone:
             faxEvent(event)
+        case .silence(let endpoint):
+            guard let (id, leg) = calls.lazy.compactMap({ (id, call) -> (String, Int)? in
+                call.legs.first(where: { $0.span == endpoint.span && $0.channel == endpoint.channel && !$0.isGone }).map { (id, $0.id) }
+            }).first else { return }
+            publish(id, .silence, leg: leg)
         }
     }
 }

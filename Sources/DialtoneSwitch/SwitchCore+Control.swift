@@ -202,6 +202,37 @@ extension SwitchCore {
         return path
     }
 
+    /// Records the one party of a call that is alone (a caller leaving a
+    /// voice mail message, an owner recording a greeting) to `path`, mono:
+    /// the application's own file, not indexed as a call recording. The
+    /// writer rewrites the header every second; `recording.stopped` (with
+    /// `path`, or none when nothing was recorded) says when it is closed and synced.
+    public func startRecording(_ id: String, to path: String, format: WAVFormat = .pcm16) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard call.recordingSlot == nil else { throw .invalid("call \(id) is already recorded") }
+        guard case .alone(let l) = call.state, links[id] == nil, let e = endpoint(id, l) else {
+            throw .wrongState(call: id, state: call.state, command: "record")
+        }
+        let slot = try recorder.open(callID: id, path: path, format: format, law: spans[e.span].config.law).get()
+        calls[id]?.recordingSlot = slot
+        send(.record(slot: slot, first: e, second: nil))
+        publish(id, .recordingStarted) { ev in
+            ev.path = path
+            ev.text = "application"
+        }
+    }
+
+    /// Reports `silence` (an event) once a leg has sent `seconds` of silence
+    /// in a row (energy below about −48 dBov), again only after sound came
+    /// back; nil turns it off. A voice mail message ends this way.
+    public func detectSilence(_ id: String, leg: Int? = nil, seconds: Double?) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard let e = endpoint(id, leg ?? 1), call.leg(leg ?? 1)?.isAnswered == true else {
+            throw .wrongState(call: id, state: call.state, command: "detect silence")
+        }
+        send(.detectSilence(e, samples: seconds.map { Int(max(0.1, $0) * 8000) } ?? 0))
+    }
+
     public func stopRecording(_ id: String) throws(CallControlError) {
         guard let call = calls[id] else { throw .noSuchCall(id) }
         guard call.recordingSlot != nil else { throw .invalid("call \(id) is not recorded") }

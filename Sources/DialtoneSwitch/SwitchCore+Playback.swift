@@ -62,6 +62,9 @@ extension SwitchCore {
         return clip
     }
 
+    /// Forgets a file's cached clip (an application rewrote the file: a new greeting).
+    public func forgetClip(_ path: String) { clipCache[path] = nil }
+
     public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "stop play")
         playlists[e] = nil

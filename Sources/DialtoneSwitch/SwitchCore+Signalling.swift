@@ -50,13 +50,16 @@ extension SwitchCore {
         case .disconnected(let ref, let cause):
             guard let (id, leg) = legIndex[key(ref)] else { return }
             if returnToApplication(id, failed: leg, cause: cause, farEndCleared: true) { return }
+            if divertOnFailure(id, failed: leg, cause: cause, farEndCleared: true) { return }
             update(id) { call, now in call.legDisconnected(leg, cause: cause, now: now) }
         case .released(let ref, let cause):
             // The channel is free once its call reference is gone, whatever
             // became of the call (one owner for each channel's lease).
             channels.release(key(ref))
             guard let (id, leg) = legIndex.removeValue(forKey: key(ref)) else { return }
-            if calls[id]?.leg(leg)?.isUp == true { _ = returnToApplication(id, failed: leg, cause: cause, farEndCleared: true) }
+            if calls[id]?.leg(leg)?.isUp == true, !returnToApplication(id, failed: leg, cause: cause, farEndCleared: true) {
+                _ = divertOnFailure(id, failed: leg, cause: cause, farEndCleared: true)
+            }
             update(id) { call, now in call.legReleased(leg, cause: cause, now: now) }
         case .restarting(let list):
             channels.restarting(span: span, channels: list)

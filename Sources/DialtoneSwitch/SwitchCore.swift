@@ -341,6 +341,13 @@ public actor SwitchCore {
             update(id) { call, now in call.clearLeg(leg, cause: .noAnswer, now: now) }
             return
         }
+        if case .answer(let leg) = timer.kind, calls[id]?.leg(leg)?.isAnswered == false,
+           calls[id]?.pending[leg] == .destination(for: 1), calls[id]?.answeredLocally == false,
+           calls[id]!.take(timer) {
+            if divertOnFailure(id, failed: leg, cause: .noAnswer, farEndCleared: false) { return }
+            update(id) { call, now in call.clearLeg(leg, cause: .noAnswer, now: now) }
+            return
+        }
         update(id) { call, now in call.timerFired(timer, now: now) }
     }
 }

@@ -26,6 +26,8 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case dataAttached = "data.attached"
         case applicationStarted = "application.started"
         case promptFinished = "prompt.finished"
+        /// A leg with silence detection on was quiet for its limit (``SwitchCore/detectSilence(_:leg:seconds:)``).
+        case silence
         /// An ACD agent's state changed (`agent`, `state`, `text`: reason or item).
         case agentState = "agent.state"
         /// A line of the queue log (`call`: the work item, `queue`, `agent`, `text`: the event, `fields`).
@@ -41,6 +43,10 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         /// A fax session ended (`code`: T.30 completion code, 0 = success;
         /// `text`: its description; `pages`, `rate`, `ecm`, `path`).
         case faxEnded = "fax.ended"
+        /// A voice mail message was left (`application`, `mailbox`, `number`: the caller, `path`, `seconds`, counts).
+        case mailboxMessage = "mailbox.message"
+        /// A mailbox's message counts changed (`application`, `mailbox`, `new`, `old`): message waiting.
+        case mailboxWaiting = "mailbox.waiting"
         case callEnded = "call.ended"
         case spanUp = "span.up"
         case spanDown = "span.down"
@@ -89,6 +95,17 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
     public var code: Int?
     /// A queue event's data fields, in the queue log's order.
     public var fields: [String]?
+    /// Voice mail: the mailbox, a message's length, the mailbox's new and old messages.
+    public var mailbox: String?
+    public var seconds: Double?
+    public var newMessages: Int?
+    public var oldMessages: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, time, type, call, leg, peer, peerCall, span, channel, number, dnis, role, digits, source, cause, causeText,
+             disposition, key, value, path, application, members, text, agent, queue, state, pages, rate, ecm, code, fields, mailbox, seconds
+        case newMessages = "new", oldMessages = "old"
+    }
 
     public init(_ type: EventType, call: String? = nil, leg: Int? = nil) {
         self.type = type

@@ -75,6 +75,9 @@ import Testing
         let faxIn = try FaxSession(role: .answering, direction: .receive("\(dir)/fax-in.tif"))
         let faxLate = try FaxSession(role: .answering, direction: .receive("\(dir)/fax-late.tif"))
         engine.send(.startFax(ep(0, 20), faxIn))
+        // Silence detection: the busy-tone channel's far end sends idle (quiet), the bridged T1 party a tone.
+        engine.send(.detectSilence(ep(1, 12), samples: 8000))
+        engine.send(.detectSilence(ep(1, 1), samples: 8000))
         let far = [FarEnd(e1.b, 1, digits: "159"), FarEnd(t1.b, 1, hz: 1300), FarEnd(e1.b, 5, digits: "73"),
                    FarEnd(e1.b, 6, hz: 700), FarEnd(t1.b, 7, hz: 1100), FarEnd(e1.b, 10, hz: 1100), FarEnd(t1.b, 12),
                    FarEnd(e1.b, 20), FarEnd(t1.b, 21)]
@@ -91,12 +94,13 @@ import Testing
             65: [.stopTone(ep(0, 10)), .playPrompt(ep(0, 10), prompt: 1, token: 11, loop: true)],
             70: [.playTone(ep(1, 12), .congestion), .detectDigits(ep(1, 1), false)],
             30: [.startFax(ep(1, 21), faxLate)],
-            80: [.stopFax(ep(1, 21))],
+            80: [.stopFax(ep(1, 21)), .detectSilence(ep(1, 12), samples: 0)],
         ]
         var allocations = 0
         var moved: UInt64 = 0
         var digits: [MediaEngine.Endpoint: String] = [:]
         var faxEvents: [MediaEngine.Event] = []
+        var silences: [(Int, MediaEngine.Endpoint)] = []
         for t in 0..<100 {
             for command in script[t] ?? [] { #expect(engine.send(command)) }
             for f in far { f.send(frame) }
@@ -111,12 +115,15 @@ import Testing
                 if case .digit(let at, let d) = e { digits[at, default: ""].append(Character(UnicodeScalar(d))) }
                 if case .faxTone = e { faxEvents.append(e) }
                 if case .faxFinished = e { faxEvents.append(e) }
+                if case .silence(let at) = e { silences.append((t, at)) }
             }
         }
         #expect(allocations == 0)
         #expect(engine.commandsRefused == 0)
         #expect(moved > 150)  // both directions of the bridge, but for its two ticks down
         #expect(digits == [ep(0, 1): "159", ep(0, 5): "73"])
+        // One second of idle: reported once, about 50 ticks in; the tone never.
+        #expect(silences.count == 1 && silences.first?.1 == ep(1, 12) && (48...53).contains(silences.first?.0 ?? 0), "\(silences)")
         // Who hears whom, over the last 400 ms.
         let parties = [700, 1100, 1300]
         func hears(_ i: Int) -> Set<Int> { ToneProbe.heard(in: Array(heard[i].suffix(3200)), law: far[i].law, among: parties) }

@@ -118,6 +118,19 @@ extension ACDApplication {
                                                "seconds": "\(Int(seconds))"])
     }
 
+    /// A message left in a group mailbox (voice mail with `queue:`): a
+    /// message work item of the queue, offered to its agents like one left
+    /// while waiting (same distribution, same statistics). `id` is the
+    /// message's call id; `path` the finished WAV file.
+    public func messageLeft(queue: String, id: String, path: String, seconds: Double, callerNumber: String, arrival: Date) {
+        restore()
+        guard queues[queue] != nil, acd.item(id) == nil else { return }
+        numbers[id] = callerNumber
+        feed(.arrive(WorkItem(id: id, kind: .message(path: path, seconds: seconds), queue: queue, arrival: arrival,
+                              callerNumber: callerNumber)))
+        logger.info("group mailbox message queued", metadata: ["call.id": "\(id)", "queue": "\(queue)", "path": "\(path)"])
+    }
+
     // MARK: Agent lines
 
     /// An agent calls the agent line: number, then PIN, then they stay on the line.
