@@ -2,7 +2,7 @@
 # `make demo` and `make test` install what is missing on Debian 12, build, and run.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox
+DEBS := libpri-dev libspandsp-dev libtiff-dev libasound2-dev libsqlite3-dev sqlite3 tshark espeak-ng sox ghostscript libtiff-tools
 DAHDI_INC := CShims/CDAHDI/include/dahdi
 CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
