@@ -13,6 +13,19 @@ public struct ApplicationConfig: Sendable, Equatable {
         /// Where agents with a persistent line call in: they log in by
         /// agent number and PIN and stay connected between calls.
         case agentLine
+        /// The fax-on-demand service: callers pick catalogue documents (`fax:`)
+        /// and receive them on the call or by a fax job to a number they key.
+        case faxOnDemand(FaxOnDemandSettings)
+    }
+
+    public struct FaxOnDemandSettings: Sendable, Equatable {
+        /// Documents one caller may order at once. Default 5.
+        public var maxDocuments: Int = 5
+        /// Whether callers may have the documents sent to a number they key (key 2). Default true.
+        public var callback: Bool = true
+        /// Seconds to wait for each key. Default 10.
+        public var digitTimeout: Double = 10
+        public init() {}
     }
 
     public struct ParkSettings: Sendable, Equatable {
@@ -40,7 +53,7 @@ public struct ApplicationConfig: Sendable, Equatable {
     /// call-control API (answered or rejected by command).
     public static let builtIn = ["control"]
     /// The kinds an `applications:` entry may have.
-    public static let kinds = ["park", "queue", "agent-line"]
+    public static let kinds = ["park", "queue", "agent-line", "fax-on-demand"]
 
     /// The queue's settings, when this is a queue.
     public var queue: QueueConfig? { if case .queue(let q) = kind { q } else { nil } }

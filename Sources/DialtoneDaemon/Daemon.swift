@@ -164,6 +164,8 @@ public final class Daemon: @unchecked Sendable {
             case .park(let settings):
                 switchCore.hosted.register(ParkApplication(name: app.name, settings: settings, core: switchCore,
                                                            logger: logger))
+            case .faxOnDemand:
+                break  // the fax application (integration with the fax core: docs/fax.md)
             case .queue, .agentLine:
                 break  // the ACD: one application owns every queue and agent (registered below)
             }
