@@ -112,6 +112,7 @@ public final class Store: Sendable {
             try db.create(index: "recording_path", on: "recording", columns: ["path"])
         }
         registerACDMigrations(&m)  // v5-customer, v6-queue (Store+ACDSchema.swift)
+        registerFaxMigrations(&m)  // v8-fax (Store+FaxSchema.swift); v7-voicemail goes before it
         return m
     }
 

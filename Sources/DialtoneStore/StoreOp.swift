@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneACD
+import DialtoneFax
 import DialtoneSwitch
 import Foundation
 import GRDB
@@ -20,6 +21,8 @@ public enum StoreOp: Sendable, Equatable {
     case queueEvent(QueueEvent)
     /// The ACD's state under `key` (a JSON document), replaced as a whole (`acd_state`).
     case acdSnapshot(key: String, json: String, time: Date)
+    /// A fax job, destination or received fax (whole rows, replaced), or a received fax marked done.
+    case fax(FaxStoreRecord)
 
     /// How many of `ops` are records (call starts, CDRs, recordings), not liveness marks.
     static func records(_ ops: [StoreOp]) -> Int {
@@ -32,7 +35,7 @@ public enum StoreOp: Sendable, Equatable {
         case .cdr(let c): c.callID
         case .recording(let r): r.callID
         case .queueEvent(let e): e.callID == "NONE" ? nil : e.callID
-        case .alive, .acdSnapshot: nil
+        case .alive, .acdSnapshot, .fax: nil
         }
     }
 
@@ -55,6 +58,8 @@ public enum StoreOp: Sendable, Equatable {
         case .acdSnapshot(let key, let json, let time):
             try db.execute(sql: "INSERT OR REPLACE INTO acd_state (key, json, updated_time) VALUES (?, ?, ?)",
                            arguments: [key, json, StoredDate.databaseValue(time)])
+        case .fax(let record):
+            try record.apply(db)
         }
     }
 }
@@ -63,7 +68,7 @@ public enum StoreOp: Sendable, Equatable {
 extension StoreOp: Codable {
     enum CodingKeys: String, CodingKey { case op, v, data }
     // Names are only ever added: old journals stay readable.
-    enum Name: String, Codable { case start, cdr, recording, alive, queue, acd }
+    enum Name: String, Codable { case start, cdr, recording, alive, queue, acd, fax }
     enum SnapshotKeys: String, CodingKey { case key, json, time }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +79,7 @@ extension StoreOp: Codable {
         case .recording: self = .recording(try c.decode(RecordingRow.self, forKey: .data))
         case .alive: self = .alive(try c.decode(Date.self, forKey: .data))
         case .queue: self = .queueEvent(try c.decode(QueueEvent.self, forKey: .data))
+        case .fax: self = .fax(try c.decode(FaxStoreRecord.self, forKey: .data))
         case .acd:
             let d = try c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)
             self = .acdSnapshot(key: try d.decode(String.self, forKey: .key), json: try d.decode(String.self, forKey: .json),
@@ -90,6 +96,7 @@ extension StoreOp: Codable {
         case .recording(let r): try c.encode(Name.recording, forKey: .op); try c.encode(r, forKey: .data)
         case .alive(let d): try c.encode(Name.alive, forKey: .op); try c.encode(d, forKey: .data)
         case .queueEvent(let e): try c.encode(Name.queue, forKey: .op); try c.encode(e, forKey: .data)
+        case .fax(let r): try c.encode(Name.fax, forKey: .op); try c.encode(r, forKey: .data)
         case .acdSnapshot(let key, let json, let time):
             try c.encode(Name.acd, forKey: .op)
             var d = c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)
