@@ -26,6 +26,10 @@ public struct ApplicationConfig: Sendable, Equatable {
         /// Seconds to wait for each key. Default 10.
         public var digitTimeout: Double = 10
         public init() {}
+        /// The prompts the service plays (checked at load like any other).
+        public static let prompts = ["fax-welcome", "fax-added", "fax-no-document", "enter-account", "fax-delivery",
+                                     "fax-delivery-here", "fax-enter-number", "fax-start", "fax-queued", "fax-unavailable",
+                                     "invalid", "timeout", "goodbye"]
     }
 
     public struct ParkSettings: Sendable, Equatable {

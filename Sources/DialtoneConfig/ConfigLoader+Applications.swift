@@ -41,6 +41,9 @@ extension ConfigLoader {
                 if let v = m["max_documents"] { f.maxDocuments = try r.int(v.value, "\(path).max_documents", range: 1...20) }
                 if let v = m["callback"] { f.callback = try r.bool(v.value, "\(path).callback") }
                 if let v = m["digit_timeout"] { f.digitTimeout = try r.double(v.value, "\(path).digit_timeout", range: 2...60, unit: "s") }
+                for prompt in ApplicationConfig.FaxOnDemandSettings.prompts {
+                    refs.prompts.append(PromptUse(node: t.value, key: "\(path).type", name: prompt, language: nil))
+                }
                 out[name] = ApplicationConfig(name: name, kind: .faxOnDemand(f), line: keyNode.mark?.line)
             case "agent-line":
                 out[name] = ApplicationConfig(name: name, kind: .agentLine, line: keyNode.mark?.line)

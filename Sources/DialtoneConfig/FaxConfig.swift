@@ -16,6 +16,15 @@ public struct FaxConfig: Sendable, Equatable {
         public var tiff: String
         public var pages: Int
         public var line: Int?
+
+        public init(number: String, name: String, file: String, tiff: String, pages: Int, line: Int? = nil) {
+            self.number = number
+            self.name = name
+            self.file = file
+            self.tiff = tiff
+            self.pages = pages
+            self.line = line
+        }
     }
 
     /// How the customer of a personal document is found.
@@ -37,6 +46,17 @@ public struct FaxConfig: Sendable, Equatable {
         /// `customer.X` fields the template uses beyond the fixed ones (a record without one renders it empty).
         public var freeFields: [String]
         public var line: Int?
+
+        public init(number: String, name: String, template: String, text: String, key: CustomerKey,
+                    freeFields: [String], line: Int? = nil) {
+            self.number = number
+            self.name = name
+            self.template = template
+            self.text = text
+            self.key = key
+            self.freeFields = freeFields
+            self.line = line
+        }
     }
 
     /// Where a fax received on a fax number goes.
