@@ -105,6 +105,7 @@ extension ControlServer {
     /// The one-shot queries (`spans`, `calls`, `stats`, …).
     static func query(_ request: String, daemon: Daemon) async -> Data {
         if let reply = await acdQuery(request, daemon: daemon) { return reply }
+        if let reply = await faxQuery(request, daemon: daemon) { return reply }
         switch request {
         case "spans":
             return ControlReply.encode(await daemon.switchCore.spanStatus())
