@@ -109,3 +109,28 @@ public enum FaxRequest: Sendable, Equatable {
             .filter { !$0.isEmpty }
     }
 }
+
+extension FaxRequest {
+    /// A send time as people type it: ISO 8601 with a zone (`2026-12-01T14:30:00Z`),
+    /// `YYYY-MM-DD HH:MM` or `HH:MM` in `zone` (`HH:MM` already past: tomorrow),
+    /// or a delay `+90s`, `+30m`, `+2h`, `+1d`. Nil when it is none of these.
+    public static func time(_ text: String, now: Date, zone: TimeZone = .current) -> Date? {
+        if text.hasPrefix("+"), let unit = text.last, let n = Double(text.dropFirst().dropLast()), n >= 0 {
+            let seconds: Double? = switch unit { case "s": 1; case "m": 60; case "h": 3600; case "d": 86_400; default: nil }
+            return seconds.map { now.addingTimeInterval(n * $0) }
+        }
+        if let d = ISO8601DateFormatter().date(from: text) { return d }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        if let d = f.date(from: text) { return d }
+        f.dateFormat = "HH:mm"
+        guard text.count == 5, let t = f.date(from: text) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let hm = calendar.dateComponents([.hour, .minute], from: t)
+        guard let today = calendar.date(bySettingHour: hm.hour!, minute: hm.minute!, second: 0, of: now) else { return nil }
+        return today > now ? today : calendar.date(byAdding: .day, value: 1, to: today)
+    }
+}
