@@ -104,7 +104,7 @@ public enum FaxRequest: Sendable, Equatable {
     /// commas or semicolons); `#` starts a comment; spaces, dashes, dots and
     /// parentheses inside a number are dropped.
     public static func numbers(fromList text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == ";" || $0 == "\r" })
+        text.split(whereSeparator: { $0.isNewline || $0 == "," || $0 == ";" })
             .map { line in String(line.prefix { $0 != "#" }).filter { !" \t-.()/".contains($0) } }
             .filter { !$0.isEmpty }
     }
