@@ -36,9 +36,9 @@ public struct FaxTemplate: Sendable, Equatable {
             let next = text.index(after: i)
             if c == "{", next < text.endIndex, text[next] == "{" { literal.append("{"); i = text.index(after: next); continue }
             if c == "}", next < text.endIndex, text[next] == "}" { literal.append("}"); i = text.index(after: next); continue }
-            if c == "\n" { line += 1 }
+            if c.isNewline { line += 1 }
             if c == "{" {
-                guard let close = text[next...].firstIndex(where: { $0 == "}" || $0 == "\n" || $0 == "{" }), text[close] == "}" else {
+                guard let close = text[next...].firstIndex(where: { $0 == "}" || $0.isNewline || $0 == "{" }), text[close] == "}" else {
                     return .failure(Problem(line: line, message: "'{' without a closing '}' on the same line (write '{{' for a brace)"))
                 }
                 let name = text[next..<close].trimmingCharacters(in: .whitespaces)

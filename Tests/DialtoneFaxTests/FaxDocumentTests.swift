@@ -112,6 +112,7 @@ enum FaxSamples {
         #expect(try FaxTemplate.parse("{balance}").get().unknownField()! == ("balance", nil))
         #expect(FaxTemplate.parse("a\nb {customer.name").failure?.line == 2)
         #expect(FaxTemplate.parse("x } y").failure?.line == 1)
+        #expect(FaxTemplate.parse("a\r\nb\r\n{oops").failure?.line == 3)
     }
 
     @Test func t30CodesMatchSpanDSP() {
