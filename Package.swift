@@ -106,7 +106,7 @@ let package = Package(
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneTestKit", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneACD", "DialtoneApps",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneACD", "DialtoneApps", "DialtoneFax",
         ]),
     ]
 )

@@ -102,7 +102,8 @@ public actor FaxOnDemandApplication: HostedApplication {
             guard case .success(let refs) = await fax.order(documents, calling: party, keyed: keyed, callID: id) else {
                 return await finish(id, prompts: [FaxOnDemandSession.Prompt.unavailable, "goodbye"])
             }
-            try? await core.play(id, prompts: [FaxOnDemandSession.Prompt.start])
+            // The caller presses start while the prompt plays; T.30 begins once it has ended.
+            guard await playAndWait(id, [FaxOnDemandSession.Prompt.start]) else { sessions[id] = nil; return }
             logger.info("fax-on-demand: sending on the call", metadata: ["call.id": "\(id)", "documents": "\(documents.joined(separator: ","))"])
             let outcome = await line.transmit(onCall: id, documents: refs.map(\.path), settings: await fax.sendSettings)
             logger.notice("fax-on-demand: sent on the call", metadata: ["call.id": "\(id)", "result": "\(outcome.summary)"])
@@ -123,16 +124,30 @@ public actor FaxOnDemandApplication: HostedApplication {
     func finish(_ id: String, prompts: [String]) async {
         timers.removeValue(forKey: id)?.cancel()
         sessions[id] = nil
+        _ = await playAndWait(id, prompts)
+        _ = await core.hangup(id, cause: .normalClearing)
+    }
+
+    /// Plays `prompts` and waits until they end (true), the call ends or a minute passes (false).
+    func playAndWait(_ id: String, _ prompts: [String]) async -> Bool {
         let core = self.core, clock = self.clock
         let events = core.events.subscribe()  // before the prompt starts: its end is not missed
         try? await core.stopPlay(id)
-        try? await core.play(id, prompts: prompts)
-        Task {
-            let deadline = Task { try? await clock.sleep(for: .seconds(60)); _ = await core.hangup(id, cause: .normalClearing) }
-            for await e in events where e.call == id && (e.type == .promptFinished || e.type == .callEnded) { break }
-            deadline.cancel()
-            _ = await core.hangup(id, cause: .normalClearing)
+        do { try await core.play(id, prompts: prompts) } catch { return false }
+        let waiter = Task { () -> Bool in
+            for await e in events where e.call == id {
+                if e.type == .promptFinished, e.text == nil || e.text == prompts.last { return true }
+                if e.type == .callEnded { return false }
+            }
+            return false
         }
+        let deadline = Task {
+            try? await clock.sleep(for: .seconds(60))
+            waiter.cancel()
+        }
+        let finished = await waiter.value
+        deadline.cancel()
+        return finished
     }
 
     func armTimer(_ id: String) {
