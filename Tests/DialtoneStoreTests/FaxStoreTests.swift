@@ -117,3 +117,16 @@ import Testing
         #expect(ids.firstIndex(of: "v6-queue")! < ids.firstIndex(of: "v8-fax")!)
     }
 }
+
+extension FaxStoreTests {
+    @Test func aCustomerIsFoundByAFreeField() throws {
+        let store = try Store()
+        try store.upsert([Customer(number: "4930111", name: "A", fields: ["account": "4711"]),
+                          Customer(number: "4930222", name: "B", fields: ["account": "0815", "contract": "C-9"]),
+                          Customer(number: "4930333", name: "C")])
+        #expect(try store.customer(field: "account", value: "0815")?.name == "B")
+        #expect(try store.customer(field: "contract", value: "C-9")?.number == "4930222")
+        #expect(try store.customer(field: "account", value: "9999") == nil)
+        #expect(try store.customer(field: "name", value: "A") == nil, "only free fields, not the columns")
+    }
+}

@@ -21,6 +21,8 @@ public actor FaxApplication {
     var started = false
     var timer: Task<Void, Never>?
     var timerDeadline: Date?
+    /// How long ended jobs stay in memory (seconds).
+    static let keepEnded: Double = 86_400
     /// Calls up: their tasks (a cancelled job hangs them up through the line).
     var calls: [FaxDestinationKey: Task<Void, Never>] = [:]
 
@@ -130,6 +132,8 @@ public actor FaxApplication {
                 storage.save(job: job)
                 if job.state.isFinal, job.ended != nil {
                     logger.notice("fax job ended", metadata: ["fax.job": "\(job.id)", "state": "\(job.state.rawValue)"])
+                    // Jobs ended a day ago are the store's alone (`fax show` reads them there).
+                    scheduler.forget(endedBefore: now().addingTimeInterval(-Self.keepEnded))
                 }
             case .saveDestination(let d):
                 storage.save(destination: d)
