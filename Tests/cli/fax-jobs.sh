@@ -12,7 +12,7 @@
 #    failure is stored with its cause and text; a scheduled job survives SIGKILL;
 #  - `inbox list|show|export|done` over a received fax (its row written with
 #    sqlite3, as the fax core will write it through the store writer).
-# Usage: fax.sh PATH/TO/dialtone
+# Usage: fax-jobs.sh PATH/TO/dialtone
 set -u
 bin=$(realpath "${1:?usage: $0 dialtone-binary}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -127,5 +127,5 @@ dt inbox done Rc1 --by 1002 > /dev/null 2> done.err; rc=$?
 check "done twice exits 1" "[ $rc -eq 1 ] && grep -q 'marked done by 1001 already' done.err"
 
 kill -TERM $serve; wait $serve 2>/dev/null
-echo "fax.sh: $passed passed, $failed failed"
+echo "fax-jobs.sh: $passed passed, $failed failed"
 [ $failed -eq 0 ]
