@@ -15,9 +15,14 @@ public enum FaxStoreRecord: Sendable, Equatable, Codable {
     func apply(_ db: Database) throws {
         switch self {
         case .job(let j):
+            // An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the
+            // foreign key's cascade would take the job's destinations with it.
             try db.execute(sql: """
-                INSERT OR REPLACE INTO fax_job (id, kind, documents, scheduled_time, created_time, state, origin, ended_time)
+                INSERT INTO fax_job (id, kind, documents, scheduled_time, created_time, state, origin, ended_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, documents = excluded.documents,
+                  scheduled_time = excluded.scheduled_time, created_time = excluded.created_time, state = excluded.state,
+                  origin = excluded.origin, ended_time = excluded.ended_time
                 """, arguments: [j.id, j.kind.rawValue, Self.json(j.documents), StoredDate.databaseValue(j.scheduled),
                                  StoredDate.databaseValue(j.created), j.state.rawValue, j.origin, StoredDate.databaseValue(j.ended)])
         case .destination(let d):

@@ -47,6 +47,7 @@ import Testing
         done.ended = Self.t0.addingTimeInterval(900)
         try store.apply([.fax(.job(done)), .fax(.job(done))])
         #expect(try store.faxJobs() == [done])
+        #expect(try store.faxJob("F1")?.destinations == [sent, waiting, fresh], "saving the job again keeps its destinations")
         #expect(try store.faxJobs(open: true).isEmpty)
         #expect(try store.openFaxJobs().jobs.isEmpty)
         try store.apply([.fax(.job(Self.job("F2", state: .scheduled, created: Self.t0.addingTimeInterval(5))))])
