@@ -54,8 +54,9 @@ public struct ApplicationConfig: Sendable, Equatable {
     }
 
     /// Applications every Dialtone has: `control` presents the call to the
-    /// call-control API (answered or rejected by command).
-    public static let builtIn = ["control"]
+    /// call-control API (answered or rejected by command); `fax-receive`
+    /// receives a fax (with a `fax:` section, docs/fax.md).
+    public static let builtIn = ["control", "fax-receive"]
     /// The kinds an `applications:` entry may have.
     public static let kinds = ["park", "queue", "agent-line", "fax-on-demand"]
 

@@ -147,8 +147,11 @@ extension ConfigLoader {
     }
 
     /// Fax deliveries name configured queues and agents; a fax-on-demand application needs a catalogue.
-    static func checkFax(_ config: DialtoneConfig, _ r: YAMLReader, faxNode: Node?) throws(ConfigError) {
+    static func checkFax(_ config: DialtoneConfig, _ r: YAMLReader, faxNode: Node?, refs: References) throws(ConfigError) {
         try checkFaxDeliveries(config, r, faxNode: faxNode)
+        if config.fax == nil, let use = refs.applications.first(where: { $0.name == "fax-receive" }) {
+            throw r.error(use.node, use.key, "application 'fax-receive' needs a fax section (fax:)")
+        }
         for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
             guard case .faxOnDemand = app.kind else { continue }
             guard let fax = config.fax, !(fax.documents.isEmpty && fax.personal.isEmpty) else {

@@ -85,7 +85,7 @@ public enum ConfigLoader {
         if let v = top["recording"] { config.recording = try parseRecording(v.value, r, config: config) }
         if let v = top["customers"] { config.customers = try parseCustomers(v.value, r) }
         if let v = top["fax"] { config.fax = try parseFax(v.value, r, configFile: file, checkFiles: checkFiles) }
-        try checkFax(config, r, faxNode: top["fax"]?.value)
+        try checkFax(config, r, faxNode: top["fax"]?.value, refs: refs)
         try checkReferences(config, refs, r, checkFiles: checkFiles)
         return config
     }

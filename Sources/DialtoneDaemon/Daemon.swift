@@ -189,6 +189,7 @@ public final class Daemon: @unchecked Sendable {
             let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger)
             self.fax = fax
             faxLine = line
+            switchCore.hosted.register(FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger))
             for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
                 guard case .faxOnDemand(let settings) = app.kind else { continue }
                 switchCore.hosted.register(FaxOnDemandApplication(name: app.name, settings: settings, config: faxConfig,

@@ -66,5 +66,6 @@ public struct PendingFaxLine: FaxLine {
     static let outcome = FaxOutcome(call: .failed, cause: 47, t30Text: "the switch's fax stage is not available in this build")
     public func send(_ key: FaxDestinationKey, to number: String, documents: [String], settings: FaxSendSettings) async -> FaxOutcome { Self.outcome }
     public func transmit(onCall callID: String, documents: [String], settings: FaxSendSettings) async -> FaxOutcome { Self.outcome }
+    public func receive(onCall callID: String, into path: String) async -> FaxOutcome { Self.outcome }
     public func hangUp(_ key: FaxDestinationKey) async {}
 }

@@ -45,6 +45,7 @@ actor ScriptedFaxLine: FaxLine {
         return FaxOutcome(call: .answered, t30Code: 0, t30Text: "OK", pages: 1, rate: 14400, ecm: true)
     }
 
+    func receive(onCall callID: String, into path: String) async -> FaxOutcome { FaxOutcome(call: .answered, t30Code: 0, pages: 1) }
     func hangUp(_ key: FaxDestinationKey) async { held.removeValue(forKey: key)?.resume() }
     var heldCount: Int { held.count }
 }

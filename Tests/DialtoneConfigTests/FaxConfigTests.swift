@@ -145,5 +145,7 @@ import Testing
         check("fax: {personal: [{number: \"2\", template: x.txt, field: account}]}", "fax.personal[0].field", "needs key: digits")
         check("fax: {documents: []}", "applications.fod.type", "needs documents in the fax section")
         check("", "applications.fod.type", "needs documents in the fax section")
+        check("routes:\n  - {match: \"555\", application: fax-receive}", "routes[0].application", "needs a fax section")
+        #expect(error(dir, "fax: {documents: [{number: \"1\", file: a.tif}]}\nroutes:\n  - {match: \"555\", application: fax-receive}") == nil)
     }
 }

@@ -16,9 +16,11 @@ extension FaxApplication {
         }
     }
 
-    /// The spool file a fax received on `callID` is written to (hand it to the fax core's receive).
+    /// The spool file a fax received on `callID` is written to (hand it to the
+    /// fax core's receive); its directory is made if needed.
     public func receivePath(callID: String) -> String {
-        "\(config.receivedDirectory)/\(callID).tif"
+        try? FileManager.default.createDirectory(atPath: config.receivedDirectory, withIntermediateDirectories: true)
+        return "\(config.receivedDirectory)/\(callID).tif"
     }
 
     /// A fax came in (the fax core wrote `tiffPath` and reported `outcome`):

@@ -33,6 +33,11 @@ public protocol FaxLine: Sendable {
     /// caller pressed start on their fax machine); the call is cleared after.
     func transmit(onCall callID: String, documents: [String], settings: FaxSendSettings) async -> FaxOutcome
 
+    /// Receives a fax on a call (answered, or answered first) into the TIFF `path`
+    /// (T.30 answering role: the far machine called); returns when T.30 has ended.
+    /// The call is left up (the application clears it).
+    func receive(onCall callID: String, into path: String) async -> FaxOutcome
+
     /// Clears the call of `key` if it is up (a cancelled job); its `send` then returns.
     func hangUp(_ key: FaxDestinationKey) async
 }
