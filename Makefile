@@ -56,6 +56,7 @@ test: deps prompts
 	./Tests/cli/lifecycle.sh .build/debug/dialtone
 	./Tests/cli/call-control.sh .build/debug/dialtone
 	./Tests/cli/customers.sh .build/debug/dialtone
+	./Tests/cli/fax-jobs.sh .build/debug/dialtone
 	./Tests/cli/acd.sh .build/debug/dialtone
 	./Tests/cli/fax.sh .build/debug/dialtone
 	./Tests/cli/voicemail-crash.sh .build/debug/dialtone

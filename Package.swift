@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneConfig", dependencies: [
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneFax",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "DialtoneAlarms", dependencies: [
@@ -50,8 +50,11 @@ let package = Package(
         ]),
         // The ACD's pure state (queues, agents, work items): Foundation only.
         .target(name: "DialtoneACD"),
+        // Fax jobs as a pure scheduler (Foundation only), and the fax documents:
+        // TIFF checks with libtiff (through CSpanDSP's header), ghostscript and tiff2pdf.
+        .target(name: "DialtoneFax", dependencies: ["CSpanDSP"]),
         .target(name: "DialtoneStore", dependencies: [
-            "DialtoneSwitch", "DialtoneConfig", "DialtoneACD", "DialtoneAlarms", "CSystem",
+            "DialtoneSwitch", "DialtoneConfig", "DialtoneACD", "DialtoneFax", "DialtoneAlarms", "CSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -60,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DialtoneApps", dependencies: [
-            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch", "DialtoneACD", "DialtoneMedia", "CSystem",
+            "DialtoneConfig", "DialtoneSignalling", "DialtoneSwitch", "DialtoneACD", "DialtoneMedia", "CSystem", "DialtoneFax",
         ]),
         .target(name: "DialtoneLineSim", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia",
@@ -68,7 +71,7 @@ let package = Package(
         ]),
         .target(name: "DialtoneDaemon", dependencies: [
             "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "DialtoneACD",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneApps", "DialtoneLineSim", "DialtoneAlarms", "DialtoneACD", "DialtoneFax",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,7 +84,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
-            "DialtoneDaemon", "DialtoneTestKit", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore", "DialtoneACD",
+            "DialtoneDaemon", "DialtoneTestKit", "DialtoneConfig", "DialtoneLineSim", "DialtoneMedia", "DialtoneStore", "DialtoneACD", "DialtoneFax",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -94,15 +97,16 @@ let package = Package(
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneLineSimTests", dependencies: ["DialtoneLineSim", "DialtoneSpans", "CAllocationCounter"]),
         .testTarget(name: "DialtoneSignallingTests", dependencies: ["DialtoneSignalling", "DialtoneSpans"]),
-        .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
+        .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig", "DialtoneFax"]),
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneACDTests", dependencies: ["DialtoneACD"]),
-        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
-        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms", "DialtoneConfig", "DialtoneACD",
+        .testTarget(name: "DialtoneFaxTests", dependencies: ["DialtoneFax", "CSpanDSP"]),
+        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig", "DialtoneFax"]),
+        .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms", "DialtoneConfig", "DialtoneACD", "DialtoneFax",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
             "DialtoneDaemon", "DialtoneTestKit", "DialtoneLineSim", "DialtoneSwitch", "DialtoneConfig", "DialtoneStore",
-            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneACD", "DialtoneApps",
+            "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneACD", "DialtoneApps", "DialtoneFax",
         ]),
     ]
 )

@@ -15,6 +15,23 @@ public struct ApplicationConfig: Sendable, Equatable {
         case agentLine
         /// Voice mail: mailboxes callers leave messages in and owners call to hear them.
         case voicemail(VoicemailConfig)
+        /// The fax-on-demand service: callers pick catalogue documents (`fax:`)
+        /// and receive them on the call or by a fax job to a number they key.
+        case faxOnDemand(FaxOnDemandSettings)
+    }
+
+    public struct FaxOnDemandSettings: Sendable, Equatable {
+        /// Documents one caller may order at once. Default 5.
+        public var maxDocuments: Int = 5
+        /// Whether callers may have the documents sent to a number they key (key 2). Default true.
+        public var callback: Bool = true
+        /// Seconds to wait for each key. Default 10.
+        public var digitTimeout: Double = 10
+        public init() {}
+        /// The prompts the service plays (checked at load like any other).
+        public static let prompts = ["fax-welcome", "fax-added", "fax-no-document", "enter-account", "fax-delivery",
+                                     "fax-delivery-here", "fax-enter-number", "fax-start", "fax-queued", "fax-unavailable",
+                                     "invalid", "timeout", "goodbye"]
     }
 
     public struct ParkSettings: Sendable, Equatable {
@@ -39,10 +56,11 @@ public struct ApplicationConfig: Sendable, Equatable {
     }
 
     /// Applications every Dialtone has: `control` presents the call to the
-    /// call-control API (answered or rejected by command).
-    public static let builtIn = ["control"]
+    /// call-control API (answered or rejected by command); `fax-receive`
+    /// receives a fax (with a `fax:` section, docs/fax.md).
+    public static let builtIn = ["control", "fax-receive"]
     /// The kinds an `applications:` entry may have.
-    public static let kinds = ["park", "queue", "agent-line", "voicemail"]
+    public static let kinds = ["park", "queue", "agent-line", "voicemail", "fax-on-demand"]
 
     /// The queue's settings, when this is a queue.
     public var queue: QueueConfig? { if case .queue(let q) = kind { q } else { nil } }

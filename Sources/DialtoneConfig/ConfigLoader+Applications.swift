@@ -3,7 +3,8 @@ import Yams
 
 extension ConfigLoader {
     static let parkKeys = ["type", "hold_prompt", "timeout", "timeout_to"]
-    static let applicationKeys = Array(Set(parkKeys + queueKeys + voicemailKeys)).sorted()
+    static let faxOnDemandKeys = ["type", "max_documents", "callback", "digit_timeout"]
+    static let applicationKeys = Array(Set(parkKeys + queueKeys + voicemailKeys + faxOnDemandKeys)).sorted()
 
     /// `applications: {NAME: {type: KIND, …}}`.
     static func parseApplications(_ node: Node, _ r: YAMLReader, _ refs: References) throws(ConfigError) -> [String: ApplicationConfig] {
@@ -27,7 +28,8 @@ extension ConfigLoader {
                 throw r.error(value, "\(path).type", "missing required key 'type' (one of: \(ApplicationConfig.kinds.joined(separator: ", ")))")
             }
             let type = try r.string(t.value, "\(path).type")
-            let own = type == "park" ? parkKeys : type == "queue" ? queueKeys : type == "voicemail" ? voicemailKeys : ["type"]
+            let own = type == "park" ? parkKeys : type == "queue" ? queueKeys : type == "voicemail" ? voicemailKeys
+                : type == "fax-on-demand" ? faxOnDemandKeys : ["type"]
             if ApplicationConfig.kinds.contains(type), let stray = m.filter({ !own.contains($0.key) }).min(by: { $0.key < $1.key }) {
                 throw r.error(stray.value.key, "\(path).\(stray.key)", "'\(stray.key)' is not a setting of a \(type) application (settings: \(own.dropFirst().joined(separator: ", ")))")
             }
@@ -37,6 +39,15 @@ extension ConfigLoader {
                 out[name] = ApplicationConfig(name: name, kind: .queue(q), line: keyNode.mark?.line)
             case "voicemail":
                 out[name] = ApplicationConfig(name: name, kind: .voicemail(try parseVoicemail(m, path, r, refs)), line: keyNode.mark?.line)
+            case "fax-on-demand":
+                var f = ApplicationConfig.FaxOnDemandSettings()
+                if let v = m["max_documents"] { f.maxDocuments = try r.int(v.value, "\(path).max_documents", range: 1...20) }
+                if let v = m["callback"] { f.callback = try r.bool(v.value, "\(path).callback") }
+                if let v = m["digit_timeout"] { f.digitTimeout = try r.double(v.value, "\(path).digit_timeout", range: 2...60, unit: "s") }
+                for prompt in ApplicationConfig.FaxOnDemandSettings.prompts {
+                    refs.prompts.append(PromptUse(node: t.value, key: "\(path).type", name: prompt, language: nil))
+                }
+                out[name] = ApplicationConfig(name: name, kind: .faxOnDemand(f), line: keyNode.mark?.line)
             case "agent-line":
                 out[name] = ApplicationConfig(name: name, kind: .agentLine, line: keyNode.mark?.line)
             case "park":

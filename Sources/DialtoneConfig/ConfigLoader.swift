@@ -11,7 +11,7 @@ public enum ConfigLoader {
     /// Where `dialtone serve` looks without `--config`.
     public static let defaultPath = "/etc/dialtone/dialtone.yaml"
 
-    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications", "agents", "customers"]
+    static let topKeys = ["daemon", "spans", "routes", "simulator", "prompts", "menus", "schedules", "recording", "tone_sets", "applications", "agents", "customers", "fax"]
     static let recordingKeys = ["directory", "format", "layout", "calls", "alsa_device", "alsa_config", "on_demand"]
     static let recordingRuleKeys = ["span", "route", "percent"]
     static let daemonKeys = ["control_socket", "database", "log_level", "pcap", "drain_seconds",
@@ -84,6 +84,8 @@ public enum ConfigLoader {
         if let s = top["simulator"] { config.simulator = try parseSimulator(s.value, r) }
         if let v = top["recording"] { config.recording = try parseRecording(v.value, r, config: config) }
         if let v = top["customers"] { config.customers = try parseCustomers(v.value, r) }
+        if let v = top["fax"] { config.fax = try parseFax(v.value, r, configFile: file, checkFiles: checkFiles) }
+        try checkFax(config, r, faxNode: top["fax"]?.value, refs: refs)
         try checkReferences(config, refs, r, checkFiles: checkFiles)
         return config
     }

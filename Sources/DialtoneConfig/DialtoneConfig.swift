@@ -22,6 +22,8 @@ public struct DialtoneConfig: Sendable, Equatable {
     public var agents: [AgentConfig] = []
     /// How calling numbers become customer keys (`customers:`).
     public var customers = CustomerSettings()
+    /// Fax-on-demand, fax reception and fax jobs (`fax:`); nil when the section is absent.
+    public var fax: FaxConfig?
     /// The file this came from (for messages), if any.
     public var sourcePath: String?
 

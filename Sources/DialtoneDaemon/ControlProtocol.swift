@@ -81,7 +81,7 @@ public enum ControlReply {
     }
 
     /// The requests the daemon answers, for messages.
-    public static let requestNames = "spans, calls, stats, alarms, reload, recordings, record CALL-ID, kernel-spans, rescan, call COMMAND …, voicemail … or events"
+    public static let requestNames = "spans, calls, stats, alarms, reload, recordings, record CALL-ID, kernel-spans, rescan, call COMMAND …, voicemail …, fax …, inbox … or events"
 
     /// The reply to a request the daemon does not know; the request is quoted
     /// (shortened to 80 characters) inside the JSON string.

@@ -118,6 +118,7 @@ extension ControlServer {
     static func query(_ request: String, daemon: Daemon) async -> Data {
         if let reply = await acdQuery(request, daemon: daemon) { return reply }
         if let reply = await voicemailQuery(request, daemon: daemon) { return reply }
+        if let reply = await faxQuery(request, daemon: daemon) { return reply }
         switch request {
         case "spans":
             return ControlReply.encode(await daemon.switchCore.spanStatus())

@@ -28,6 +28,10 @@ public final class Daemon: @unchecked Sendable {
     public private(set) var acd: ACDApplication?
     /// Voice mail applications by name.
     public private(set) var voicemail: [String: VoicemailApplication] = [:]
+    /// The fax application (jobs, received faxes, fax-on-demand orders), when the config has a `fax:` section.
+    public private(set) var fax: FaxApplication?
+    /// Its port to the switch's fax stage (``PendingFaxLine`` until the fax core is integrated).
+    public private(set) var faxLine: (any FaxLine)?
     /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
     public let storeWriter: StoreWriter
     /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
@@ -166,6 +170,8 @@ public final class Daemon: @unchecked Sendable {
             case .park(let settings):
                 switchCore.hosted.register(ParkApplication(name: app.name, settings: settings, core: switchCore,
                                                            logger: logger))
+            case .faxOnDemand:
+                break  // with the fax application (below)
             case .queue, .agentLine:
                 break  // the ACD: one application owns every queue and agent (registered below)
             case .voicemail:
@@ -198,6 +204,18 @@ public final class Daemon: @unchecked Sendable {
                                           logger: logger, groupDelivery: group)
             voicemail[app.name] = vm
             switchCore.hosted.register(vm)
+        if let faxConfig = config.fax {
+            let storage = StoreFaxStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
+            let line = PendingFaxLine()
+            let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger)
+            self.fax = fax
+            faxLine = line
+            switchCore.hosted.register(FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger))
+            for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
+                guard case .faxOnDemand(let settings) = app.kind else { continue }
+                switchCore.hosted.register(FaxOnDemandApplication(name: app.name, settings: settings, config: faxConfig,
+                                                                  core: switchCore, fax: fax, line: line, logger: logger))
+            }
         }
         for s in switchSpans {
             let core = switchCore, dchannel = s.dchannel, index = s.index, log = logger
@@ -255,6 +273,8 @@ public final class Daemon: @unchecked Sendable {
             // Long-lived applications (parking lots; queues and fax schedulers to come) follow the event stream.
             DaemonComponent("applications", start: { [unowned self] in
                 applicationTasks = switchCore.hosted.all.map { app in Task { await app.run() } }
+                // Fax jobs the store holds are dialled again (after the journal's replay).
+                if let fax { applicationTasks.append(Task { await fax.start() }) }
             }, stop: { [unowned self] in
                 for t in applicationTasks { t.cancel() }
                 for t in applicationTasks { await t.value }

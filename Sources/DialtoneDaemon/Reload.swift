@@ -40,6 +40,7 @@ extension Daemon {
         if new.applications != old.applications { restart.append("applications") }
         if new.agents != old.agents { restart.append("agents") }
         if new.customers != old.customers { restart.append("customers") }  // the switch's number normaliser is built at start
+        if new.fax != old.fax { restart.append("fax") }  // the fax application holds its catalogue and settings
         if !restart.isEmpty {
             let why = "\(path): \(restart.joined(separator: ", ")) changed; these need a restart (`systemctl restart dialtone`); nothing was applied"
             logger.error("reload refused", metadata: ["reason": "\(why)"])

@@ -53,3 +53,16 @@ extension Store {
         try run("count customers") { try writer.read { db in try Customer.fetchCount(db) } }
     }
 }
+
+extension Store {
+    /// The customer whose free field `field` is `value` (the first by number): a
+    /// personal fax document found by digits the caller keyed (e.g. an account number).
+    public func customer(field: String, value: String) throws(StoreError) -> Customer? {
+        try run("look up customer by \(field)") {
+            try writer.read { db in
+                try Customer.fetchOne(db, sql: "SELECT * FROM customer WHERE json_extract(fields, '$.' || ?) = ? ORDER BY number LIMIT 1",
+                                      arguments: [field, value])
+            }
+        }
+    }
+}

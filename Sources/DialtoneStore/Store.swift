@@ -113,6 +113,7 @@ public final class Store: Sendable {
         }
         registerACDMigrations(&m)  // v5-customer, v6-queue (Store+ACDSchema.swift)
         registerVoicemailMigrations(&m)  // v7-voicemail (Store+Voicemail.swift)
+        registerFaxMigrations(&m)  // v8-fax (Store+FaxSchema.swift); v7-voicemail goes before it
         return m
     }
 

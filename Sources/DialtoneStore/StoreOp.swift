@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneACD
+import DialtoneFax
 import DialtoneSwitch
 import Foundation
 import GRDB
@@ -22,6 +23,8 @@ public enum StoreOp: Sendable, Equatable {
     case acdSnapshot(key: String, json: String, time: Date)
     /// A change to the voice mail index or a mailbox's state (`voicemail_message`, `mailbox_state`).
     case voicemail(VoicemailChange)
+    /// A fax job, destination or received fax (whole rows, replaced), or a received fax marked done.
+    case fax(FaxStoreRecord)
 
     /// How many of `ops` are records (call starts, CDRs, recordings), not liveness marks.
     static func records(_ ops: [StoreOp]) -> Int {
@@ -34,7 +37,7 @@ public enum StoreOp: Sendable, Equatable {
         case .cdr(let c): c.callID
         case .recording(let r): r.callID
         case .queueEvent(let e): e.callID == "NONE" ? nil : e.callID
-        case .alive, .acdSnapshot: nil
+        case .alive, .acdSnapshot, .fax: nil
         case .voicemail(let c): if case .indexed(let m) = c { m.callID } else { nil }
         }
     }
@@ -60,6 +63,8 @@ public enum StoreOp: Sendable, Equatable {
                            arguments: [key, json, StoredDate.databaseValue(time)])
         case .voicemail(let change):
             try change.apply(db)
+        case .fax(let record):
+            try record.apply(db)
         }
     }
 }
@@ -68,7 +73,7 @@ public enum StoreOp: Sendable, Equatable {
 extension StoreOp: Codable {
     enum CodingKeys: String, CodingKey { case op, v, data }
     // Names are only ever added: old journals stay readable.
-    enum Name: String, Codable { case start, cdr, recording, alive, queue, acd, vm }
+    enum Name: String, Codable { case start, cdr, recording, alive, queue, acd, vm, fax }
     enum SnapshotKeys: String, CodingKey { case key, json, time }
 
     public init(from decoder: any Decoder) throws {
@@ -80,6 +85,7 @@ extension StoreOp: Codable {
         case .alive: self = .alive(try c.decode(Date.self, forKey: .data))
         case .queue: self = .queueEvent(try c.decode(QueueEvent.self, forKey: .data))
         case .vm: self = .voicemail(try c.decode(VoicemailChange.self, forKey: .data))
+        case .fax: self = .fax(try c.decode(FaxStoreRecord.self, forKey: .data))
         case .acd:
             let d = try c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)
             self = .acdSnapshot(key: try d.decode(String.self, forKey: .key), json: try d.decode(String.self, forKey: .json),
@@ -97,6 +103,7 @@ extension StoreOp: Codable {
         case .alive(let d): try c.encode(Name.alive, forKey: .op); try c.encode(d, forKey: .data)
         case .queueEvent(let e): try c.encode(Name.queue, forKey: .op); try c.encode(e, forKey: .data)
         case .voicemail(let v): try c.encode(Name.vm, forKey: .op); try c.encode(v, forKey: .data)
+        case .fax(let r): try c.encode(Name.fax, forKey: .op); try c.encode(r, forKey: .data)
         case .acdSnapshot(let key, let json, let time):
             try c.encode(Name.acd, forKey: .op)
             var d = c.nestedContainer(keyedBy: SnapshotKeys.self, forKey: .data)

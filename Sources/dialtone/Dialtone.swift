@@ -11,7 +11,7 @@ struct Dialtone: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dialtone",
         abstract: "Telephony board driver and real-time switching daemon for ISDN PRI call centres.",
-        subcommands: [Serve.self, Spans.self, Calls.self, Stats.self, Customers.self, Alarms.self, Reload.self, CheckConfig.self, Loopback.self, Simulate.self, Rescan.self, LineTest.self, Record.self, Recordings.self, Bench.self, CallControl.self, Events.self, Agents.self, Queues.self, Voicemail.self]
+        subcommands: [Serve.self, Spans.self, Calls.self, Stats.self, Customers.self, Alarms.self, Reload.self, CheckConfig.self, Loopback.self, Simulate.self, Rescan.self, LineTest.self, Record.self, Recordings.self, Bench.self, CallControl.self, Events.self, Agents.self, Queues.self, Voicemail.self, Fax.self, Inbox.self]
     )
 
     /// A peer that hangs up on a socket or pipe (a control client, `| head`)

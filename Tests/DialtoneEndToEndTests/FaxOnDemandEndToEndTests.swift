@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Fax on demand through the daemon, as far as it goes without the media
+// stage's T.30: a caller on looped virtual spans (real libpri both ends,
+// SpanDSP DTMF) hears each prompt (correlation), keys documents and a fax
+// number; the order becomes an on-demand fax job with the caller's call as
+// its origin. Until the fax core is wired the daemon's fax line fails every
+// fax call with cause 47, which the job records.
+import DialtoneConfig
+import DialtoneDaemon
+import DialtoneFax
+import DialtoneLineSim
+import DialtoneMedia
+import DialtoneSwitch
+import Foundation
+import Logging
+import Testing
+
+extension EndToEnd {
+@Suite(.serialized) struct FaxOnDemandEndToEndTests {
+    final class Rig: @unchecked Sendable {
+        let daemon: Daemon
+        let sim: LineSimulator
+        let dir: String
+
+        init(_ name: String) async throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-fod-\(name)-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            #expect(try FaxTextRenderer.render("Price list\u{0C}page 2", to: "\(dir)/prices.tif").get() == 2)
+            try """
+            daemon:
+              control_socket: \(dir)/control.sock
+              database: \(dir)/cdr.sqlite
+              log_level: warning
+            spans:
+              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
+              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
+            prompts:
+              directory: \(promptDirectory)
+              language: en
+            applications:
+              faxback: {type: fax-on-demand, digit_timeout: 20}
+            fax:
+              spool: \(dir)/spool
+              retry: {attempts: 1, delay: 10}
+              documents:
+                - {number: "1", name: Prices, file: prices.tif}
+            routes:
+              - {match: "700", application: faxback}
+              - {prefix: "60", to: agents}
+            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
+            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
+            var logger = Logger(label: "fod.\(name)")
+            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            daemon = try Daemon(config: config, logger: logger)
+            try daemon.start()
+            sim = daemon.simulator!
+            #expect(await daemon.waitForLinks())
+        }
+
+        func stop() async {
+            await daemon.stop(drain: .seconds(2))
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        /// The caller hears `prompt` (correlation with the prompt's samples).
+        func expectPrompt(_ call: LiveCall, _ prompt: String, from: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
+            let library = daemon.media.prompts!
+            let samples = library.linear(library.id(prompt, language: "en")!, law: call.law)
+            let match = await call.waitForAudio(samples, from: from, minimum: 6000, timeout: .seconds(20))
+            #expect(match.map { $0.correlation > 0.9 } == true, "\(prompt) not heard: \(match.map { "\($0)" } ?? "no match")",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aCallerOrdersADocumentToAFaxNumber() async throws {
+        let rig = try await Rig("callback")
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4930123456", dnis: "700")
+        await rig.expectPrompt(x, "fax-welcome", from: 0)
+        var mark = x.receivedSamples
+        x.sendDTMF("1#")
+        await rig.expectPrompt(x, "fax-added", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("#")
+        await rig.expectPrompt(x, "fax-delivery", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("2")
+        await rig.expectPrompt(x, "fax-enter-number", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("5550001#")
+        await rig.expectPrompt(x, "fax-queued", from: mark)
+        #expect(await x.waitForRelease(timeout: .seconds(30)) != nil, "the service clears the call after the last prompt")
+        let fax = try #require(rig.daemon.fax)
+        await waitUntil("the job is failed by the pending fax line") { await fax.jobs().first?.state == .failed }
+        let job = try #require(await fax.jobs().first)
+        #expect(job.kind == .onDemand && job.documents.map(\.number) == ["1"] && job.documents.map(\.pages) == [2])
+        // The origin is the caller's call, whose CDR carries the job's id.
+        await waitUntil("the caller's CDR") { (try? rig.daemon.store.cdr(callID: job.origin)) != nil }
+        let cdr = try #require(try rig.daemon.store.cdr(callID: job.origin))
+        #expect(cdr.ani == "4930123456" && cdr.variables?.contains("\"fax.job\":\"\(job.id)\"") == true, "\(cdr.variables ?? "-")")
+        let d = try #require(await fax.job(job.id)?.destinations.first)
+        #expect(d.number == "5550001" && d.attempts == 1 && d.result?.cause == 47)
+        await rig.stop()
+    }
+
+    @Test func aWrongDocumentIsSaidAndThreeMissesEndTheCall() async throws {
+        let rig = try await Rig("misses")
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4930123456", dnis: "700")
+        await rig.expectPrompt(x, "fax-welcome", from: 0)
+        var mark = x.receivedSamples
+        x.sendDTMF("7#")
+        await rig.expectPrompt(x, "fax-no-document", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("#")
+        await rig.expectPrompt(x, "invalid", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("8#")
+        await rig.expectPrompt(x, "goodbye", from: mark)
+        #expect(await x.waitForRelease(timeout: .seconds(30)) != nil)
+        #expect(await rig.daemon.fax?.jobs().isEmpty == true)
+        await rig.stop()
+    }
+}
+}
+
+extension EndToEnd.FaxOnDemandEndToEndTests {
+    /// Key 1: the start prompt plays to its end, then the documents go to the
+    /// fax line on this call (the pending line fails at once) and the call is cleared.
+    @Test func onThisCallTheStartPromptPlaysThenTheLineTakesOver() async throws {
+        let rig = try await Rig("here")
+        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4930123456", dnis: "700")
+        await rig.expectPrompt(x, "fax-welcome", from: 0)
+        var mark = x.receivedSamples
+        x.sendDTMF("1#")
+        await rig.expectPrompt(x, "fax-added", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("#")
+        await rig.expectPrompt(x, "fax-delivery", from: mark)
+        mark = x.receivedSamples
+        x.sendDTMF("1")
+        await rig.expectPrompt(x, "fax-start", from: mark)
+        #expect(await x.waitForRelease(timeout: .seconds(30)) != nil)
+        #expect(await rig.daemon.fax?.jobs().isEmpty == true, "no job: the documents went on the call")
+        await rig.stop()
+    }
+}
