@@ -204,6 +204,7 @@ public final class Daemon: @unchecked Sendable {
                                           logger: logger, groupDelivery: group)
             voicemail[app.name] = vm
             switchCore.hosted.register(vm)
+        }
         if let faxConfig = config.fax {
             let storage = StoreFaxStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
             let line = PendingFaxLine()
