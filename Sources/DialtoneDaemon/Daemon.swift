@@ -207,7 +207,7 @@ public final class Daemon: @unchecked Sendable {
         }
         if let faxConfig = config.fax {
             let storage = StoreFaxStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
-            let line = PendingFaxLine()
+            let line = SwitchFaxLine(core: switchCore, logger: logger)
             let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger)
             self.fax = fax
             faxLine = line
