@@ -30,8 +30,10 @@ public final class Daemon: @unchecked Sendable {
     public private(set) var voicemail: [String: VoicemailApplication] = [:]
     /// The fax application (jobs, received faxes, fax-on-demand orders), when the config has a `fax:` section.
     public private(set) var fax: FaxApplication?
-    /// Its port to the switch's fax stage (``PendingFaxLine`` until the fax core is integrated).
+    /// Its port to the switch's fax stage (``SwitchFaxLine``).
     public private(set) var faxLine: (any FaxLine)?
+    /// Listens for fax machines among the callers in IVR menus and queues.
+    private var faxWatcher: FaxToneWatcher?
     /// Writes call starts, CDRs and recording entries off the call path (journal while the database is unavailable).
     public let storeWriter: StoreWriter
     /// Alarm states (disk full, database unavailable, spans, D-channels, recordings).
@@ -211,7 +213,11 @@ public final class Daemon: @unchecked Sendable {
             let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger)
             self.fax = fax
             faxLine = line
-            switchCore.hosted.register(FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger))
+            let receiver = FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger)
+            switchCore.hosted.register(receiver)
+            // Fax machines calling voice numbers: CNG heard in an IVR menu or a queue.
+            let queues = Set(config.applications.values.filter { $0.queue != nil }.map(\.name))
+            faxWatcher = FaxToneWatcher(core: switchCore, receiver: receiver, acd: acd, queues: queues, logger: logger)
             for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
                 guard case .faxOnDemand(let settings) = app.kind else { continue }
                 switchCore.hosted.register(FaxOnDemandApplication(name: app.name, settings: settings, config: faxConfig,
@@ -276,6 +282,7 @@ public final class Daemon: @unchecked Sendable {
                 applicationTasks = switchCore.hosted.all.map { app in Task { await app.run() } }
                 // Fax jobs the store holds are dialled again (after the journal's replay).
                 if let fax { applicationTasks.append(Task { await fax.start() }) }
+                if let faxWatcher { applicationTasks.append(Task { await faxWatcher.run() }) }
             }, stop: { [unowned self] in
                 for t in applicationTasks { t.cancel() }
                 for t in applicationTasks { await t.value }

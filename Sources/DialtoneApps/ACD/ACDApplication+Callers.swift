@@ -205,3 +205,17 @@ extension ACDApplication {
         }
     }
 }
+
+extension ACDApplication {
+    /// A waiting caller turned out to be a fax machine (CNG heard in the
+    /// queue): the caller leaves the queue (logged as the caller leaving, any
+    /// offer to an agent withdrawn) and the fax service takes the call.
+    /// Returns the queue they waited in; nil when the call was not waiting here.
+    public func withdraw(call id: String) -> String? {
+        guard let c = callers[id], c.phase == .waiting else { return nil }
+        callers[id] = nil
+        feed(.callerLeft(id))
+        logger.info("caller left the queue: fax", metadata: ["call.id": "\(id)", "queue": "\(c.queue)"])
+        return c.queue
+    }
+}
