@@ -34,13 +34,16 @@ public final class SwitchFaxLine: FaxLine {
         }
         attempts.withLock { $0[key] = id }
         defer { attempts.withLock { _ = $0.removeValue(forKey: key) } }
-        var outcome: FaxOutcome?
+        // The fax stage's `fax.ended` may come after `call.ended` (a machine
+        // that hangs up straight after the last page): once T.30 has started,
+        // its end is what counts.
+        var outcome: FaxOutcome?, faxing = false, callEnded = false
         for await event in events where event.call == id {
             switch event.type {
             case .legAnswered where outcome == nil:
                 do {
                     try await core.fax(id, send: documents, options: Self.options(settings), role: .calling)
-                    outcome = FaxOutcome(call: .answered)
+                    faxing = true
                 } catch {
                     logger.warning("fax: not started", metadata: ["call.id": "\(id)", "error": "\(error)"])
                     outcome = FaxOutcome(call: .answered, t30Text: "\(error)")
@@ -48,9 +51,12 @@ public final class SwitchFaxLine: FaxLine {
                 }
             case .faxEnded:
                 outcome = Self.outcome(event)
+                faxing = false
+                if callEnded { return outcome! }
                 _ = await core.hangup(id, cause: .normalClearing)
             case .callEnded:
-                return outcome ?? Self.unanswered(event)
+                callEnded = true
+                if !faxing { return outcome ?? Self.unanswered(event) }
             default:
                 break
             }
@@ -85,11 +91,11 @@ public final class SwitchFaxLine: FaxLine {
         _ = await core.hangup(id, cause: .normalClearing)
     }
 
-    /// Waits for the call's fax to end (or the call, when it ends first).
+    /// Waits for the call's fax to end (`fax.ended` follows `call.ended`
+    /// when the call clears first: the stage hands its session back).
     private static func ended(_ id: String, _ events: AsyncStream<SwitchEvent>) async -> FaxOutcome {
-        for await event in events where event.call == id {
-            if event.type == .faxEnded { return outcome(event) }
-            if event.type == .callEnded { return FaxOutcome(call: .answered, cause: event.cause, t30Text: "the call ended before the fax") }
+        for await event in events where event.call == id && event.type == .faxEnded {
+            return outcome(event)
         }
         return FaxOutcome(call: .failed, t30Text: "event stream ended")
     }
