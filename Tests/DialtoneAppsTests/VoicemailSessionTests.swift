@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneApps
+import DialtoneConfig
 import Foundation
 import Testing
 
@@ -8,7 +9,17 @@ import Testing
     typealias S = VoicemailSession
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// Every prompt a session played is one check-config checks (files are paths, not prompts).
+    static let known = Set(VoicemailConfig.prompts)
     func plays(_ a: [S.Action]) -> [String] {
+        for x in a {
+            if case .play(let p, _) = x {
+                for name in p { #expect(Self.known.contains(name), "'\(name)' is not in VoicemailConfig.prompts") }
+            }
+        }
+        return plays(unchecked: a)
+    }
+    func plays(unchecked a: [S.Action]) -> [String] {
         a.flatMap { if case .play(let p, let f) = $0 { return p + (f.map { [$0] } ?? []) } else { return [] } }
     }
     func timer(_ a: [S.Action]) -> Int? {
