@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "DialtoneConfigTests", dependencies: ["DialtoneConfig"]),
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneACDTests", dependencies: ["DialtoneACD"]),
-        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig"]),
+        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms", "DialtoneConfig", "DialtoneACD",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [
