@@ -318,6 +318,41 @@ extension EndToEnd {
         await rig.stop()
     }
 
+    @Test func theOwnerRecordsAnUnavailableGreetingThatCallersThenHear() async throws {
+        let rig = try await Rig("greeting")
+        let (o, _) = try await rig.call(dnis: "7000", ani: "4155550996")
+        await rig.expectPrompt("vm-pin", on: o)
+        o.sendDTMF("4321#")
+        await rig.expectPrompt("vm-main-menu", on: o)
+        var mark = o.receivedSamples
+        o.sendDTMF("0")
+        await rig.expectPrompt("vm-options", on: o, from: mark)
+        mark = o.receivedSamples
+        o.sendDTMF("1")
+        await rig.expectPrompt("vm-record-greeting", on: o, from: mark)
+        await waitUntil("the greeting being recorded") { await rig.daemon.switchCore.activeCalls().first?.recording == true }
+        o.startTone(hz: 700)
+        try await Task.sleep(for: .seconds(2))  // the greeting (not an assertion)
+        o.stopTone()
+        mark = o.receivedSamples
+        o.sendDTMF("#")
+        await rig.expectPrompt("vm-review", on: o, from: mark)
+        o.sendDTMF("1")
+        await rig.expectPrompt("vm-greeting-saved", on: o, from: mark)
+        await o.hangUp()
+        let dir = "\(rig.dir)/voicemail/vm/1234"
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/greeting-unavailable.wav"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir))?.contains { $0.hasPrefix("rec-") } == false)
+        // A caller now hears the owner's greeting (their 700 Hz), not the spoken default, then the intro.
+        let (x, _) = try await rig.call(dnis: "71234", ani: "4155550995")
+        #expect(await x.waitForTones([700], among: [500, 700, 1400], timeout: .seconds(10)) == [700], "the recorded greeting")
+        await rig.expectPrompt("vm-intro", on: x)
+        let person = await x.waitForAudio(rig.prompt("vm-person", law: x.law), from: 0, minimum: 4000, timeout: .seconds(1))
+        #expect(person.map { $0.correlation > 0.9 } != true, "the default greeting is not played")
+        await x.hangUp()
+        await rig.stop()
+    }
+
     @Test func threeWrongPINsLockTheMailbox() async throws {
         let rig = try await Rig("lock")
         let (o, _) = try await rig.call(dnis: "7000", ani: "4155550998")
