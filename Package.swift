@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "DialtoneSwitchTests", dependencies: ["DialtoneSwitch", "DialtoneSignalling", "DialtoneConfig", "DialtoneMedia"]),
         .testTarget(name: "DialtoneACDTests", dependencies: ["DialtoneACD"]),
         .testTarget(name: "DialtoneFaxTests", dependencies: ["DialtoneFax", "CSpanDSP"]),
-        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig", "DialtoneFax"]),
+        .testTarget(name: "DialtoneAppsTests", dependencies: ["DialtoneApps", "DialtoneSwitch", "DialtoneConfig", "DialtoneFax", "DialtoneMedia"]),
         .testTarget(name: "DialtoneStoreTests", dependencies: ["DialtoneStore", "DialtoneSwitch", "DialtoneAlarms", "DialtoneConfig", "DialtoneACD", "DialtoneFax",
                                                              .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DialtoneEndToEndTests", dependencies: [

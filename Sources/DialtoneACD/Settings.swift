@@ -35,6 +35,8 @@ public enum Overflow: Sendable, Codable, Hashable {
     case callback
     /// The integrator hangs up (after a prompt, if it likes).
     case hangup
+    /// The integrator hands the caller to an application (voice mail) with this argument.
+    case application(String, argument: String)
 
     /// The text of the queue log's OVERFLOW target field.
     public var logTarget: String {
@@ -44,6 +46,7 @@ public enum Overflow: Sendable, Codable, Hashable {
         case .message: return "message"
         case .callback: return "callback"
         case .hangup: return "hangup"
+        case .application(let a, let arg): return arg.isEmpty ? "application:\(a)" : "application:\(a) \(arg)"
         }
     }
 }

@@ -99,13 +99,17 @@ extension ConfigLoader {
         case ("callback", 1): return .callback
         case ("hangup", 1): return .hangup
         case ("queue", 2): return .queue(words[1])
+        case ("application", 2), ("application", 3):
+            let argument = words.count == 3 ? words[2] : ""
+            refs.applications.append((node, path, words[1], argument, node))
+            return .application(words[1], argument: argument)
         case ("number", 2):
             guard (1...32).contains(words[1].count), words[1].allSatisfy({ "0123456789*#".contains($0) }) else {
                 throw r.error(node, path, "'\(words[1])' is not a dialable number (digits 0-9, * and #)")
             }
             return .number(words[1])
         default:
-            throw r.error(node, path, "'\(s)' is not an overflow (message, callback, hangup, queue NAME, number NUMBER)")
+            throw r.error(node, path, "'\(s)' is not an overflow (message, callback, hangup, queue NAME, number NUMBER, application NAME [ARGUMENT])")
         }
     }
 

@@ -23,6 +23,9 @@ extension ConfigLoader {
             throw r.error(m["min_message"]?.value, "\(path).min_message",
                           "min_message (\(v.minMessageSeconds) s) must be shorter than max_message (\(v.maxMessageSeconds) s)")
         }
+        if let t = m["type"] {
+            for p in VoicemailConfig.prompts { refs.prompts.append(PromptUse(node: t.value, key: "\(path).type", name: p, language: nil)) }
+        }
         guard let boxes = m["mailboxes"] else {
             throw r.error(m["type"]?.value, "\(path).mailboxes", "missing required key 'mailboxes' (a mapping of mailbox numbers to mailboxes)")
         }

@@ -16,11 +16,14 @@ public struct QueueConfig: Sendable, Equatable {
         /// The caller is offered a callback that keeps their place.
         case callback
         case hangup
+        /// The caller is handed to an application (a voice mail box: `application vm 6001`).
+        case application(String, argument: String)
 
         public var description: String {
             switch self {
             case .queue(let q): "queue \(q)"
             case .number(let n): "number \(n)"
+            case .application(let a, let arg): arg.isEmpty ? "application \(a)" : "application \(a) \(arg)"
             case .message: "message"
             case .callback: "callback"
             case .hangup: "hangup"

@@ -30,6 +30,17 @@ public struct VoicemailConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// The prompts voice mail speaks (check-config checks them in every
+    /// language; `VoicemailSessionTests` checks the session names no other).
+    public static let prompts: [String] = [
+        "vm-person", "vm-unavailable", "vm-busy", "vm-intro", "beep", "vm-review", "vm-saved-goodbye", "vm-too-short", "vm-full",
+        "vm-login", "vm-pin", "vm-incorrect", "vm-locked", "vm-you-have", "vm-new", "vm-old", "vm-and", "vm-no", "vm-message",
+        "vm-messages", "vm-main-menu", "vm-first", "vm-next", "vm-received", "vm-at", "vm-from", "vm-unknown-caller",
+        "vm-message-menu", "vm-deleted", "vm-kept", "vm-no-more", "vm-options", "vm-record-greeting", "vm-greeting-saved",
+        "vm-greeting-removed", "vm-new-pin", "vm-new-pin-again", "vm-pin-changed", "vm-pin-mismatch", "vm-calling-back",
+        "vm-goodbye", "invalid",
+    ] + (1...12).map { "mon-\($0)" } + (0...19).map { "n-\($0)" } + stride(from: 20, through: 90, by: 10).map { "n-\($0)" } + ["n-hundred"]
+
     /// What a mailbox's messages may be: its own settings, else the application's.
     public func limits(_ box: MailboxConfig) -> (max: Double, min: Double, count: Int) {
         (box.maxMessageSeconds ?? maxMessageSeconds, box.minMessageSeconds ?? minMessageSeconds, box.maxMessages ?? maxMessages)

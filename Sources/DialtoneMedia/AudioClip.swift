@@ -26,13 +26,15 @@ public final class AudioClip: @unchecked Sendable {
         seconds = Double(samples.count) / 8000
     }
 
-    /// The first channel of a WAV file (8 kHz; a stereo recording's caller side).
-    public convenience init(path: String) throws(WAVError) {
+    /// The first channel of a WAV file (8 kHz; a stereo recording's caller
+    /// side), from `seconds` into it (a message rewound).
+    public convenience init(path: String, from seconds: Double = 0) throws(WAVError) {
         let (info, data) = try WAVFile.read(path: path)
         guard info.sampleRate == 8000 else { throw WAVError(path: path, reason: "\(info.sampleRate) Hz (8000 Hz expected)") }
         let all = WAVFile.samples(of: data, info: info)
         let step = max(info.channels, 1)
-        self.init(samples: stride(from: 0, to: all.count, by: step).map { all[$0] })
+        let start = min(max(0, Int(seconds * 8000)) * step, all.count)
+        self.init(samples: stride(from: start, to: all.count, by: step).map { all[$0] })
     }
 
     deinit {

@@ -154,6 +154,22 @@ extension SwitchCore {
         return true
     }
 
+    /// Hands a call that stands alone (answered, not bridged) to a hosted
+    /// application, as a route naming it would (a queue's overflow to a
+    /// voice mail box). The application takes it with `take(call:argument:)`.
+    public func handOver(_ id: String, to name: String, argument: String) throws(CallControlError) {
+        guard let call = calls[id] else { throw .noSuchCall(id) }
+        guard hosted[name] != nil else { throw .invalid("no application '\(name)'") }
+        guard case .alone(let l) = call.state, l == 1, links[id] == nil else {
+            throw .wrongState(call: id, state: call.state, command: "hand over")
+        }
+        publish(id, .applicationStarted) { e in
+            e.application = name
+            e.text = argument.isEmpty ? nil : argument
+        }
+        if let app = hosted[name] { Task { await app.take(call: id, argument: argument) } }
+    }
+
     /// A routed call's destination failed: when its route says where such
     /// callers go (`on_busy`, `on_no_answer`), the failed leg is cleared and
     /// the caller handed there, with `voicemail.reason` (busy or

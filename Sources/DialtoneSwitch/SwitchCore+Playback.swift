@@ -25,12 +25,12 @@ extension SwitchCore {
     /// first channel — the caller of a message): a message left in a queue,
     /// played to the agent. `prompt.finished` names the file at the end.
     public func play(_ id: String, leg: Int? = nil, prompts names: [String] = [], language: String? = nil,
-                     file: String) throws(CallControlError) {
-        try play(id, leg: leg, prompts: names, language: language, thenLoop: nil, thenFile: file)
+                     file: String, from seconds: Double = 0) throws(CallControlError) {
+        try play(id, leg: leg, prompts: names, language: language, thenLoop: nil, thenFile: file, from: seconds)
     }
 
     private func play(_ id: String, leg: Int?, prompts names: [String], language: String?,
-                      thenLoop: String?, thenFile: String?) throws(CallControlError) {
+                      thenLoop: String?, thenFile: String?, from seconds: Double = 0) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "play")
         guard let library = media.prompts else { throw .notConfigured("prompts") }
         func resolve(_ name: String) throws(CallControlError) -> Int {
@@ -41,7 +41,7 @@ extension SwitchCore {
         var ids: [Int] = []
         for name in names { ids.append(try resolve(name)) }
         let loop = try thenLoop.map { (n) throws(CallControlError) in try resolve(n) }
-        let clip = try thenFile.map { (path) throws(CallControlError) in try self.clip(path) }
+        let clip = try thenFile.map { (path) throws(CallControlError) in try self.clip(path, from: seconds) }
         guard !ids.isEmpty || loop != nil || clip != nil else { throw .invalid("nothing to play") }
         playlists[e] = Playlist(call: id, leg: leg ?? 1, rest: ids, loop: loop, last: thenFile ?? names.last ?? thenLoop ?? "",
                                 clip: clip)
@@ -49,21 +49,22 @@ extension SwitchCore {
     }
 
     /// A recorded file as a clip (cached: recent ones stay loaded ten minutes after their last use).
-    func clip(_ path: String) throws(CallControlError) -> AudioClip {
+    func clip(_ path: String, from seconds: Double = 0) throws(CallControlError) -> AudioClip {
         let now = Date()
-        if let hit = clipCache[path] {
-            clipCache[path]?.used = now
+        let key = seconds > 0 ? "\(path)#\(Int(seconds * 1000))" : path
+        if let hit = clipCache[key] {
+            clipCache[key]?.used = now
             return hit.clip
         }
         let clip: AudioClip
-        do { clip = try AudioClip(path: path) } catch { throw .invalid("cannot play \(path): \(error.reason)") }
+        do { clip = try AudioClip(path: path, from: seconds) } catch { throw .invalid("cannot play \(path): \(error.reason)") }
         if clipCache.count >= 16 { clipCache = clipCache.filter { now.timeIntervalSince($0.value.used) < 600 } }
-        clipCache[path] = (clip, now)
+        clipCache[key] = (clip, now)
         return clip
     }
 
     /// Forgets a file's cached clip (an application rewrote the file: a new greeting).
-    public func forgetClip(_ path: String) { clipCache[path] = nil }
+    public func forgetClip(_ path: String) { clipCache = clipCache.filter { $0.key != path && !$0.key.hasPrefix(path + "#") } }
 
     public func stopPlay(_ id: String, leg: Int? = nil) throws(CallControlError) {
         let e = try freeEndpoint(id, leg, "stop play")

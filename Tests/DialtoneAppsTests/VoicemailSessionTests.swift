@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneApps
+import DialtoneConfig
 import Foundation
 import Testing
 
@@ -8,7 +9,17 @@ import Testing
     typealias S = VoicemailSession
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// Every prompt a session played is one check-config checks (files are paths, not prompts).
+    static let known = Set(VoicemailConfig.prompts)
     func plays(_ a: [S.Action]) -> [String] {
+        for x in a {
+            if case .play(let p, _) = x {
+                for name in p { #expect(Self.known.contains(name), "'\(name)' is not in VoicemailConfig.prompts") }
+            }
+        }
+        return plays(unchecked: a)
+    }
+    func plays(unchecked a: [S.Action]) -> [String] {
         a.flatMap { if case .play(let p, let f) = $0 { return p + (f.map { [$0] } ?? []) } else { return [] } }
     }
     func timer(_ a: [S.Action]) -> Int? {
@@ -113,25 +124,46 @@ import Testing
         return (s, menu)
     }
 
+    /// The file a `playFile` plays, and from where.
+    func file(_ a: [S.Action]) -> (String, Double)? {
+        for x in a { if case .playFile(let p, let from) = x { return (p, from) } }
+        return nil
+    }
+
     @Test func theOwnerHearsCountsThenEachMessageWithItsEnvelope() throws {
         var (s, menu) = loggedIn(new: [envelope1, envelope2])
         #expect(plays(menu) == ["vm-you-have", "n-2", "vm-new", "vm-messages", "vm-main-menu"])
-        let first = keys(&s, "1", at: t0)
-        let heard = plays(first)
-        #expect(heard.first == "vm-first" && heard.last == envelope1.path)
-        #expect(heard.contains("vm-from") && heard.contains("n-4") && heard.contains("vm-received"))
+        let first = plays(keys(&s, "1", at: t0))
+        #expect(first.first == "vm-first" && first.contains("vm-from") && first.contains("n-4") && first.contains("vm-received"))
+        #expect(file(s.handle(.played, now: t0))! == (envelope1.path, 0), "then the message itself")
         let end = s.handle(.played, now: t0)
         #expect(end.contains(.markOld(path: envelope1.path)) && plays(end) == ["vm-message-menu"])
         let next = plays(keys(&s, "6", at: t0))
-        #expect(next.first == "vm-next" && next.contains("vm-unknown-caller") && next.last == envelope2.path)
-        // Rewind to the previous one, replay it, delete it: the next one plays.
-        #expect(plays(keys(&s, "4", at: t0)).last == envelope1.path)
-        #expect(plays(keys(&s, "5", at: t0)).last == envelope1.path)
+        #expect(next.first == "vm-next" && next.contains("vm-unknown-caller"))
+        #expect(file(s.handle(.played, now: t0))?.0 == envelope2.path)
+        // Back to the previous one, hear it again, delete it: the next one plays.
+        _ = keys(&s, "4", at: t0)
+        #expect(file(s.handle(.played, now: t0))?.0 == envelope1.path)
+        #expect(plays(keys(&s, "5", at: t0)).first == "vm-first")
+        #expect(file(s.handle(.played, now: t0))?.0 == envelope1.path)
         let deleted = keys(&s, "7", at: t0)
-        #expect(deleted.contains(.delete(path: envelope1.path)))
-        #expect(plays(deleted).first == "vm-deleted" && plays(deleted).last == envelope2.path)
+        #expect(deleted.contains(.delete(path: envelope1.path)) && plays(deleted).first == "vm-deleted")
+        #expect(file(s.handle(.played, now: t0))?.0 == envelope2.path)
         let saved = keys(&s, "9", at: t0)
         #expect(saved.contains(.markOld(path: envelope2.path)) && plays(saved).first == "vm-kept" && plays(saved).contains("vm-no-more"))
+    }
+
+    @Test func starRewindsThreeSecondsAndHashSkipsToTheEndOfTheMessage() throws {
+        var (s, _) = loggedIn(new: [envelope1])
+        _ = keys(&s, "1", at: t0)
+        _ = s.handle(.played, now: t0)                                   // the file starts at t0
+        let back = s.handle(.digit("*"), now: t0.addingTimeInterval(10))  // 10 s in: back to 7 s
+        #expect(back.first == .stopPlay && file(back)! == (envelope1.path, 7))
+        #expect(file(s.handle(.digit("*"), now: t0.addingTimeInterval(11)))! == (envelope1.path, 5))  // 8 s in: 5 s
+        #expect(file(s.handle(.digit("*"), now: t0.addingTimeInterval(11.5)))! == (envelope1.path, 2.5))
+        #expect(file(s.handle(.digit("*"), now: t0.addingTimeInterval(12)))! == (envelope1.path, 0), "not before the start")
+        let skip = s.handle(.digit("#"), now: t0.addingTimeInterval(13))
+        #expect(skip.contains(.markOld(path: envelope1.path)) && plays(skip) == ["vm-message-menu"])
     }
 
     @Test func callingBackTheCallerEndsTheSession() {

@@ -149,4 +149,20 @@ import Testing
         """)
         #expect(notDialling?.key == "routes[0].on_no_answer" && notDialling?.message.contains("goes with 'to'") == true)
     }
+
+    @Test func aQueueOverflowsToAMailbox() throws {
+        let c = try parse("""
+        applications:
+          vm: {type: voicemail, mailboxes: {"6001": {}}}
+          sales: {type: queue, max_wait: 60, overflow: "application vm 6001"}
+        """)
+        #expect(c.applications["sales"]?.queue?.overflow == .application("vm", argument: "6001"))
+        let e = error("""
+        applications:
+          vm: {type: voicemail, mailboxes: {"6001": {}}}
+          sales: {type: queue, max_wait: 60, overflow: "application vm 6010"}
+        """)
+        #expect(e?.line == 5 && e?.key == "applications.sales.overflow" && e?.message.contains("no mailbox '6010'") == true,
+                "\(String(describing: e))")
+    }
 }

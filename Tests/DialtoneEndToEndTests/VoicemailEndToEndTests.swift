@@ -63,9 +63,12 @@ extension EndToEnd {
             agents:
               "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
               "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
-            """ : "")
+            """ : """
+              help: {type: queue, announce_every: 0, overflow: "application vm 1234"}
+            """)
             routes:
               - {match: "7800", application: \(group ? "vm, argument: \"800\"" : "vm, argument: login")}
+              - {match: "7900", application: \(group ? "sales" : "help")}
               - {match: "71234", application: vm, argument: "1234"}
               - {match: "7000", application: vm, argument: "login 1234"}
               - {match: "7001", application: vm, argument: login}
@@ -295,6 +298,58 @@ extension EndToEnd {
         #expect(await back.waitForTones([500], among: [500, 1400], timeout: .seconds(10)) == [500], "the caller hears the owner")
         #expect(await o.waitForTones([1400], among: [500, 1400], timeout: .seconds(10)) == [1400], "the owner hears the caller")
         await o.hangUp()
+        await rig.stop()
+    }
+
+    @Test func aQueueWithNoAgentOverflowsToTheMailbox() async throws {
+        let rig = try await Rig("overflow")
+        let (x, id) = try await rig.call(dnis: "7900", ani: "4155550170")
+        await rig.expectPrompt("vm-person", on: x)  // no agent logged in: EXITEMPTY, overflow to voice mail
+        await rig.expectPrompt("vm-intro", on: x)
+        await waitUntil("the message being recorded") { await rig.daemon.switchCore.call(id)?.recording == true }
+        x.startTone(hz: 500)
+        try await Task.sleep(for: .seconds(2))  // the message (not an assertion)
+        x.stopTone()
+        await x.hangUp()  // hanging up keeps it
+        await waitUntil("the message indexed") { await rig.vm.messages(mailbox: "1234").count == 1 }
+        #expect(await rig.vm.messages(mailbox: "1234").first?.caller == "4155550170")
+        let overflow = try rig.daemon.store.queueEvents(queue: "help").filter { $0.kind == .overflow }
+        #expect(overflow.count == 1 && overflow.first?.data.first == "application:vm 1234", "\(overflow)")
+        await rig.stop()
+    }
+
+    @Test func theOwnerRecordsAnUnavailableGreetingThatCallersThenHear() async throws {
+        let rig = try await Rig("greeting")
+        let (o, _) = try await rig.call(dnis: "7000", ani: "4155550996")
+        await rig.expectPrompt("vm-pin", on: o)
+        o.sendDTMF("4321#")
+        await rig.expectPrompt("vm-main-menu", on: o)
+        var mark = o.receivedSamples
+        o.sendDTMF("0")
+        await rig.expectPrompt("vm-options", on: o, from: mark)
+        mark = o.receivedSamples
+        o.sendDTMF("1")
+        await rig.expectPrompt("vm-record-greeting", on: o, from: mark)
+        await waitUntil("the greeting being recorded") { await rig.daemon.switchCore.activeCalls().first?.recording == true }
+        o.startTone(hz: 700)
+        try await Task.sleep(for: .seconds(2))  // the greeting (not an assertion)
+        o.stopTone()
+        mark = o.receivedSamples
+        o.sendDTMF("#")
+        await rig.expectPrompt("vm-review", on: o, from: mark)
+        o.sendDTMF("1")
+        await rig.expectPrompt("vm-greeting-saved", on: o, from: mark)
+        await o.hangUp()
+        let dir = "\(rig.dir)/voicemail/vm/1234"
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/greeting-unavailable.wav"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir))?.contains { $0.hasPrefix("rec-") } == false)
+        // A caller now hears the owner's greeting (their 700 Hz), not the spoken default, then the intro.
+        let (x, _) = try await rig.call(dnis: "71234", ani: "4155550995")
+        #expect(await x.waitForTones([700], among: [500, 700, 1400], timeout: .seconds(10)) == [700], "the recorded greeting")
+        await rig.expectPrompt("vm-intro", on: x)
+        let person = await x.waitForAudio(rig.prompt("vm-person", law: x.law), from: 0, minimum: 4000, timeout: .seconds(1))
+        #expect(person.map { $0.correlation > 0.9 } != true, "the default greeting is not played")
+        await x.hangUp()
         await rig.stop()
     }
 

@@ -22,6 +22,22 @@ for f in config/dialtone.yaml config/examples/*.yaml; do
   if [ $rc -eq 0 ]; then pass "$f is valid"; else fail "$f is valid (exit $rc)"; fi
 done
 
+# Voice mail needs its prompts: a prompt set without one is an error naming it.
+mkdir -p "$work/prompts/en" && cp prompts/en/*.wav "$work/prompts/en/" && rm "$work/prompts/en/vm-review.wav"
+cat > "$work/vm.yaml" <<EOF
+spans:
+  - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
+prompts: {directory: $work/prompts}
+applications:
+  vm: {type: voicemail, mailboxes: {"1": {}}}
+EOF
+run "$work/vm.yaml"
+if [ $rc -ne 0 ] && grep -qF "$work/vm.yaml:5:" "$work/out" && grep -qF "vm-review" "$work/out"; then
+  pass "voice mail prompt missing: exit $rc, names vm.yaml:5: and vm-review"
+else
+  fail "voice mail prompt missing: want non-zero exit, 'vm.yaml:5:' and 'vm-review' (exit $rc)"
+fi
+
 # A misspelled key on line 6, column 5.
 bad="$work/misspelled.yaml"
 cat > "$bad" <<'EOF'

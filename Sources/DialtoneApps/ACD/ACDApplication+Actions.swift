@@ -210,6 +210,15 @@ extension ACDApplication {
             c.phase = .leaving
             callers[item] = c
             try? await core.play(item, prompts: ["goodbye"])
+        case .application(let name, let argument):
+            callers[item] = nil
+            do {
+                try await core.stopPlay(item)
+                try await core.handOver(item, to: name, argument: argument)
+            } catch {
+                logger.warning("overflow to an application failed", metadata: ["call.id": "\(item)", "error": "\(error)"])
+                _ = await core.hangup(item, cause: .normalClearing)
+            }
         }
     }
 }

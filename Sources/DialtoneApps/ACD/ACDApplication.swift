@@ -138,6 +138,7 @@ public actor ACDApplication {
             case .message: .message
             case .callback: .callback
             case .hangup: .hangup
+            case .application(let a, let arg): .application(a, argument: arg)
             }
         }
         return QueueSettings(name: name, strategy: Strategy(rawValue: q.strategy) ?? .longestIdle, members: q.members,

@@ -14,6 +14,8 @@ extension VoicemailApplication {
             await play(id, prompts, file: file, language: language)
         case .playRecording:
             if let path = c.recording { await play(id, [], file: path, language: language) }
+        case .playFile(let path, let seconds):
+            await play(id, [], file: path, language: language, from: seconds)
         case .stopPlay:
             calls[id]?.playing = nil
             try? await core.stopPlay(id)
@@ -86,10 +88,10 @@ extension VoicemailApplication {
         }
     }
 
-    func play(_ id: String, _ prompts: [String], file: String?, language: String?) async {
+    func play(_ id: String, _ prompts: [String], file: String?, language: String?, from seconds: Double = 0) async {
         calls[id]?.playing = file ?? prompts.last
         do {
-            if let file { try await core.play(id, prompts: prompts, language: language, file: file) }
+            if let file { try await core.play(id, prompts: prompts, language: language, file: file, from: seconds) }
             else { try await core.play(id, prompts: prompts, language: language) }
         } catch {
             // A missing prompt or file: the session goes on as if it had played.

@@ -5,7 +5,8 @@ import Foundation
 /// envelope and the message menu, the mailbox options (greetings, PIN).
 /// Keys follow Asterisk's VoiceMailMain where they can: 5 replay, 4
 /// previous, 6 next, 7 delete, 9 save, 8 call back (Asterisk: 3-2), `*`
-/// back to the main menu, `#` goodbye.
+/// back to the main menu, `#` goodbye; while the message itself plays, `*`
+/// rewinds 3 s and `#` skips to its end (Asterisk's keys during playback).
 extension VoicemailSession {
     mutating func askPIN(_ box: String) -> [Action] {
         timer = nil
@@ -68,16 +69,21 @@ extension VoicemailSession {
             case "#": return [.stopPlay] + goodbye()
             default: return [.stopPlay] + prefixed("invalid", mainMenu(announce: false))
             }
+        case (.message(let i, .envelope), .played):
+            guard i < folder.count else { return [] }
+            enter(.message(i, .playing(since: now, offset: 0)))
+            return [.playFile(folder[i].path, from: 0)]
+        case (.message(let i, .playing(let since, let offset)), .digit("*")):
+            // Rewind 3 s (or to the start).
+            guard i < folder.count else { return [] }
+            let to = max(0, offset + now.timeIntervalSince(since) - 3)
+            enter(.message(i, .playing(since: now, offset: to)))
+            return [.stopPlay, .playFile(folder[i].path, from: to)]
+        case (.message(let i, .playing), .digit("#")):
+            // Skip to the end: heard.
+            return [.stopPlay] + heard(i)
         case (.message(let i, .playing), .played):
-            // Heard to its end: a new message is old now.
-            var out: [Action] = []
-            if folderIsNew, i < folder.count, newMessages.contains(folder[i]) {
-                newMessages.removeAll { $0 == folder[i] }
-                oldMessages.append(folder[i])
-                out.append(.markOld(path: folder[i].path))
-            }
-            enter(.message(i, .menu))
-            return out + [.play(["vm-message-menu"], file: nil), arm(menuTimeout)]
+            return heard(i)
         case (.message(let i, _), .digit(let d)):
             timer = nil
             return [.stopPlay] + messageKey(i, d, now: now)
@@ -117,6 +123,18 @@ extension VoicemailSession {
         }
     }
 
+    /// Heard to its end (or skipped there): a new message is old now; its menu.
+    mutating func heard(_ i: Int) -> [Action] {
+        var out: [Action] = []
+        if folderIsNew, i < folder.count, newMessages.contains(folder[i]) {
+            newMessages.removeAll { $0 == folder[i] }
+            oldMessages.append(folder[i])
+            out.append(.markOld(path: folder[i].path))
+        }
+        enter(.message(i, .menu))
+        return out + [.play(["vm-message-menu"], file: nil), arm(menuTimeout)]
+    }
+
     /// "You have N new messages and M old messages", then the choices.
     mutating func mainMenu(announce: Bool) -> [Action] {
         enter(.mainMenu)
@@ -141,9 +159,8 @@ extension VoicemailSession {
                 return a
             }
         }
-        enter(.message(i, .playing))
-        let m = folder[i]
-        return [.play([i == 0 ? "vm-first" : "vm-next"] + Self.envelope(m), file: m.path)]
+        enter(.message(i, .envelope))
+        return [.play([i == 0 ? "vm-first" : "vm-next"] + Self.envelope(folder[i]), file: nil)]
     }
 
     /// "Received on March 3 at 14 05 from 4 1 5 …" (the calling number digit by digit).

@@ -54,6 +54,8 @@ public struct VoicemailSession: Sendable {
         case stopPlay
         /// Play what was just recorded (the review's "listen").
         case playRecording
+        /// Play a message's file from this many seconds into it.
+        case playFile(String, from: Double)
         /// Record the caller (a message or a greeting) until `stopRecording` or the hang-up.
         case record
         case stopRecording
@@ -108,7 +110,8 @@ public struct VoicemailSession: Sendable {
         case done
     }
     enum Purpose: Equatable { case message, greeting(Greeting) }
-    enum MessagePhase: Equatable { case playing, menu }
+    /// A message: its envelope, then the file (playing since a time, from an offset: `*` rewinds), then its menu.
+    enum MessagePhase: Equatable { case envelope, playing(since: Date, offset: Double), menu }
 
     public let mode: Mode
     public let maxSeconds: Double
