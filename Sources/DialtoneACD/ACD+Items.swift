@@ -80,7 +80,7 @@ extension ACD {
                 timers.push(due, .callbackDue(slot: slot, seq: r.seq))
             }
             setExpiry(slot, from: max(now, due))
-        case .message: break
+        case .message, .fax: break
         }
         relist(slot)
         items[slot]!.originalPosition = position(slot)

@@ -97,7 +97,7 @@ extension ACD {
             switch r.item.kind {
             case .call: break
             case .callback: callbacks += 1
-            case .message: messages += 1
+            case .message, .fax: messages += 1  // voice and fax messages
             }
             list.append(.init(id: r.item.id, kind: r.item.kind, position: i + 1, wait: t - r.entered, priority: r.item.priority,
                               state: state, assignedOnly: r.assignedOnly, recording: r.recording, history: r.history))

@@ -9,6 +9,8 @@ public enum OfferKind: String, Sendable, Codable, Hashable {
     case callback
     /// Play the recorded message to the agent.
     case message
+    /// Tell the agent a received fax is theirs (it is in their inbox).
+    case fax
 }
 
 /// An agent's state (pending "after this call" requests are in `AgentStatus`).

@@ -162,6 +162,7 @@ struct ItemRecord: Sendable {
         case .call: return .call
         case .callback: return .callback
         case .message: return .message
+        case .fax: return .fax
         }
     }
 

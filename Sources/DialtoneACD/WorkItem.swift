@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 
-/// Something an agent must handle: a waiting call, a callback reservation, or a message.
+/// Something an agent must handle: a waiting call, a callback reservation, a message or a fax.
 /// Waiting calls, callbacks and messages share one line per queue.
 public struct WorkItem: Sendable, Codable, Equatable {
     public enum Kind: Sendable, Codable, Equatable {
@@ -11,6 +11,8 @@ public struct WorkItem: Sendable, Codable, Equatable {
         case callback(number: String, notBefore: Date?, attempts: Int)
         /// A recorded message (WAV at `path`, `seconds` long).
         case message(path: String, seconds: Double)
+        /// A received fax (fax mail): `fax` its id in the fax store, `pages` long.
+        case fax(fax: String, pages: Int)
 
         /// Durable items (callbacks, messages) survive a restart; calls do not.
         public var isDurable: Bool {

@@ -96,6 +96,7 @@ public struct QueueView: Codable, Sendable, Equatable {
             case .call: break
             case .callback: kind = "callback"
             case .message: kind = "message"
+            case .fax: kind = "fax"
             }
             var state = "waiting", agents: [String]?, due: Date?
             switch i.state {

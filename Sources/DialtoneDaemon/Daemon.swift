@@ -217,6 +217,15 @@ public final class Daemon: @unchecked Sendable {
             switchCore.hosted.register(receiver)
             // Fax machines calling voice numbers: CNG heard in an IVR menu or a queue.
             let queues = Set(config.applications.values.filter { $0.queue != nil }.map(\.name))
+            if let acd {
+                // Fax mail: faxes received for a queue are its agents' work.
+                Task {
+                    await fax.setQueueDelivery { queue, f in
+                        await acd.faxReceived(queue: queue, id: f.id, fax: f.id, pages: f.pages, callerNumber: f.calling, arrival: f.time)
+                    }
+                    await acd.setFaxAssignment { id, agent in await fax.assign(fax: id, to: agent) }
+                }
+            }
             faxWatcher = FaxToneWatcher(core: switchCore, receiver: receiver, acd: acd, queues: queues, logger: logger)
             for app in config.applications.values.sorted(by: { $0.name < $1.name }) {
                 guard case .faxOnDemand(let settings) = app.kind else { continue }

@@ -6,6 +6,7 @@
 // number; a fax machine calling the IVR, heard by its CNG and received; a
 // 20-destination broadcast with a busy number and one that never answers.
 // Pages are compared pixel by pixel below the T.30 header line.
+import DialtoneACD
 import DialtoneConfig
 import DialtoneDaemon
 import DialtoneFax
@@ -25,7 +26,8 @@ extension EndToEnd {
         /// The catalogue's documents: 3 pages (number 1) and 1 page (number 2).
         let threePages: String, onePage: String
 
-        init(_ name: String, extra: String = "") async throws {
+        /// `queue`: a sales queue with two agents on dial stations, and fax number 7300 delivering to it.
+        init(_ name: String, queue: Bool = false) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-faxsvc-\(name)-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             threePages = "\(dir)/three.tif"
@@ -53,6 +55,12 @@ extension EndToEnd {
                   "1": {route: "6001"}
             applications:
               faxback: {type: fax-on-demand, digit_timeout: 20}
+            \(queue ? """
+              sales: {type: queue, wrap_up: 0, announce_every: 0}
+            agents:
+              "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
+              "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
+            """ : "")
             fax:
               spool: \(dir)/spool
               header: Dialtone test
@@ -63,8 +71,10 @@ extension EndToEnd {
               documents:
                 - {number: "1", name: Prices, file: three.tif}
                 - {number: "2", name: Hours, file: one.tif}
-            \(extra)
+              receive:
+                "7300": queue sales
             routes:
+              - {match: "7300", application: fax-receive}
               - {match: "700", application: faxback}
               - {prefix: "71", menu: main}
               - {prefix: "60", to: agents}
@@ -75,6 +85,7 @@ extension EndToEnd {
             daemon = try Daemon(config: config, logger: logger)
             try daemon.start()
             sim = daemon.simulator!
+            if queue { await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true)) }
             #expect(await daemon.waitForLinks())
         }
 
@@ -203,6 +214,33 @@ extension EndToEnd {
                 #expect(got.count == 1 && got.first?.succeeded == true, "\(d.number): \(got)")
                 if let file = got.first?.file { try rig.expectSame(rig.onePage, file) }
             }
+        }
+        await rig.stop()
+    }
+
+    /// Faxes sent to a queue's fax number are fax mail: each is received,
+    /// indexed and offered to the queue's agents as work, spread evenly.
+    @Test func faxesToAQueueAreSpreadEvenlyOverItsAgents() async throws {
+        let rig = try await Rig("fax-mail", queue: true)
+        for i in 0..<4 {
+            let machine = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "41555501\(10 + i)", dnis: "7300")
+            try machine.startFax(send: [rig.onePage])
+            let result = try #require(await machine.waitForFax(timeout: .seconds(120)))
+            #expect(result.succeeded && result.pages == 1, "\(result)")
+        }
+        var connects: [QueueEvent] = []
+        await waitUntil("four faxes taken by the agents", timeout: .seconds(120)) {
+            connects = (try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.kind == .connect }) ?? []
+            return connects.count == 4
+        }
+        let perAgent = Dictionary(grouping: connects, by: \.agent).mapValues(\.count)
+        #expect(perAgent == ["1001": 2, "1002": 2], "\(perAgent)")
+        // Each fax is indexed for the queue and assigned to the agent who took it.
+        for c in connects {
+            await waitUntil("fax \(c.callID) assigned") { (try? rig.daemon.store.receivedFax(c.callID))??.agent == c.agent }
+            let fax = try #require(try rig.daemon.store.receivedFax(c.callID))
+            #expect(fax.queue == "sales" && fax.pages == 1 && fax.pdfPath != nil, "\(fax)")
+            try rig.expectSame(rig.onePage, fax.tiffPath)
         }
         await rig.stop()
     }

@@ -77,7 +77,7 @@ extension ACDApplication {
                     self.offerNotPlaced(key, error)
                 }
             }
-        case (.dial(let number), .callback), (.dial(let number), .message):
+        case (.dial(let number), .callback), (.dial(let number), .message), (.dial(let number), .fax):
             Task {
                 do {
                     let (call, _) = try await self.core.originate(to: number, callerID: self.callerNumber(item),
@@ -136,7 +136,7 @@ extension ACDApplication {
             }
             offers[key] = nil
             answered(item, agent: agent, kind: kind, call: item, agentLeg: nil)
-        case .callback, .message:
+        case .callback, .message, .fax:
             offers[key] = nil
             answered(item, agent: agent, kind: kind, call: line, agentLeg: nil)
         }
@@ -172,6 +172,21 @@ extension ACDApplication {
                 } catch {
                     self.logger.warning("message not played to the agent", metadata: ["item": "\(item)", "error": "\(error)"])
                     try? await self.core.play(call, prompts: ["queue-message-agent"] + digits)
+                }
+            }
+        case .fax:
+            // The fax is the agent's now (their inbox); they hear whose it is.
+            let digits = callerNumber(item).compactMap { d -> String? in d.isNumber ? "n-\(d)" : nil }
+            if case .fax(let fax, _)? = acd.item(item)?.kind, let assign = faxAssignment {
+                Task { await assign(fax, agent) }
+            }
+            Task {
+                do {
+                    try await self.core.play(call, prompts: ["queue-fax-agent"] + digits)
+                } catch {
+                    // Not told (a missing prompt, the call gone): the work is done all the same.
+                    self.logger.warning("fax notice not played to the agent", metadata: ["item": "\(item)", "error": "\(error)"])
+                    if let g = self.engaged[agent], g.item == item { self.end(agent, g, byAgent: false) }
                 }
             }
         }

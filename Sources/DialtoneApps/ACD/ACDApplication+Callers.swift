@@ -218,4 +218,21 @@ extension ACDApplication {
         logger.info("caller left the queue: fax", metadata: ["call.id": "\(id)", "queue": "\(c.queue)"])
         return c.queue
     }
+
+    /// A fax received for `queue` (fax mail) becomes a work item of the
+    /// queue: offered to an agent like a message, who hears that a fax from
+    /// the caller's number is theirs; ``setFaxAssignment(_:)`` is told who
+    /// took it. Kept across restarts like messages.
+    public func faxReceived(queue: String, id: String, fax: String, pages: Int, callerNumber: String, arrival: Date) {
+        restore()
+        guard queues[queue] != nil, acd.item(id) == nil else { return }
+        numbers[id] = callerNumber
+        feed(.arrive(WorkItem(id: id, kind: .fax(fax: fax, pages: pages), queue: queue, arrival: arrival, callerNumber: callerNumber)))
+        logger.info("fax queued for the agents", metadata: ["fax.id": "\(fax)", "queue": "\(queue)", "pages": "\(pages)"])
+    }
+
+    /// Who is told that an agent took a fax work item (the fax id, the agent).
+    public func setFaxAssignment(_ assign: @escaping @Sendable (String, String) async -> Void) {
+        faxAssignment = assign
+    }
 }

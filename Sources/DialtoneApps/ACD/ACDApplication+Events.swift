@@ -157,7 +157,7 @@ extension ACDApplication {
         case (.callback, "queue-callback-agent"):
             guard let number = g.customerNumber else { return end(agent, g, byAgent: false) }
             Task { await self.dialCustomer(agent, number: number, from: call, line: g.agentLeg == nil) }
-        case (.message, _):
+        case (.message, _), (.fax, _):
             end(agent, g, byAgent: true)
         default:
             break

@@ -39,6 +39,8 @@ public actor ACDApplication {
         }
     }
     var callers: [String: Caller] = [:]
+    /// Told when an agent takes a fax work item (the fax application assigns it).
+    var faxAssignment: (@Sendable (String, String) async -> Void)?
     /// The calling number of each item taken since start (callbacks and messages name it to the agent).
     var numbers: [String: String] = [:]
 

@@ -41,6 +41,7 @@ extension FaxApplication {
                               tiffPath: tiffPath, pdfPath: (try? made.get()) != nil ? pdf : nil, t30Code: outcome.t30Code,
                               t30Text: outcome.t30Text, rate: outcome.rate, ecm: outcome.ecm, agent: to.agent, queue: to.queue)
         storage.save(received: fax)
+        if let queue = to.queue, let queueDelivery { await queueDelivery(queue, fax) }
         logger.notice("fax received", metadata: ["call.id": "\(callID)", "fax.id": "\(fax.id)", "pages": "\(fax.pages)",
                                                  "agent": "\(to.agent ?? "-")", "queue": "\(to.queue ?? "-")"])
         return fax
@@ -52,5 +53,18 @@ extension FaxApplication {
         guard fax.state != .done else { return .failure(.conflict("fax \(id) was marked done by \(fax.handledBy ?? "?") already")) }
         storage.markHandled(fax: id, by: by, at: now())
         return .success(())
+    }
+
+    /// Faxes received for a queue go to its agents as work items (fax mail).
+    public func setQueueDelivery(_ deliver: @escaping @Sendable (String, ReceivedFax) async -> Void) {
+        queueDelivery = deliver
+    }
+
+    /// An agent took a fax work item: the fax is theirs (their inbox).
+    public func assign(fax id: String, to agent: String) {
+        guard var fax = storage.received(id) else { return }
+        fax.agent = agent
+        storage.save(received: fax)
+        logger.notice("fax assigned", metadata: ["fax.id": "\(id)", "agent": "\(agent)", "queue": "\(fax.queue ?? "-")"])
     }
 }

@@ -25,6 +25,8 @@ public actor FaxApplication {
     static let keepEnded: Double = 86_400
     /// Calls up: their tasks (a cancelled job hangs them up through the line).
     var calls: [FaxDestinationKey: Task<Void, Never>] = [:]
+    /// Hands a fax received for a queue to the queue's agents (the ACD).
+    var queueDelivery: (@Sendable (String, ReceivedFax) async -> Void)?
 
     public init(config: FaxConfig, line: any FaxLine, storage: any FaxStorage, logger: Logger,
                 settings: FaxSchedulerSettings? = nil, clock: any Clock<Duration> = ContinuousClock(),
