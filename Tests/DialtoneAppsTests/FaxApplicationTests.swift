@@ -6,6 +6,7 @@ import DialtoneApps
 import DialtoneConfig
 import DialtoneFax
 import DialtoneSignalling
+import DialtoneSwitch
 import Foundation
 import Logging
 import Testing
@@ -94,8 +95,10 @@ actor ScriptedFaxLine: FaxLine {
             }
         }
         let storage = MemoryFaxStorage()
+        let stream = EventStream()
+        let events = stream.subscribe()
         let app = FaxApplication(config: try Self.config(dir), line: line, storage: storage, logger: Logger(label: "test"),
-                                 settings: FaxSchedulerSettings(maxCalls: 3, attempts: 2, retryDelay: 0))
+                                 settings: FaxSchedulerSettings(maxCalls: 3, attempts: 2, retryDelay: 0), events: stream)
         let numbers = (1...20).map { String(format: "55500%02d", $0) }
         let job = try await app.submit(numbers: numbers, documents: ["1"]).get()
         #expect(job.kind == .broadcast && job.documents.map(\.pages) == [2])
@@ -107,6 +110,17 @@ actor ScriptedFaxLine: FaxLine {
         #expect(ds[12].state == .sent && ds[12].attempts == 2 && ds[12].result?.rate == 9600)
         #expect(await line.maxUp <= 3)
         #expect(await line.sent.allSatisfy { $0.documents == ["\(dir.path)/prices.tif"] })
+        // The event stream told it: the job's states, and each call's end (22 calls: 20 + two retries).
+        var seen: [SwitchEvent] = []
+        for await e in events {
+            seen.append(e)
+            if e.type == .faxJob, e.state == "partial" { break }
+        }
+        #expect(seen.filter { $0.type == .faxJob }.map(\.state) == ["scheduled", "active", "partial"])
+        let attempts = seen.filter { $0.type == .faxAttempt }
+        #expect(attempts.count == 22 && attempts.allSatisfy { $0.text == job.id })
+        #expect(attempts.filter { $0.number == "5550013" }.map(\.state) == ["retry-wait", "sent"])
+        #expect(attempts.first { $0.number == "5550013" }?.causeText == "busy (17)")
     }
 
     @Test func documentsAreCheckedBeforeAnythingIsDialled() async throws {
@@ -179,8 +193,10 @@ actor ScriptedFaxLine: FaxLine {
     @Test func aReceivedFaxIsMadePDFAndDelivered() async throws {
         let dir = Dir()
         let storage = MemoryFaxStorage()
+        let stream = EventStream()
+        let events = stream.subscribe()
         let app = FaxApplication(config: try Self.config(dir), line: ScriptedFaxLine { _, _ in FaxOutcome(call: .busy) },
-                                 storage: storage, logger: Logger(label: "test"))
+                                 storage: storage, logger: Logger(label: "test"), events: stream)
         let path = await app.receivePath(callID: "call-7")
         #expect(path == "\(dir.path)/spool/received/call-7.tif")
         _ = try FaxTextRenderer.render("incoming", to: path).get()
@@ -188,6 +204,10 @@ actor ScriptedFaxLine: FaxLine {
         let fax = try #require(await app.received(callID: "call-7", calling: "4930123456", dnis: "5552000", tiffPath: path, outcome: ok))
         #expect(fax.queue == "support" && fax.agent == nil && fax.pdfPath == "\(dir.path)/spool/received/call-7.pdf")
         #expect(FileManager.default.contents(atPath: fax.pdfPath!)?.starts(with: Array("%PDF".utf8)) == true)
+        var iterator = events.makeAsyncIterator()
+        let notice = await iterator.next()
+        #expect(notice?.type == .inboxNew && notice?.text == "fax:Rcall-7" && notice?.queue == "support" && notice?.call == "call-7")
+        #expect(notice?.path == fax.pdfPath && notice?.number == "4930123456")
         #expect(await app.delivery(dnis: "5552000", keyedAgent: "1002") == ("1002", nil))
         #expect(await app.delivery(dnis: "5552001") == ("1001", nil))
         #expect(await app.delivery(dnis: "999", queue: "sales") == (nil, "sales"))
