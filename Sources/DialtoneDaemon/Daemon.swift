@@ -186,7 +186,9 @@ public final class Daemon: @unchecked Sendable {
         if let faxConfig = config.fax {
             let storage = StoreFaxStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
             let line = PendingFaxLine()
-            let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger, events: switchCore.events)
+            // A queue's faxes go to its logged-in agents evenly ("fax mail": inbox.new names the agent).
+            let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger, events: switchCore.events,
+                                     queueAgents: acd.map(Self.queueAgents))
             self.fax = fax
             faxLine = line
             switchCore.hosted.register(FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger))
@@ -216,6 +218,18 @@ public final class Daemon: @unchecked Sendable {
         kernelSpans = SpanWatcher(logger: logger)
         simulator = simPorts.isEmpty ? nil : LineSimulator(ports: simPorts, clock: clock, logger: logger, primeFrames: slack)
         built = true
+    }
+
+    /// The agents logged in to a queue now (the fax application spreads a queue's faxes over them).
+    static func queueAgents(_ acd: ACDApplication) -> @Sendable (String) async -> [String] {
+        { queue in
+            var out: [String] = []
+            for id in await acd.agentIDs() {
+                guard let s = await acd.agentStatus(id), s.queues[queue] != nil, s.state != .loggedOut else { continue }
+                out.append(id)
+            }
+            return out
+        }
     }
 
     /// The daemon's parts in dependency order: started first to last,

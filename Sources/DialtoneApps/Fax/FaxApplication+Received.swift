@@ -34,7 +34,8 @@ extension FaxApplication {
             logger.warning("fax reception ended without a page", metadata: ["call.id": "\(callID)", "result": "\(outcome.summary)"])
             return nil
         }
-        let to = delivery(dnis: dnis, keyedAgent: keyedAgent, queue: queue)
+        var to = delivery(dnis: dnis, keyedAgent: keyedAgent, queue: queue)
+        if to.agent == nil, let q = to.queue { to.agent = await spread(queue: q) }
         let pdf = (tiffPath as NSString).deletingPathExtension + ".pdf"
         let made = await Task.detached { FaxTools.pdf(fromTIFF: tiffPath, output: pdf) }.value
         if case .failure(let e) = made { logger.error("received fax not converted to PDF", metadata: ["call.id": "\(callID)", "error": "\(e)"]) }
@@ -52,6 +53,21 @@ extension FaxApplication {
         logger.notice("fax received", metadata: ["call.id": "\(callID)", "fax.id": "\(fax.id)", "pages": "\(fax.pages)",
                                                  "agent": "\(to.agent ?? "-")", "queue": "\(to.queue ?? "-")"])
         return fax
+    }
+
+    /// Lets faxes for a queue be given to its logged-in agents evenly
+    /// (`agents(queue)`: who is logged in now, in the queue's order).
+    public func spreadQueueFaxes(using agents: @escaping @Sendable (String) async -> [String]) {
+        queueAgents = agents
+    }
+
+    /// The queue's logged-in agent with the fewest faxes so far (ties: the queue's order); nil when none is logged in.
+    func spread(queue: String) async -> String? {
+        guard let queueAgents else { return nil }
+        let agents = await queueAgents(queue)
+        guard let agent = agents.min(by: { (faxesPerAgent[$0] ?? 0) < (faxesPerAgent[$1] ?? 0) }) else { return nil }
+        faxesPerAgent[agent, default: 0] += 1
+        return agent
     }
 
     /// Marks a received fax done by `by` (an agent id or a user name).

@@ -24,15 +24,21 @@ public actor FaxApplication {
     var started = false
     var timer: Task<Void, Never>?
     var timerDeadline: Date?
+    /// The agents logged in to a queue (from the ACD), for spreading a queue's faxes; nil: not spread.
+    var queueAgents: (@Sendable (String) async -> [String])?
+    /// Faxes given to each agent since start (the least served gets the next).
+    var faxesPerAgent: [String: Int] = [:]
     /// How long ended jobs stay in memory (seconds).
     static let keepEnded: Double = 86_400
     /// Calls up: their tasks (a cancelled job hangs them up through the line).
     var calls: [FaxDestinationKey: Task<Void, Never>] = [:]
 
     public init(config: FaxConfig, line: any FaxLine, storage: any FaxStorage, logger: Logger,
-                settings: FaxSchedulerSettings? = nil, events: EventStream? = nil, clock: any Clock<Duration> = ContinuousClock(),
+                settings: FaxSchedulerSettings? = nil, events: EventStream? = nil,
+                queueAgents: (@Sendable (String) async -> [String])? = nil, clock: any Clock<Duration> = ContinuousClock(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.events = events
+        self.queueAgents = queueAgents
         self.config = config
         self.line = line
         self.storage = storage
