@@ -210,7 +210,7 @@ public final class Daemon: @unchecked Sendable {
         if let faxConfig = config.fax {
             let storage = StoreFaxStorage(store: store, writer: storeWriter, normaliser: config.customers.normaliser, logger: logger)
             let line = SwitchFaxLine(core: switchCore, logger: logger)
-            let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger)
+            let fax = FaxApplication(config: faxConfig, line: line, storage: storage, logger: logger, events: switchCore.events)
             self.fax = fax
             faxLine = line
             let receiver = FaxReceiveApplication(core: switchCore, fax: fax, line: line, logger: logger)

@@ -2,6 +2,7 @@
 import DialtoneApps
 import DialtoneFax
 import DialtoneStore
+import DialtoneSwitch
 import Foundation
 
 /// A fax job as the control socket shows it (`fax jobs`, `fax show`, `fax send`…).
@@ -58,6 +59,10 @@ extension ControlServer {
                 item.state = "done"
                 item.handledBy = by
                 item.handledAt = now
+                var event = SwitchEvent(.inboxDone)
+                event.text = "\(item.kind):\(item.id)"
+                event.agent = by
+                _ = daemon.switchCore.events.publish(event)
                 daemon.logger.info("inbox item done", metadata: ["inbox.kind": "\(item.kind)", "inbox.id": "\(item.id)", "by": "\(by)"])
                 return ControlReply.encode(item)
             }

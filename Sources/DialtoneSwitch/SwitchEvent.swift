@@ -54,6 +54,15 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case dchannelDown = "dchannel.down"
         case alarmRaised = "alarm.raised"
         case alarmCleared = "alarm.cleared"
+        /// A fax job changed state (`text`: the job id, `state`: scheduled, active, done, partial, failed, cancelled).
+        case faxJob = "fax.job"
+        /// A fax job's call to one destination ended (`text`: the job id, `number`,
+        /// `state`: the destination's, `cause`, `causeText`: the result).
+        case faxAttempt = "fax.attempt"
+        /// A new item in the unified inbox (`text`: `KIND:ID`, `agent`, `queue`, `number`: from, `path`: its file).
+        case inboxNew = "inbox.new"
+        /// An inbox item was marked done (`text`: `KIND:ID`, `agent`: by whom).
+        case inboxDone = "inbox.done"
     }
 
     /// Position in the stream (1, 2, 3 …): a gap means the consumer fell behind.

@@ -6,6 +6,7 @@ import DialtoneApps
 import DialtoneConfig
 import DialtoneFax
 import DialtoneSignalling
+import DialtoneSwitch
 import Foundation
 import Logging
 import Testing
@@ -94,8 +95,10 @@ actor ScriptedFaxLine: FaxLine {
             }
         }
         let storage = MemoryFaxStorage()
+        let stream = EventStream()
+        let events = stream.subscribe()
         let app = FaxApplication(config: try Self.config(dir), line: line, storage: storage, logger: Logger(label: "test"),
-                                 settings: FaxSchedulerSettings(maxCalls: 3, attempts: 2, retryDelay: 0))
+                                 settings: FaxSchedulerSettings(maxCalls: 3, attempts: 2, retryDelay: 0), events: stream)
         let numbers = (1...20).map { String(format: "55500%02d", $0) }
         let job = try await app.submit(numbers: numbers, documents: ["1"]).get()
         #expect(job.kind == .broadcast && job.documents.map(\.pages) == [2])
@@ -107,6 +110,17 @@ actor ScriptedFaxLine: FaxLine {
         #expect(ds[12].state == .sent && ds[12].attempts == 2 && ds[12].result?.rate == 9600)
         #expect(await line.maxUp <= 3)
         #expect(await line.sent.allSatisfy { $0.documents == ["\(dir.path)/prices.tif"] })
+        // The event stream told it: the job's states, and each call's end (22 calls: 20 + two retries).
+        var seen: [SwitchEvent] = []
+        for await e in events {
+            seen.append(e)
+            if e.type == .faxJob, e.state == "partial" { break }
+        }
+        #expect(seen.filter { $0.type == .faxJob }.map(\.state) == ["scheduled", "active", "partial"])
+        let attempts = seen.filter { $0.type == .faxAttempt }
+        #expect(attempts.count == 22 && attempts.allSatisfy { $0.text == job.id })
+        #expect(attempts.filter { $0.number == "5550013" }.map(\.state) == ["retry-wait", "sent"])
+        #expect(attempts.first { $0.number == "5550013" }?.causeText == "busy (17)")
     }
 
     @Test func documentsAreCheckedBeforeAnythingIsDialled() async throws {
@@ -179,8 +193,10 @@ actor ScriptedFaxLine: FaxLine {
     @Test func aReceivedFaxIsMadePDFAndDelivered() async throws {
         let dir = Dir()
         let storage = MemoryFaxStorage()
+        let stream = EventStream()
+        let events = stream.subscribe()
         let app = FaxApplication(config: try Self.config(dir), line: ScriptedFaxLine { _, _ in FaxOutcome(call: .busy) },
-                                 storage: storage, logger: Logger(label: "test"))
+                                 storage: storage, logger: Logger(label: "test"), events: stream)
         let path = await app.receivePath(callID: "call-7")
         #expect(path == "\(dir.path)/spool/received/call-7.tif")
         _ = try FaxTextRenderer.render("incoming", to: path).get()
@@ -188,6 +204,10 @@ actor ScriptedFaxLine: FaxLine {
         let fax = try #require(await app.received(callID: "call-7", calling: "4930123456", dnis: "5552000", tiffPath: path, outcome: ok))
         #expect(fax.queue == "support" && fax.agent == nil && fax.pdfPath == "\(dir.path)/spool/received/call-7.pdf")
         #expect(FileManager.default.contents(atPath: fax.pdfPath!)?.starts(with: Array("%PDF".utf8)) == true)
+        var iterator = events.makeAsyncIterator()
+        let notice = await iterator.next()
+        #expect(notice?.type == .inboxNew && notice?.text == "fax:Rcall-7" && notice?.queue == "support" && notice?.call == "call-7")
+        #expect(notice?.path == fax.pdfPath && notice?.number == "4930123456")
         #expect(await app.delivery(dnis: "5552000", keyedAgent: "1002") == ("1002", nil))
         #expect(await app.delivery(dnis: "5552001") == ("1001", nil))
         #expect(await app.delivery(dnis: "999", queue: "sales") == (nil, "sales"))
@@ -196,6 +216,46 @@ actor ScriptedFaxLine: FaxLine {
         #expect(await app.markHandled(fax: "Rcall-7", by: "1001").failure == nil)
         #expect(await app.markHandled(fax: "Rcall-7", by: "1002").failure == .conflict("fax Rcall-7 was marked done by 1001 already"))
         #expect(storage.savedReceived.first?.handledBy == "1001")
+    }
+}
+
+extension FaxApplicationTests {
+    @Test func aQueuesFaxesAreSpreadEvenlyOverItsLoggedInAgents() async throws {
+        let dir = Dir()
+        let storage = MemoryFaxStorage()
+        let app = FaxApplication(config: try Self.config(dir), line: ScriptedFaxLine { _, _ in FaxOutcome(call: .busy) },
+                                 storage: storage, logger: Logger(label: "test"))
+        let ok = FaxOutcome(call: .answered, t30Code: 0, t30Text: "OK", pages: 1, rate: 14400, ecm: true)
+        func receive(_ n: Int, dnis: String = "5552000", keyed: String? = nil) async throws -> ReceivedFax? {
+            let path = await app.receivePath(callID: "c\(n)")
+            _ = try FaxTextRenderer.render("fax \(n)", to: path).get()
+            return await app.received(callID: "c\(n)", calling: "1", dnis: dnis, tiffPath: path, outcome: ok, keyedAgent: keyed)
+        }
+        // Without the ACD's help: the queue's, nobody's in particular.
+        #expect(try await receive(0)?.agent == nil)
+        let loggedIn = LoggedIn(["1001", "1002", "1003"])
+        await app.spreadQueueFaxes { _ in loggedIn.agents }
+        var counts: [String: Int] = [:]
+        for n in 1...6 { if let a = try await receive(n)?.agent { counts[a, default: 0] += 1 } }
+        #expect(counts == ["1001": 2, "1002": 2, "1003": 2])
+        // A keyed agent is not counted against the spread; an agent logging out gets none.
+        #expect(try await receive(7, keyed: "1002")?.agent == "1002")
+        loggedIn.agents = ["1001", "1003"]
+        #expect(try await receive(8)?.agent == "1001")
+        #expect(try await receive(9)?.agent == "1003")
+        loggedIn.agents = []
+        let none = try await receive(10)
+        #expect(none?.agent == nil && none?.queue == "support")
+    }
+
+    final class LoggedIn: @unchecked Sendable {
+        private let lock = NSLock()
+        private var list: [String]
+        init(_ list: [String]) { self.list = list }
+        var agents: [String] {
+            get { lock.withLock { list } }
+            set { lock.withLock { list = newValue } }
+        }
     }
 }
 

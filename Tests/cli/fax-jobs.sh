@@ -106,6 +106,9 @@ later=$(dt fax send 5550009 1 --at +2h --json | json 'd["job"]["id"]')
 wait_for 10 "sqlite3 cdr.sqlite \"select state from fax_job where id = '$later'\" | grep -qx scheduled"
 kill -9 $serve; wait $serve 2>/dev/null
 start 2
+"$bin" events -c dialtone.yaml > events.jsonl 2> events.err &
+pids+=($!)
+wait_for 10 "grep -q subscribed events.err"
 check "a scheduled job survives SIGKILL" "[ \"\$(dt fax show $later --json | json 'd[\"job\"][\"state\"]')\" = scheduled ]"
 check "finished jobs are listed from the store after a restart" "dt fax jobs | grep -q \"^$bjob *broadcast *failed\""
 
@@ -126,6 +129,12 @@ check "--all shows it with who dealt with it" "dt inbox list --queue support --a
 dt inbox done Rc1 --by 1002 > /dev/null 2> done.err; rc=$?
 check "done twice exits 1" "[ $rc -eq 1 ] && grep -q 'marked done by 1001 already' done.err"
 
+check "inbox.done is on the event stream with who" \
+    "grep -q '\"type\" *: *\"inbox.done\"' events.jsonl && python3 -c 'import json,sys; sys.exit(0 if any(e[\"type\"] == \"inbox.done\" and e[\"text\"] == \"fax:Rc1\" and e[\"agent\"] == \"1001\" for e in map(json.loads, open(\"events.jsonl\"))) else 1)'"
+dt fax cancel $later > /dev/null
+wait_for 10 "grep -q '\"fax.job\"' events.jsonl"
+check "a job's change is on the event stream" \
+    "python3 -c 'import json,sys; sys.exit(0 if any(e[\"type\"] == \"fax.job\" and e[\"text\"] == \"$later\" and e[\"state\"] == \"cancelled\" for e in map(json.loads, open(\"events.jsonl\"))) else 1)'"
 kill -TERM $serve; wait $serve 2>/dev/null
 echo "fax-jobs.sh: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneConfig
 import DialtoneFax
+import DialtoneSwitch
 import Foundation
 
 extension FaxApplication {
@@ -41,6 +42,13 @@ extension FaxApplication {
                               tiffPath: tiffPath, pdfPath: (try? made.get()) != nil ? pdf : nil, t30Code: outcome.t30Code,
                               t30Text: outcome.t30Text, rate: outcome.rate, ecm: outcome.ecm, agent: to.agent, queue: to.queue)
         storage.save(received: fax)
+        var e = SwitchEvent(.inboxNew, call: callID)
+        e.text = "fax:\(fax.id)"
+        e.agent = fax.agent
+        e.queue = fax.queue
+        e.number = calling
+        e.path = fax.pdfPath ?? fax.tiffPath
+        _ = events?.publish(e)
         if let queue = to.queue, let queueDelivery { await queueDelivery(queue, fax) }
         logger.notice("fax received", metadata: ["call.id": "\(callID)", "fax.id": "\(fax.id)", "pages": "\(fax.pages)",
                                                  "agent": "\(to.agent ?? "-")", "queue": "\(to.queue ?? "-")"])
@@ -65,6 +73,13 @@ extension FaxApplication {
         guard var fax = storage.received(id) else { return }
         fax.agent = agent
         storage.save(received: fax)
+        var e = SwitchEvent(.inboxNew, call: fax.callID)
+        e.text = "fax:\(fax.id)"
+        e.agent = agent
+        e.queue = fax.queue
+        e.number = fax.calling
+        e.path = fax.pdfPath ?? fax.tiffPath
+        _ = events?.publish(e)
         logger.notice("fax assigned", metadata: ["fax.id": "\(id)", "agent": "\(agent)", "queue": "\(fax.queue ?? "-")"])
     }
 }

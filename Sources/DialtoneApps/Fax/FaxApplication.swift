@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DialtoneConfig
 import DialtoneFax
+import DialtoneSwitch
 import Foundation
 import Logging
 
@@ -17,6 +18,8 @@ public actor FaxApplication {
     let logger: Logger
     let clock: any Clock<Duration>
     let now: @Sendable () -> Date
+    /// Where `fax.job`, `fax.attempt` and `inbox.new` are published (the switch's stream), if anywhere.
+    let events: EventStream?
     var scheduler: FaxScheduler
     var started = false
     var timer: Task<Void, Never>?
@@ -29,8 +32,10 @@ public actor FaxApplication {
     var queueDelivery: (@Sendable (String, ReceivedFax) async -> Void)?
 
     public init(config: FaxConfig, line: any FaxLine, storage: any FaxStorage, logger: Logger,
-                settings: FaxSchedulerSettings? = nil, clock: any Clock<Duration> = ContinuousClock(),
+                settings: FaxSchedulerSettings? = nil, events: EventStream? = nil,
+                clock: any Clock<Duration> = ContinuousClock(),
                 now: @escaping @Sendable () -> Date = { Date() }) {
+        self.events = events
         self.config = config
         self.line = line
         self.storage = storage
@@ -132,6 +137,10 @@ public actor FaxApplication {
                 Task { await line.hangUp(key) }
             case .saveJob(let job):
                 storage.save(job: job)
+                var e = SwitchEvent(.faxJob)
+                e.text = job.id
+                e.state = job.state.rawValue
+                _ = events?.publish(e)
                 if job.state.isFinal, job.ended != nil {
                     logger.notice("fax job ended", metadata: ["fax.job": "\(job.id)", "state": "\(job.state.rawValue)"])
                     // Jobs ended a day ago are the store's alone (`fax show` reads them there).
@@ -139,6 +148,15 @@ public actor FaxApplication {
                 }
             case .saveDestination(let d):
                 storage.save(destination: d)
+                if let result = d.result, d.ended != nil, d.state != .dialling, d.state != .pending {
+                    var e = SwitchEvent(.faxAttempt)
+                    e.text = d.job
+                    e.number = d.number
+                    e.state = d.state.rawValue
+                    e.cause = result.cause
+                    e.causeText = result.summary
+                    _ = events?.publish(e)
+                }
             case .refused(let why):
                 logger.warning("fax scheduler refused an input", metadata: ["reason": "\(why)"])
             }
