@@ -220,42 +220,34 @@ actor ScriptedFaxLine: FaxLine {
 }
 
 extension FaxApplicationTests {
-    @Test func aQueuesFaxesAreSpreadEvenlyOverItsLoggedInAgents() async throws {
+    /// A queue's fax is handed to the queue (the ACD makes it work for an
+    /// agent); a keyed agent's is not; the agent who takes it is recorded.
+    @Test func aQueuesFaxIsHandedToTheQueueAndAssignedToTheAgentWhoTakesIt() async throws {
         let dir = Dir()
         let storage = MemoryFaxStorage()
         let app = FaxApplication(config: try Self.config(dir), line: ScriptedFaxLine { _, _ in FaxOutcome(call: .busy) },
                                  storage: storage, logger: Logger(label: "test"))
         let ok = FaxOutcome(call: .answered, t30Code: 0, t30Text: "OK", pages: 1, rate: 14400, ecm: true)
-        func receive(_ n: Int, dnis: String = "5552000", keyed: String? = nil) async throws -> ReceivedFax? {
+        func receive(_ n: Int, keyed: String? = nil) async throws -> ReceivedFax? {
             let path = await app.receivePath(callID: "c\(n)")
             _ = try FaxTextRenderer.render("fax \(n)", to: path).get()
-            return await app.received(callID: "c\(n)", calling: "1", dnis: dnis, tiffPath: path, outcome: ok, keyedAgent: keyed)
+            return await app.received(callID: "c\(n)", calling: "1", dnis: "5552000", tiffPath: path, outcome: ok, keyedAgent: keyed)
         }
-        // Without the ACD's help: the queue's, nobody's in particular.
-        #expect(try await receive(0)?.agent == nil)
-        let loggedIn = LoggedIn(["1001", "1002", "1003"])
-        await app.spreadQueueFaxes { _ in loggedIn.agents }
-        var counts: [String: Int] = [:]
-        for n in 1...6 { if let a = try await receive(n)?.agent { counts[a, default: 0] += 1 } }
-        #expect(counts == ["1001": 2, "1002": 2, "1003": 2])
-        // A keyed agent is not counted against the spread; an agent logging out gets none.
-        #expect(try await receive(7, keyed: "1002")?.agent == "1002")
-        loggedIn.agents = ["1001", "1003"]
-        #expect(try await receive(8)?.agent == "1001")
-        #expect(try await receive(9)?.agent == "1003")
-        loggedIn.agents = []
-        let none = try await receive(10)
-        #expect(none?.agent == nil && none?.queue == "support")
+        let handed = Handed()
+        await app.setQueueDelivery { queue, fax in handed.add("\(queue) \(fax.id)") }
+        let first = try await receive(1)
+        #expect(first?.queue == "support" && first?.agent == nil)
+        #expect(try await receive(2, keyed: "1002")?.agent == "1002")
+        #expect(handed.list == ["support Rc1"], "only the queue's fax goes to the queue")
+        await app.assign(fax: "Rc1", to: "1003")
+        #expect(storage.received("Rc1")?.agent == "1003")
     }
 
-    final class LoggedIn: @unchecked Sendable {
+    final class Handed: @unchecked Sendable {
         private let lock = NSLock()
-        private var list: [String]
-        init(_ list: [String]) { self.list = list }
-        var agents: [String] {
-            get { lock.withLock { list } }
-            set { lock.withLock { list = newValue } }
-        }
+        private var items: [String] = []
+        func add(_ s: String) { lock.withLock { items.append(s) } }
+        var list: [String] { lock.withLock { items } }
     }
 }
 
