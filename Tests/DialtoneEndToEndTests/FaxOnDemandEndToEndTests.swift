@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Fax on demand through the daemon, as far as it goes without the media
-// stage's T.30: a caller on looped virtual spans (real libpri both ends,
-// SpanDSP DTMF) hears each prompt (correlation), keys documents and a fax
-// number; the order becomes an on-demand fax job with the caller's call as
-// its origin. Until the fax core is wired the daemon's fax line fails every
-// fax call with cause 47, which the job records.
+// stage's T.30 (FaxServiceEndToEndTests has the faxes themselves): a caller
+// on looped virtual spans (real libpri both ends, SpanDSP DTMF) hears each
+// prompt (correlation), keys documents and a fax number; the order becomes an
+// on-demand fax job with the caller's call as its origin. The number here has
+// no route, so the job fails with the reason recorded.
 import DialtoneConfig
 import DialtoneDaemon
 import DialtoneFax
@@ -90,7 +90,7 @@ extension EndToEnd {
         await rig.expectPrompt(x, "fax-queued", from: mark)
         #expect(await x.waitForRelease(timeout: .seconds(30)) != nil, "the service clears the call after the last prompt")
         let fax = try #require(rig.daemon.fax)
-        await waitUntil("the job is failed by the pending fax line") { await fax.jobs().first?.state == .failed }
+        await waitUntil("the job is failed: no route to the number") { await fax.jobs().first?.state == .failed }
         let job = try #require(await fax.jobs().first)
         #expect(job.kind == .onDemand && job.documents.map(\.number) == ["1"] && job.documents.map(\.pages) == [2])
         // The origin is the caller's call, whose CDR carries the job's id.
@@ -98,7 +98,7 @@ extension EndToEnd {
         let cdr = try #require(try rig.daemon.store.cdr(callID: job.origin))
         #expect(cdr.ani == "4930123456" && cdr.variables?.contains("\"fax.job\":\"\(job.id)\"") == true, "\(cdr.variables ?? "-")")
         let d = try #require(await fax.job(job.id)?.destinations.first)
-        #expect(d.number == "5550001" && d.attempts == 1 && d.result?.cause == 47)
+        #expect(d.number == "5550001" && d.attempts == 1 && d.result?.call == .failed && d.result?.cause == 34, "\(d)")
         await rig.stop()
     }
 
@@ -122,24 +122,4 @@ extension EndToEnd {
 }
 }
 
-extension EndToEnd.FaxOnDemandEndToEndTests {
-    /// Key 1: the start prompt plays to its end, then the documents go to the
-    /// fax line on this call (the pending line fails at once) and the call is cleared.
-    @Test func onThisCallTheStartPromptPlaysThenTheLineTakesOver() async throws {
-        let rig = try await Rig("here")
-        let x = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4930123456", dnis: "700")
-        await rig.expectPrompt(x, "fax-welcome", from: 0)
-        var mark = x.receivedSamples
-        x.sendDTMF("1#")
-        await rig.expectPrompt(x, "fax-added", from: mark)
-        mark = x.receivedSamples
-        x.sendDTMF("#")
-        await rig.expectPrompt(x, "fax-delivery", from: mark)
-        mark = x.receivedSamples
-        x.sendDTMF("1")
-        await rig.expectPrompt(x, "fax-start", from: mark)
-        #expect(await x.waitForRelease(timeout: .seconds(30)) != nil)
-        #expect(await rig.daemon.fax?.jobs().isEmpty == true, "no job: the documents went on the call")
-        await rig.stop()
-    }
-}
+// Key 1 (the documents on this call) is FaxServiceEndToEndTests.aDocumentOrderedIsReceivedOnTheSameCall.

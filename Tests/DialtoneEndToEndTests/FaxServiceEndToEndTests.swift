@@ -53,6 +53,20 @@ extension EndToEnd {
                 failure: {hangup: goodbye}
                 options:
                   "1": {route: "6001"}
+                  "2": {menu: faxagent}
+              faxagent:
+                prompt: enter-account
+                first_digit_timeout: 60
+                retries: 1
+                failure: {hangup: goodbye}
+                collect: {variable: fax_agent, max_digits: 4, then: {menu: faxwait}}
+              faxwait:
+                prompt: fax-start
+                first_digit_timeout: 60
+                retries: 1
+                failure: {hangup: goodbye}
+                options:
+                  "0": {menu: main}
             applications:
               faxback: {type: fax-on-demand, digit_timeout: 20}
             \(queue ? """
@@ -71,8 +85,7 @@ extension EndToEnd {
               documents:
                 - {number: "1", name: Prices, file: three.tif}
                 - {number: "2", name: Hours, file: one.tif}
-              receive:
-                "7300": queue sales
+              receive: {\(queue ? "\"7300\": queue sales" : "")}
             routes:
               - {match: "7300", application: fax-receive}
               - {match: "700", application: faxback}
@@ -242,6 +255,31 @@ extension EndToEnd {
             #expect(fax.queue == "sales" && fax.pages == 1 && fax.pdfPath != nil, "\(fax)")
             try rig.expectSame(rig.onePage, fax.tiffPath)
         }
+        await rig.stop()
+    }
+
+    /// A sender keys an agent's number in the IVR, then starts the fax:
+    /// CNG is heard in the menu, and the fax is the keyed agent's.
+    @Test func aFaxForAKeyedAgentIsTheirs() async throws {
+        let rig = try await Rig("keyed")
+        let machine = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550125", dnis: "7100")
+        await rig.expectPrompt(machine, "welcome", from: 0)
+        var mark = machine.receivedSamples
+        machine.sendDTMF("2")
+        await rig.expectPrompt(machine, "enter-account", from: mark)
+        mark = machine.receivedSamples
+        machine.sendDTMF("1002")
+        await rig.expectPrompt(machine, "fax-start", from: mark)
+        try machine.startFax(send: [rig.onePage])
+        let result = try #require(await machine.waitForFax(timeout: .seconds(120)))
+        #expect(result.succeeded && result.pages == 1, "\(result)")
+        var fax: ReceivedFax?
+        await waitUntil("the received fax indexed") {
+            guard let id = try? rig.daemon.store.cdrs(limit: 10).first?.callID else { return false }
+            fax = try? rig.daemon.store.receivedFax("R" + id)
+            return fax != nil
+        }
+        #expect(fax?.agent == "1002" && fax?.queue == nil && fax?.pages == 1, "\(fax.map { "\($0)" } ?? "none")")
         await rig.stop()
     }
 }

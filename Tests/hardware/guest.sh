@@ -31,8 +31,8 @@ ts "dialtone loopback on /dev/dahdi"
 ALARM="--dahdi-conf $HW/system-$VARIANT.conf"
 timeout 420 $BIN loopback -c $CFG --hardware $ALARM --calls ${CALLS:-20} --log-level notice 2>&1 | tee /tmp/loopback.out &
 LB=$!
-# Up to 60 s: the debug binary under emulation reads and encodes the prompt set (59 files) before the socket is up.
-for i in $(seq 1 600); do [ -S /tmp/dialtone/control.sock ] && break; sleep 0.1; done
+# Up to 150 s: the debug binary under emulation reads and encodes the prompt set (121 files) before the socket is up.
+for i in $(seq 1 1500); do [ -S /tmp/dialtone/control.sock ] && break; sleep 0.1; done
 sleep 2
 $BIN spans -c $CFG 2>&1 | sed 's/^/SPANS /'
 # Replay the span add events: udev runs `dialtone rescan`, the daemon is told.

@@ -7,7 +7,8 @@ import Logging
 /// turned on for every caller in an IVR menu or waiting in a queue, and a
 /// call whose CNG is heard there is taken from the menu (or the queue) and
 /// received by ``FaxReceiveApplication`` — delivered to the agent keyed in
-/// the IVR (`fax.agent` in the call's data), else the queue it waited in,
+/// the IVR (the menu variable `fax_agent`, collected before the sender pressed
+/// start), else the queue it waited in,
 /// else the fax number's delivery.
 public actor FaxToneWatcher {
     let core: SwitchCore
@@ -15,6 +16,8 @@ public actor FaxToneWatcher {
     let acd: ACDApplication?
     let queues: Set<String>
     let logger: Logger
+    /// The IVR variable a sender keys an agent's number into before pressing start.
+    public static let agentVariable = "fax_agent"
     /// Calls listened to, and the queue each waits in (nil: an IVR menu).
     private var listening: [String: String?] = [:]
     /// Queue callers not yet answered: listened to once they are.
@@ -69,7 +72,8 @@ public actor FaxToneWatcher {
     private func take(_ id: String, queue: String?) async {
         var from = queue
         if queue != nil { from = await acd?.withdraw(call: id) }
-        let agent = await core.call(id)?.data["fax.agent"]
+        let keyed = await core.call(id)?.data[Self.agentVariable]
+        let agent = keyed?.isEmpty == false ? keyed : nil
         logger.notice("fax machine heard: receiving", metadata: ["call.id": "\(id)", "queue": "\(from ?? "-")", "agent": "\(agent ?? "-")"])
         let receiver = self.receiver
         Task { await receiver.receive(call: id, keyedAgent: agent, queue: from) }
