@@ -56,16 +56,3 @@ final class StoreFaxStorage: FaxStorage {
         }
     }
 }
-
-/// The fax line until the switch's fax stage is integrated: every call
-/// fails with cause 47 (resource unavailable), so jobs are retried and then
-/// reported failed with the reason, never silently dropped. The lead
-/// replaces it with a `FaxLine` over `SwitchCore.fax` (docs/fax.md §Integration).
-public struct PendingFaxLine: FaxLine {
-    public init() {}
-    static let outcome = FaxOutcome(call: .failed, cause: 47, t30Text: "the switch's fax stage is not available in this build")
-    public func send(_ key: FaxDestinationKey, to number: String, documents: [String], settings: FaxSendSettings) async -> FaxOutcome { Self.outcome }
-    public func transmit(onCall callID: String, documents: [String], settings: FaxSendSettings) async -> FaxOutcome { Self.outcome }
-    public func receive(onCall callID: String, into path: String) async -> FaxOutcome { Self.outcome }
-    public func hangUp(_ key: FaxDestinationKey) async {}
-}

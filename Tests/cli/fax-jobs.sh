@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Fax jobs, the catalogue and the unified inbox from the command line against
-# a running daemon, without a far fax machine (no route to the numbers, or
-# without the fax core the daemon's PendingFaxLine: every call fails with its
-# cause and is reported so):
+# a running daemon, without a far fax machine (no route to the numbers: every
+# call fails with its cause and is reported so):
 #  - check-config converts a PDF once into the spool and refuses a TIFF that
 #    is not 1728 pixels wide, naming the file and the config line;
 #  - `fax documents` lists the catalogue with page counts;
