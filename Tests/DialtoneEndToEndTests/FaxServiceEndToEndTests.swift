@@ -27,7 +27,7 @@ extension EndToEnd {
         let threePages: String, onePage: String
 
         /// `queue`: a sales queue with two agents on dial stations, and fax number 7300 delivering to it.
-        init(_ name: String, queue: Bool = false) async throws {
+        init(_ name: String, queue: Bool = false, agentsLoggedIn: Bool = true) async throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-faxsvc-\(name)-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             threePages = "\(dir)/three.tif"
@@ -72,8 +72,8 @@ extension EndToEnd {
             \(queue ? """
               sales: {type: queue, wrap_up: 0, announce_every: 0}
             agents:
-              "1001": {station: "6001", skills: {sales: 10}, logged_in: true}
-              "1002": {station: "6002", skills: {sales: 10}, logged_in: true}
+              "1001": {station: "6001", skills: {sales: 10}, logged_in: \(agentsLoggedIn)}
+              "1002": {station: "6002", skills: {sales: 10}, logged_in: \(agentsLoggedIn)}
             """ : "")
             fax:
               spool: \(dir)/spool
@@ -88,6 +88,7 @@ extension EndToEnd {
               receive: {\(queue ? "\"7300\": queue sales" : "")}
             routes:
               - {match: "7300", application: fax-receive}
+            \(queue ? "  - {match: \"7900\", application: sales}" : "")
               - {match: "700", application: faxback}
               - {prefix: "71", menu: main}
               - {prefix: "60", to: agents}
@@ -280,6 +281,33 @@ extension EndToEnd {
             return fax != nil
         }
         #expect(fax?.agent == "1002" && fax?.queue == nil && fax?.pages == 1, "\(fax.map { "\($0)" } ?? "none")")
+        await rig.stop()
+    }
+
+    /// A fax machine calls the queue's voice number and waits (no agent is
+    /// logged in): its CNG is heard under the queue's announcements, it
+    /// leaves the queue, and the fax is received for that queue.
+    @Test func aFaxMachineWaitingInAQueueIsReceivedForTheQueue() async throws {
+        let rig = try await Rig("queue-cng", queue: true, agentsLoggedIn: false)
+        let machine = try await rig.sim.dialLiveCall(port: "pstn-far", ani: "4155550126", dnis: "7900")
+        await rig.expectPrompt(machine, "queue-busy", from: 0)
+        try machine.startFax(send: [rig.onePage])
+        let result = try #require(await machine.waitForFax(timeout: .seconds(120)))
+        #expect(result.succeeded && result.pages == 1, "\(result)")
+        var fax: ReceivedFax?
+        var id = ""
+        await waitUntil("the received fax indexed") {
+            guard let c = try? rig.daemon.store.cdrs(limit: 10).first?.callID else { return false }
+            id = c
+            fax = try? rig.daemon.store.receivedFax("R" + c)
+            return fax != nil
+        }
+        #expect(fax?.queue == "sales" && fax?.agent == nil && fax?.pages == 1, "\(fax.map { "\($0)" } ?? "none")")
+        // The caller left the queue (not answered by it, not abandoned silently).
+        let events = (try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.callID == id }.map(\.kind)) ?? []
+        #expect(events.first == .enterQueue && !events.contains(.connect), "\(events)")
+        // The fax waits in the queue as work for the agents.
+        #expect(await rig.daemon.acd?.queueStatus("sales")?.messages == 1)
         await rig.stop()
     }
 }
