@@ -54,6 +54,7 @@ extension ControlServer {
                 let now = Date()
                 switch item.kind {
                 case "fax": daemon.storeWriter.fax(.handled(id: item.id, by: by, at: now))
+                case "voice": daemon.storeWriter.voicemail(.handled(path: item.file, by: by, at: now))
                 default: return ControlReply.error("\(item.kind) items cannot be marked done by this build", code: "invalid")
                 }
                 item.state = "done"

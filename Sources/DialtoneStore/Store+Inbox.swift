@@ -64,7 +64,44 @@ public struct InboxSource: Sendable {
 
 extension Store {
     /// Every source of the unified inbox. Voice mail appends its own (kind `voice`).
-    static let inboxSources: [InboxSource] = [InboxSource(kind: "fax", read: faxInbox)]
+    static let inboxSources: [InboxSource] = [InboxSource(kind: "fax", read: faxInbox), InboxSource(kind: "voice", read: voiceInbox)]
+
+    /// `v9-inbox`: who dealt with a voice message and when (the unified inbox's `done`).
+    static func registerInboxMigrations(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v9-inbox") { db in
+            try db.alter(table: "voicemail_message") { t in
+                t.add(column: "handled_by", .text)
+                t.add(column: "handled_at", .datetime)
+            }
+        }
+    }
+
+    /// Voice messages as inbox entries. A group mailbox's message is its
+    /// queue's work: the queue and the agent who took it are read from the
+    /// queue log (its ENTERQUEUE and CONNECT lines for the message's id).
+    @Sendable static func voiceInbox(_ db: Database, _ f: InboxFilter) throws -> [InboxItem] {
+        var clauses: [String] = []
+        var args: [DatabaseValueConvertible] = []
+        if !f.includeDone { clauses.append("handled_by IS NULL") }
+        if let a = f.agent { clauses.append("agent = ?"); args.append(a) }
+        if let q = f.queue { clauses.append("queue = ?"); args.append(q) }
+        args.append(f.limit)
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: """
+            SELECT * FROM (SELECT m.*,
+                (SELECT q.queue FROM queue_event q WHERE q.call_id = m.call_id AND q.event = 'ENTERQUEUE' ORDER BY q.time LIMIT 1) AS queue,
+                (SELECT q.agent FROM queue_event q WHERE q.call_id = m.call_id AND q.event = 'CONNECT' ORDER BY q.time DESC LIMIT 1) AS agent
+              FROM voicemail_message m)\(filter) ORDER BY received_time DESC, id DESC LIMIT ?
+            """, arguments: StatementArguments(args)).map { row in
+            let seconds: Double = row["seconds"]
+            let handledBy: String? = row["handled_by"]
+            let path: String = row["path"]
+            return InboxItem(kind: "voice", id: (path as NSString).lastPathComponent, time: row["received_time"], from: row["caller"],
+                             to: "\(row["application"] as String):\(row["mailbox"] as String)", agent: row["agent"], queue: row["queue"],
+                             summary: String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60), file: path,
+                             state: handledBy == nil ? "new" : "done", handledBy: handledBy, handledAt: row["handled_at"])
+        }
+    }
 
     /// The unified inbox: every source's entries matching `filter`, newest first.
     public func inbox(_ filter: InboxFilter = InboxFilter()) throws(StoreError) -> [InboxItem] {

@@ -83,6 +83,9 @@ extension VoicemailChange {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [s.application, s.mailbox, s.pinHash, s.configPINHash, s.failures,
                                  StoredDate.databaseValue(s.lockedUntil)])
+        case .handled(let path, let by, let at):
+            try db.execute(sql: "UPDATE voicemail_message SET handled_by = ?, handled_at = ? WHERE path = ? AND handled_by IS NULL",
+                           arguments: [by, StoredDate.databaseValue(at), path])
         }
     }
 }

@@ -114,6 +114,7 @@ public final class Store: Sendable {
         registerACDMigrations(&m)  // v5-customer, v6-queue (Store+ACDSchema.swift)
         registerVoicemailMigrations(&m)  // v7-voicemail (Store+Voicemail.swift)
         registerFaxMigrations(&m)  // v8-fax (Store+FaxSchema.swift); v7-voicemail goes before it
+        registerInboxMigrations(&m)  // v9-inbox (Store+Inbox.swift)
         return m
     }
 

@@ -75,4 +75,6 @@ public enum VoicemailChange: Codable, Sendable, Equatable {
     case removed(path: String)
     /// A mailbox's PIN and lock state, replaced as a whole.
     case state(MailboxState)
+    /// A message dealt with (the unified inbox's `done`): by whom and when; kept once.
+    case handled(path: String, by: String, at: Date)
 }

@@ -114,8 +114,9 @@ import Testing
 
     @Test func theMigrationIsRegisteredAfterTheQueueTables() throws {
         let ids = Store.migrator.migrations
-        #expect(ids.last == "v8-fax")
-        #expect(ids.firstIndex(of: "v6-queue")! < ids.firstIndex(of: "v8-fax")!)
+        #expect(ids.firstIndex(of: "v6-queue")! < ids.firstIndex(of: "v7-voicemail")!)
+        #expect(ids.firstIndex(of: "v7-voicemail")! < ids.firstIndex(of: "v8-fax")!)
+        #expect(ids.firstIndex(of: "v8-fax")! < ids.firstIndex(of: "v9-inbox")!)
     }
 }
 

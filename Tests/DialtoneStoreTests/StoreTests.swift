@@ -145,7 +145,7 @@ import Testing
         let store = try Store(path: path)
         #expect(try store.count() == 3)
         let applied = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1-cdr", "v2-cdr-ivr", "v3-recording", "v4-durable", "v5-customer", "v6-queue", "v7-voicemail", "v8-fax"])
+        #expect(applied == ["v1-cdr", "v2-cdr-ivr", "v3-recording", "v4-durable", "v5-customer", "v6-queue", "v7-voicemail", "v8-fax", "v9-inbox"])
         #expect(try store.writer.read { db in try Store.migrator.hasCompletedMigrations(db) })
     }
 

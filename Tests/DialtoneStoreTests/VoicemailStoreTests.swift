@@ -2,6 +2,7 @@
 // The voice mail index and mailbox states through the store writer with a
 // real SQLite file: idempotent changes, journaled while the database is
 // locked and replayed once, the journal's `vm` lines read back.
+import DialtoneACD
 import DialtoneAlarms
 @testable import DialtoneStore
 import DialtoneSwitch
@@ -69,5 +70,29 @@ import Testing
         #expect(try await eventually { try store.voicemailMessages(application: "vm").count == 6 && w.journal.size == 0 })
         #expect(try store.mailboxStates(application: "vm").first?.lockedUntil == Self.t0)
         w.stop()
+    }
+
+    /// Voice messages are in the unified inbox beside faxes: a group
+    /// mailbox's message names its queue and the agent who took it (from the
+    /// queue log); `done` is kept once, with who and when.
+    @Test func voiceMessagesAreInTheUnifiedInbox() throws {
+        let store = try Store()
+        let group = message(1), personal = message(2)
+        try store.apply([.voicemail(.indexed(group)), .voicemail(.indexed(personal)),
+                         .queueEvent(QueueEvent(time: Self.t0, callID: group.callID, queue: "sales", kind: .enterQueue)),
+                         .queueEvent(QueueEvent(time: Self.t0.addingTimeInterval(5), callID: group.callID, queue: "sales", agent: "1001",
+                                                kind: .connect))])
+        let all = try store.inbox()
+        #expect(all.map(\.kind) == ["voice", "voice"] && all.map(\.id) == ["msg-2.wav", "msg-1.wav"], "\(all)")
+        #expect(all.last?.agent == "1001" && all.last?.queue == "sales" && all.last?.to == "vm:1234" && all.last?.summary == "0:01")
+        #expect(all.first?.agent == nil && all.first?.queue == nil && all.first?.state == "new")
+        #expect(try store.inbox(InboxFilter(agent: "1001")).map(\.id) == ["msg-1.wav"])
+        #expect(try store.inbox(InboxFilter(queue: "sales")).map(\.id) == ["msg-1.wav"])
+        let at = Self.t0.addingTimeInterval(60)
+        try store.apply([.voicemail(.handled(path: group.path, by: "1001", at: at))])
+        try store.apply([.voicemail(.handled(path: group.path, by: "1002", at: at.addingTimeInterval(1)))])  // kept once
+        #expect(try store.inbox().map(\.id) == ["msg-2.wav"])
+        let done = try #require(try store.inboxItem(kind: "voice", id: "msg-1.wav"))
+        #expect(done.state == "done" && done.handledBy == "1001" && done.handledAt == at, "\(done)")
     }
 }

@@ -33,6 +33,7 @@ public final class MemoryVoicemailStorage: VoicemailStorage, @unchecked Sendable
             case .moved(let path, let folder): for i in index.indices where index[i].path == path { index[i].folder = folder }
             case .removed(let path): index.removeAll { $0.path == path }
             case .state(let s): boxes["\(s.application)/\(s.mailbox)"] = s
+            case .handled: break  // the inbox's business (the store), not the mailbox's
             }
         }
     }
