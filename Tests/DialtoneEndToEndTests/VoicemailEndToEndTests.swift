@@ -273,6 +273,12 @@ extension EndToEnd {
         #expect(connects.count == 8 && perAgent == ["1001": 4, "1002": 4], "\(perAgent)")
         let entered = Set((try? rig.daemon.store.queueEvents(queue: "sales").filter { $0.kind == .enterQueue }.map(\.callID)) ?? [])
         #expect(entered == Set(ids), "each message entered the queue as its work (the queue log)")
+        // The unified inbox: each agent's four voice messages, the queue's eight.
+        for agent in ["1001", "1002"] {
+            let items = (try? rig.daemon.store.inbox(InboxFilter(agent: agent))) ?? []
+            #expect(items.count == 4 && items.allSatisfy { $0.kind == "voice" && $0.queue == "sales" }, "\(agent): \(items)")
+        }
+        #expect(((try? rig.daemon.store.inbox(InboxFilter(queue: "sales"))) ?? []).count == 8)
         await rig.stop()
     }
 
