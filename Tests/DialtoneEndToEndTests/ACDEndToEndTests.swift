@@ -25,19 +25,8 @@ extension EndToEnd {
 
         /// `queue`: the sales queue's settings (a YAML flow mapping body); `agents`: the agents section's entries.
         init(_ name: String, queue: String = "", agents: String, liveAgents: Bool = true) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-acd-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            dir = try EndToEnd.rigDirectory("acd-\(name)")
+            let config = EndToEnd.loopbackConfig(dir, """
             recording:
               directory: \(dir)/recordings
             applications:
@@ -50,11 +39,8 @@ extension EndToEnd {
               - {match: "5000", application: agent-login}
               - {prefix: "60", to: agents}
               - {prefix: "4", to: pstn}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
-            var logger = Logger(label: "acd.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: config, logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "acd.\(name)")
             try daemon.start()
             sim = daemon.simulator!
             await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: liveAgents))
@@ -69,9 +55,7 @@ extension EndToEnd {
         /// Stops the daemon and starts a new one on the same config and database.
         func restart() async throws {
             await daemon.stop(drain: .seconds(2))
-            var logger = Logger(label: "acd.restarted")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: logger)
+            daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: EndToEnd.rigLogger("acd.restarted"))
             try daemon.start()
             sim = daemon.simulator!
             await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true))

@@ -34,26 +34,12 @@ extension EndToEnd {
         private var listener: Task<Void, Never>?
 
         init(_ name: String) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-cc-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            dir = try EndToEnd.rigDirectory("cc-\(name)")
+            let config = EndToEnd.loopbackConfig(dir, """
             routes:
               - {prefix: "60", to: agents}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
-            var logger = Logger(label: "cc.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: config, logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "cc.\(name)")
             let stream = daemon.switchCore.events.subscribe()
             listener = Task { [log] in for await e in stream { log.list.withLock { $0.append(e) } } }
             try daemon.start()

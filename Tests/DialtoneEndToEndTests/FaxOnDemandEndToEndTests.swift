@@ -23,20 +23,9 @@ extension EndToEnd {
         let dir: String
 
         init(_ name: String) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-fod-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            dir = try EndToEnd.rigDirectory("fod-\(name)")
             #expect(try FaxTextRenderer.render("Price list\u{0C}page 2", to: "\(dir)/prices.tif").get() == 2)
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            let config = EndToEnd.loopbackConfig(dir, """
             applications:
               faxback: {type: fax-on-demand, digit_timeout: 20}
             fax:
@@ -47,11 +36,8 @@ extension EndToEnd {
             routes:
               - {match: "700", application: faxback}
               - {prefix: "60", to: agents}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
-            var logger = Logger(label: "fod.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: config, logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "fod.\(name)")
             try daemon.start()
             sim = daemon.simulator!
             #expect(await daemon.waitForLinks())

@@ -28,23 +28,12 @@ extension EndToEnd {
 
         /// `queue`: a sales queue with two agents on dial stations, and fax number 7300 delivering to it.
         init(_ name: String, queue: Bool = false, agentsLoggedIn: Bool = true) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-faxsvc-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            dir = try EndToEnd.rigDirectory("faxsvc-\(name)")
             threePages = "\(dir)/three.tif"
             onePage = "\(dir)/one.tif"
             try FaxDocument.makeTestDocument(threePages, pages: 3, title: "Price list")
             try FaxDocument.makeTestDocument(onePage, pages: 1, title: "Opening hours")
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            let config = EndToEnd.loopbackConfig(dir, """
             menus:
               main:
                 prompt: welcome
@@ -92,11 +81,8 @@ extension EndToEnd {
               - {match: "700", application: faxback}
               - {prefix: "71", menu: main}
               - {prefix: "60", to: agents}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
-            var logger = Logger(label: "faxsvc.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: config, logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "faxsvc.\(name)")
             try daemon.start()
             sim = daemon.simulator!
             if queue { await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true)) }

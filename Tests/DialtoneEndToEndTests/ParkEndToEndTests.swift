@@ -20,29 +20,15 @@ extension EndToEnd {
         let dir: String
 
         init(_ name: String, timeout: Int = 300) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-park-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            dir = try EndToEnd.rigDirectory("park-\(name)")
+            let config = EndToEnd.loopbackConfig(dir, """
             applications:
               lobby: {type: park, timeout: \(timeout), timeout_to: "6009"}
             routes:
               - {match: "700", application: lobby}
               - {prefix: "60", to: agents}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            let config = try ConfigLoader.load(path: "\(dir)/dialtone.yaml")
-            var logger = Logger(label: "park.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: config, logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "park.\(name)")
             try daemon.start()
             sim = daemon.simulator!
             await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true))

@@ -25,8 +25,7 @@ extension EndToEnd {
 
         /// `group`: a sales queue with two agents on dial stations, and group mailbox 800 feeding it.
         init(_ name: String, group: Bool = false) async throws {
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("dialtone-vm-\(name)-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            dir = try EndToEnd.rigDirectory("vm-\(name)")
             // The notify command and the MTA are scripts that keep what they were given (the one mock: the local MTA).
             try "#!/bin/sh\nenv | grep '^VM_' | sort > \(dir)/notify.out\necho \"$@\" > \(dir)/notify.args\n"
                 .write(toFile: "\(dir)/notify.sh", atomically: true, encoding: .utf8)
@@ -34,17 +33,7 @@ extension EndToEnd {
                 .write(toFile: "\(dir)/sendmail.sh", atomically: true, encoding: .utf8)
             chmod("\(dir)/notify.sh", 0o755)
             chmod("\(dir)/sendmail.sh", 0o755)
-            try """
-            daemon:
-              control_socket: \(dir)/control.sock
-              database: \(dir)/cdr.sqlite
-              log_level: warning
-            spans:
-              - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
-              - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
-            prompts:
-              directory: \(promptDirectory)
-              language: en
+            let config = EndToEnd.loopbackConfig(dir, """
             recording:
               directory: \(dir)/recordings
             applications:
@@ -75,10 +64,8 @@ extension EndToEnd {
               - {prefix: "60", to: agents, answer_timeout: 3, on_busy: {application: vm, argument: "1234"},
                  on_no_answer: {application: vm, argument: "1234"}}
               - {prefix: "4", to: pstn}
-            """.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
-            var logger = Logger(label: "vm.\(name)")
-            logger.logLevel = ProcessInfo.processInfo.environment["DIALTONE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-            daemon = try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: logger)
+            """)
+            daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "vm.\(name)")
             try daemon.start()
             sim = daemon.simulator!
             if group { await sim.setAgentBehaviour(.init(answerAfter: .milliseconds(50), live: true)) }
