@@ -96,11 +96,7 @@ extension EndToEnd {
 
         /// The caller hears `prompt` (correlation with the prompt's samples).
         func expectPrompt(_ call: LiveCall, _ prompt: String, from: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
-            let library = daemon.media.prompts!
-            let samples = library.linear(library.id(prompt, language: "en")!, law: call.law)
-            let match = await call.waitForAudio(samples, from: from, minimum: 6000, timeout: .seconds(20))
-            #expect(match.map { $0.correlation > 0.9 } == true, "\(prompt) not heard: \(match.map { "\($0)" } ?? "no match")",
-                    sourceLocation: sourceLocation)
+            await EndToEnd.expectPrompt(daemon, call, prompt, from: from, sourceLocation: sourceLocation)
         }
 
         /// Orders catalogue document `number` at the fax-on-demand service

@@ -48,4 +48,14 @@ extension EndToEnd {
         try config.write(toFile: "\(dir)/dialtone.yaml", atomically: true, encoding: .utf8)
         return try Daemon(config: try ConfigLoader.load(path: "\(dir)/dialtone.yaml"), logger: rigLogger(label))
     }
+
+    /// The call hears `prompt` (correlation above 0.9 with the prompt's samples, within 20 s from `from`).
+    static func expectPrompt(_ daemon: Daemon, _ call: LiveCall, _ prompt: String, from: Int,
+                             sourceLocation: SourceLocation = #_sourceLocation) async {
+        let library = daemon.media.prompts!
+        let samples = library.linear(library.id(prompt, language: "en")!, law: call.law)
+        let match = await call.waitForAudio(samples, from: from, minimum: 6000, timeout: .seconds(20))
+        #expect(match.map { $0.correlation > 0.9 } == true, "\(prompt) not heard: \(match.map { "\($0)" } ?? "no match")",
+                sourceLocation: sourceLocation)
+    }
 }
