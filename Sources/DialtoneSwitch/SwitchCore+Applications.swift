@@ -199,8 +199,7 @@ extension SwitchCore {
     func mediaEvent(_ event: MediaEngine.Event) {
         switch event {
         case .digit(let endpoint, let byte):
-            guard let id = apps.listeners[endpoint], let leg = calls[id]?.legs.first(where: {
-                $0.span == endpoint.span && $0.channel == endpoint.channel && !$0.isGone })?.id else {
+            guard let id = apps.listeners[endpoint], let leg = calls[id].flatMap({ Self.leg(of: $0, on: endpoint) }) else {
                 logger.debug("in-band digit on a channel no call owns", metadata: ["span": "\(endpoint.span)", "channel": "\(endpoint.channel)"])
                 return
             }
@@ -214,10 +213,14 @@ extension SwitchCore {
         case .faxNegotiated, .faxPage, .faxFinished, .faxTone:
             faxEvent(event)
         case .silence(let endpoint):
-            guard let (id, leg) = calls.lazy.compactMap({ (id, call) -> (String, Int)? in
-                call.legs.first(where: { $0.span == endpoint.span && $0.channel == endpoint.channel && !$0.isGone }).map { (id, $0.id) }
-            }).first else { return }
+            guard let (id, leg) = calls.lazy.compactMap({ id, call in Self.leg(of: call, on: endpoint).map { (id, $0) } }).first
+            else { return }
             publish(id, .silence, leg: leg)
         }
+    }
+
+    /// The call's leg still on `endpoint`'s channel (media news about a channel goes to it).
+    static func leg(of call: Call, on endpoint: MediaEngine.Endpoint) -> Int? {
+        call.legs.first { $0.span == endpoint.span && $0.channel == endpoint.channel && !$0.isGone }?.id
     }
 }
