@@ -23,6 +23,10 @@ public final class DTMFReceiver: @unchecked Sendable {
 
     /// 9 dB normal and 6 dB reverse twist by default: SpanDSP's default
     /// reverse twist of 4 dB loses digits at the Q.24 limits.
+    public convenience init(profile: DTMFProfile) {
+        self.init()
+    }
+
     public init(normalTwist: Int = 9, reverseTwist: Int = 6) {
         self.normalTwist = normalTwist
         self.reverseTwist = reverseTwist
@@ -68,6 +72,15 @@ public final class DTMFReceiver: @unchecked Sendable {
     public func takeDigits(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
         let n = Int(dtmf_rx_get(state, digits, Int32(min(capacity, DTMFReceiver.digitCapacity))))
         if n > 0 { UnsafeMutableRawPointer(buffer).copyMemory(from: digits, byteCount: n) }
+        return n
+    }
+
+    /// Moves up to `capacity` accepted tones into `buffer`, oldest first; returns how many.
+    /// (Interim: SpanDSP's receiver reports no durations.)
+    @inline(__always)
+    public func takeTones(into buffer: UnsafeMutablePointer<DTMFTone>, capacity: Int) -> Int {
+        let n = Int(dtmf_rx_get(state, digits, Int32(min(capacity, DTMFReceiver.digitCapacity))))
+        for k in 0..<n { buffer[k] = DTMFTone(key: UInt8(bitPattern: digits[k]), durationMs: 0, ageMs: 0) }
         return n
     }
 
