@@ -152,13 +152,20 @@ public final class DTMFReceiver: @unchecked Sendable {
         for i in 5..<8 where p[i] > p[c] { c = i }
         let pr = p[r], pc = p[c]
         if pr >= floorPower, pc >= floorPower,
-           (pr + pc) > 0.75 * n * energy,
+           (pr + pc) > 0.68 * n * energy,
            pc >= pr * looseNormal, pc <= pr * looseReverse,
            DTMFReceiver.peaks(p, r, c) {
             let row = measure(r, pr), column = measure(c, pc)
-            b.key = r * 4 + (c - 4)
-            b.rowOffset = row.offset; b.rowAmplitude = row.amplitude
-            b.columnOffset = column.offset; b.columnAmplitude = column.amplitude
+            // Both tones near nominal, and most of the block's energy in them once
+            // corrected for their offsets.
+            let fr = DTMFReceiver.rows[r], fc = DTMFReceiver.columns[c - 4]
+            if abs(row.offset) <= 0.03 * fr, abs(column.offset) <= 0.03 * fc,
+               (row.power + column.power) > 0.8 * n * energy {
+                b.quality = (row.power + column.power) / (n * energy)
+                b.key = r * 4 + (c - 4)
+                b.rowOffset = row.offset; b.rowAmplitude = row.amplitude
+                b.columnOffset = column.offset; b.columnAmplitude = column.amplitude
+            }
         }
         v2 = .zero; v3 = .zero
         energy = 0
@@ -180,13 +187,13 @@ public final class DTMFReceiver: @unchecked Sendable {
     /// Tone `i`'s offset from nominal (Hz) and its amplitude corrected for
     /// it: SpanDSP Goertzels 28 Hz either side over the block, the larger
     /// against the nominal bin, looked up in the exact response.
-    private func measure(_ i: Int, _ center: Float) -> (offset: Float, amplitude: Float) {
+    private func measure(_ i: Int, _ center: Float) -> (offset: Float, amplitude: Float, power: Float) {
         let above = sideGoertzel(sides + 2 * i + 1)
         let below = sideGoertzel(sides + 2 * i)
         let sign: Float = above >= below ? 1 : -1
         let (offset, loss) = table.offset(bin: i, ratio: max(above, below) / max(center, 1))
-        let amplitude = (2 * center / max(loss, 0.05)).squareRoot() / Float(DTMFReceiver.blockLength)
-        return (sign * offset, amplitude)
+        let power = center / max(loss, 0.3)
+        return (sign * offset, (2 * power).squareRoot() / Float(DTMFReceiver.blockLength), power)
     }
 
     @inline(__always)

@@ -13,6 +13,8 @@ struct DTMFBlock {
     var columnOffset: Float = 0
     var rowAmplitude: Float = 0
     var columnAmplitude: Float = 0
+    /// The share of the block's energy in the two tones, corrected for their offsets (1 for a clean pair).
+    var quality: Float = 0
 }
 
 /// The limits a tone must meet, as numbers (from a ``DTMFProfile``).
@@ -29,6 +31,8 @@ struct DTMFLimits {
     var reverseTwist: Float
     /// Lowest accepted level per tone (dBm0).
     var minimumLevel: Float
+    /// The share of a block's energy the tone pair must hold in its best block.
+    var minimumQuality: Float = 0.9
 
     init(_ profile: DTMFProfile) {
         switch profile.standard {
@@ -73,6 +77,7 @@ struct DTMFTracker {
     private var pending: Float = 0  // amplitudes since the last hit
     private var gap: Float = 0  // blocks' worth of missing tone since the last hit
     private var hits = 0
+    private var quality: Float = 0  // the best block's
     private var firstHit: Int64 = 0  // sample at which the first hit block began
     private var other = -1  // a different key seen once
     private var otherBlock = DTMFBlock(powers: .zero)
@@ -136,6 +141,7 @@ struct DTMFTracker {
         pending = 0
         gap = 0
         hits = 0
+        quality = 0
         firstHit = start
         other = -1
         rowOffsets = 0; columnOffsets = 0; rowAmplitudes = 0; columnAmplitudes = 0
@@ -148,6 +154,7 @@ struct DTMFTracker {
         pending = 0
         gap = 0
         hits += 1
+        quality = max(quality, b.quality)
         rowOffsets += b.rowOffset * b.rowAmplitude
         columnOffsets += b.columnOffset * b.columnAmplitude
         rowAmplitudes += b.rowAmplitude
@@ -158,7 +165,8 @@ struct DTMFTracker {
     private mutating func finish() -> (start: Int64, key: UInt8, durationMs: Float)? {
         let k = key
         key = -1
-        guard hits >= 2, reference > 0 else { return nil }
+        // Two blocks at least, and one of them a clean pair (speech and music rarely are).
+        guard hits >= 2, reference > 0, quality >= limits.minimumQuality else { return nil }
         let leadCovered = min(lead, reference) / reference
         let blocks = (presence - lead + min(lead, reference) + pending) / reference
         let ms = blocks * Float(blockLength) / 8
