@@ -39,11 +39,11 @@ struct DTMFSignal {
     }
 
     /// Dial tone (350 + 440 Hz at `level` dBm0 each) under everything so far.
-    mutating func dialTone(level: Double = -13) {
+    mutating func dialTone(level: Double = -13, frequencies: [Double] = [350, 440]) {
         let a = DTMFSignal.zero * pow(10, level / 20)
         for n in samples.indices {
             let t = Double(n) / 8000
-            samples[n] += a * sin(2 * .pi * 350 * t + 1) + a * sin(2 * .pi * 440 * t + 2)
+            for (k, f) in frequencies.enumerated() { samples[n] += a * sin(2 * .pi * f * t + Double(k + 1)) }
         }
     }
 
@@ -137,6 +137,24 @@ struct DTMFSignal {
             var n = DTMFSignal.keys(seed: seed, ms: 40, gap: 40, level: -25)
             n.noise(snr: 15, level: -25)
             #expect(n.detected(law) == Self.all, "15 dB S/N")
+        }
+    }
+
+    /// The ETSI profile: twist up to 6 dB either way, tones of 20 ms rejected,
+    /// breaks of up to 20 ms bridged, digits heard over 425 Hz dial tone.
+    @Test(arguments: laws) func etsi(law: G711Law) {
+        let p = DTMFProfile.etsi
+        for seed in 1...3 as ClosedRange<UInt64> {
+            #expect(DTMFSignal.keys(seed: seed, factor: 1.015).detected(law, profile: p) == Self.all)
+            #expect(DTMFSignal.keys(seed: seed, factor: 0.965).detected(law, profile: p) == "")
+            #expect(DTMFSignal.keys(seed: seed, level: -10, twist: -6).detected(law, profile: p) == Self.all)
+            #expect(DTMFSignal.keys(seed: seed, level: -16, twist: 6).detected(law, profile: p) == Self.all)
+            #expect(DTMFSignal.keys(seed: seed, ms: 40, gap: 40).detected(law, profile: p) == Self.all)
+            #expect(DTMFSignal.keys(seed: seed, ms: 20, gap: 60).detected(law, profile: p) == "")
+            #expect(DTMFSignal.keys(seed: seed, ms: 40, gap: 60, interruption: 20).detected(law, profile: p) == Self.all)
+            var d = DTMFSignal.keys(seed: seed, level: -20)
+            d.dialTone(frequencies: [425])
+            #expect(d.detected(law, profile: p) == Self.all, "425 Hz dial tone")
         }
     }
 
