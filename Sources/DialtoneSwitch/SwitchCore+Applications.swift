@@ -74,18 +74,24 @@ extension SwitchCore {
         apps.listeners[e] = nil
     }
 
-    /// A digit from a leg (in band or keypad): an event, then the application's or the recording code's.
-    func digit(_ id: String, leg: Int, _ d: Character, source: String) {
-        publish(id, .digits, leg: leg) { e in
-            e.digits = String(d)
-            e.source = source
-        }
+    /// A digit from a leg (in band or keypad): an event (with its time on
+    /// the call, ``Call/digitEvent(_:leg:span:now:)``), then the application's
+    /// or the recording code's.
+    func digit(_ id: String, leg: Int, _ received: ReceivedDigit) {
         guard let call = calls[id] else { return }
+        publishDigit(call, leg: leg, received)
+        let d = received.key
         if call.applicationLeg == leg {
             appEvent(id, .digit(d))
         } else if case .active = call.state, leg == 1 {
             connectedDigit(id, d)
         }
+    }
+
+    /// Publishes a digit's `digits` event (time, span, channel, source).
+    func publishDigit(_ call: Call, leg: Int, _ received: ReceivedDigit) {
+        let span = call.leg(leg).map { spans[$0.span].config.name }
+        events.publish(call.digitEvent(received, leg: leg, span: span, now: Date()))
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
@@ -198,12 +204,12 @@ extension SwitchCore {
 
     func mediaEvent(_ event: MediaEngine.Event) {
         switch event {
-        case .digit(let endpoint, let byte):
+        case .digit(let endpoint, let tone):
             guard let id = apps.listeners[endpoint], let leg = calls[id].flatMap({ Self.leg(of: $0, on: endpoint) }) else {
                 logger.debug("in-band digit on a channel no call owns", metadata: ["span": "\(endpoint.span)", "channel": "\(endpoint.channel)"])
                 return
             }
-            digit(id, leg: leg, Character(UnicodeScalar(byte)), source: "inband")
+            digit(id, leg: leg, ReceivedDigit(key: tone.character, source: .inband, durationMs: Int(tone.durationMs), ageMs: Int(tone.ageMs)))
         case .promptFinished(let endpoint, let token):
             if token == Self.playlistToken { nextInPlaylist(endpoint); return }
             guard let id = apps.listeners[endpoint] else { return }

@@ -44,7 +44,7 @@ final class DTMFSender: @unchecked Sendable {
             _ = sender.frame(law: .alaw).withUnsafeBytes { link.b.writeFrame(channel: channel, from: $0) }
             engine.tick()
             while let e = engine.nextEvent() {
-                if case .digit(let at, let d) = e, at == .init(span: 0, channel: channel) { got.append(Character(UnicodeScalar(d))) }
+                if case .digit(let at, let d) = e, at == .init(span: 0, channel: channel) { got.append(d.character) }
             }
         }
         #expect(got == digits)
