@@ -77,9 +77,9 @@ extension SwitchCore {
     /// A digit from a leg (in band or keypad): an event (with its time on
     /// the call, ``Call/digitEvent(_:leg:span:now:)``), then the application's
     /// or the recording code's.
-    func digit(_ id: String, leg: Int, _ received: ReceivedDigit) {
+    func digit(_ id: String, leg: Int, _ received: ReceivedDigit, at now: Date = Date()) {
         guard let call = calls[id] else { return }
-        publishDigit(call, leg: leg, received)
+        publishDigit(call, leg: leg, received, at: now)
         let d = received.key
         if call.applicationLeg == leg {
             appEvent(id, .digit(d))
@@ -88,10 +88,11 @@ extension SwitchCore {
         }
     }
 
-    /// Publishes a digit's `digits` event (time, span, channel, source).
-    func publishDigit(_ call: Call, leg: Int, _ received: ReceivedDigit) {
+    /// Publishes a digit's `digits` event (time, span, channel, source);
+    /// `now`: when it reached the switch (a media event: when it left the engine).
+    func publishDigit(_ call: Call, leg: Int, _ received: ReceivedDigit, at now: Date = Date()) {
         let span = call.leg(leg).map { spans[$0.span].config.name }
-        events.publish(call.digitEvent(received, leg: leg, span: span, now: Date()))
+        events.publish(call.digitEvent(received, leg: leg, span: span, now: now))
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
@@ -202,14 +203,15 @@ extension SwitchCore {
         return true
     }
 
-    func mediaEvent(_ event: MediaEngine.Event) {
+    func mediaEvent(_ event: MediaEngine.Event, received: Date = Date()) {
         switch event {
         case .digit(let endpoint, let tone):
             guard let id = apps.listeners[endpoint], let leg = calls[id].flatMap({ Self.leg(of: $0, on: endpoint) }) else {
                 logger.debug("in-band digit on a channel no call owns", metadata: ["span": "\(endpoint.span)", "channel": "\(endpoint.channel)"])
                 return
             }
-            digit(id, leg: leg, ReceivedDigit(key: tone.character, source: .inband, durationMs: Int(tone.durationMs), ageMs: Int(tone.ageMs)))
+            digit(id, leg: leg, ReceivedDigit(key: tone.character, source: .inband, durationMs: Int(tone.durationMs), ageMs: Int(tone.ageMs)),
+                  at: received)
         case .promptFinished(let endpoint, let token):
             if token == Self.playlistToken { nextInPlaylist(endpoint); return }
             guard let id = apps.listeners[endpoint] else { return }
