@@ -92,7 +92,9 @@ extension SwitchCore {
     /// `now`: when it reached the switch (a media event: when it left the engine).
     func publishDigit(_ call: Call, leg: Int, _ received: ReceivedDigit, at now: Date = Date()) {
         let span = call.leg(leg).map { spans[$0.span].config.name }
-        events.publish(call.digitEvent(received, leg: leg, span: span, now: now))
+        let e = events.publish(call.digitEvent(received, leg: leg, span: span, now: now))
+        logger.debug("digit", metadata: ["call.id": "\(call.id)", "leg": "\(leg)", "digit": "\(received.key)", "source": "\(received.source.rawValue)",
+                                         "at_ms": "\(e.atMs.map(String.init) ?? "-")", "duration_ms": "\(received.durationMs.map(String.init) ?? "-")"])
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
