@@ -13,6 +13,7 @@
 #    start_ms (since the SETUP) at least at_ms;
 #  - duration_ms on the in-band digits only, between 30 ms and the tone's
 #    100 ms plus 40 ms of slack (the Q.24 receiver measures the tone).
+# `dialtone events --text` shows the same fields, one line per event.
 # Also: the span's `dtmf:` key is read (and a bad min_level refused with
 # file:line and key), and the daemon's log lines carry milliseconds.
 # Usage: digits.sh PATH/TO/dialtone
@@ -63,8 +64,10 @@ check "log lines carry milliseconds (ISO 8601, .SSS): $(grep -m1 'dialtone start
 
 "$bin" events -c dialtone.yaml > events.jsonl 2> events.err &
 events=$!; pids+=($events)
-wait_for 10 "grep -q subscribed events.err"
-check "dialtone events subscribed" "grep -q subscribed events.err"
+"$bin" events -c dialtone.yaml --text > events.txt 2> events-text.err &
+texts=$!; pids+=($texts)
+wait_for 10 "grep -q subscribed events.err && grep -q subscribed events-text.err"
+check "dialtone events subscribed (JSON and --text)" "grep -q subscribed events.err && grep -q subscribed events-text.err"
 
 "$bin" simulate -c dialtone.yaml --number 5559000 --dtmf "$dtmf" --keypad "$keypad" --dtmf-ms $tone_ms --hold 1 > simulate.log 2>&1 &
 sim=$!; pids+=($sim)
@@ -127,8 +130,15 @@ rc=$?
 cat digits.out
 check "the digit events: sources, channel, at_ms increasing and plausible, duration_ms for the tones" "[ $rc -eq 0 ]"
 
+echo "--- the same, as dialtone events --text printed them:"
+grep -F "call=$id " events.txt | grep -F ' digits '
+text_digits=$(grep -F "call=$id " events.txt | grep -cE " digits call=$id leg=1 digits=. source=(inband|keypad) span=pstn channel=[0-9]+ at_ms=-?[0-9]+ start_ms=[0-9]+ ")
+text_tones=$(grep -F "call=$id " events.txt | grep -cE " source=inband .* duration_ms=[0-9]+ ")
+check "dialtone events --text: a line per digit with its source, channel, at_ms (and duration_ms in band)" \
+      "[ $text_digits -eq $(( ${#dtmf} + ${#keypad} )) ] && [ $text_tones -eq ${#dtmf} ]"
+
 kill -TERM $serve; wait $serve; rc=$?
-wait_for 10 "! kill -0 $events 2>/dev/null" || kill -9 $events
+wait_for 10 "! kill -0 $events 2>/dev/null && ! kill -0 $texts 2>/dev/null" || kill -9 $events $texts
 check "SIGTERM: the daemon exits 0" "[ $rc -eq 0 ]"
 echo "digits: $passed passed, $failed failed"
 [ $failed -eq 0 ]
