@@ -80,8 +80,8 @@ let dtmfKeys: [Character: (Double, Double)] = {
         #expect(try detectedDigits(dualTone(770, 1336, ms: 50, gap: 10) + dualTone(770, 1336, ms: 50)) == "5")
     }
 
-    /// Levels: −3 to −35 dBm0 per tone operate; −50 dBm0 does not.
-    @Test(arguments: [(-3.0, "8"), (-20, "8"), (-35, "8"), (-50, "")])
+    /// Levels: −3 to −25 dBm0 per tone operate (the default profile); −45 dBm0 does not.
+    @Test(arguments: [(-3.0, "8"), (-20, "8"), (-25, "8"), (-45, "")])
     func level(dBm0: Double, expected: String) throws {
         #expect(try detectedDigits(dualTone(852, 1336, level: dBm0, ms: 60)) == expected)
     }
