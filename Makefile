@@ -55,6 +55,7 @@ test: deps prompts
 	./Tests/cli/control-abuse.sh .build/debug/dialtone
 	./Tests/cli/lifecycle.sh .build/debug/dialtone
 	./Tests/cli/call-control.sh .build/debug/dialtone
+	./Tests/cli/digits.sh .build/debug/dialtone
 	./Tests/cli/customers.sh .build/debug/dialtone
 	./Tests/cli/fax-jobs.sh .build/debug/dialtone
 	./Tests/cli/acd.sh .build/debug/dialtone

@@ -7,7 +7,10 @@ import Yams
 
 extension ConfigLoader {
     static let spanKeys = ["name", "driver", "type", "role", "switchtype", "law", "framing", "coding", "channels",
-                           "peer", "overlap", "debug", "dahdi_span", "dahdi_base_channel", "tones"]
+                           "peer", "overlap", "debug", "dahdi_span", "dahdi_base_channel", "tones", "dtmf"]
+    static let dtmfKeys = ["standard", "min_level", "dialtone_filter"]
+    /// `dtmf.min_level`: dBm0 per tone. −45 and below must be rejected (Q.24), above −3 is no limit.
+    static let dtmfLevels = -44 ... -3
 
     /// The `name:` value of a span item (for pointing at duplicates), else the item.
     static func spanName(_ node: Node) -> Node {
@@ -69,6 +72,8 @@ extension ConfigLoader {
             span.tones = name
         }
 
+        if let v = m["dtmf"] { span.dtmf = try dtmf(v.value, "\(path).dtmf", r) }
+
         if driver == .dahdi {
             if span.dahdiSpan == nil {
                 throw r.error(node, "\(path).dahdi_span", "driver dahdi needs 'dahdi_span' (the kernel span number)")
@@ -83,6 +88,26 @@ extension ConfigLoader {
             }
         }
         return span
+    }
+
+    /// `dtmf: {standard: att|etsi, min_level: -25, dialtone_filter: true}` (each key optional).
+    static func dtmf(_ node: Node, _ path: String, _ r: YAMLReader) throws(ConfigError) -> DTMFProfile {
+        let m = try r.mapping(node, path, allowed: dtmfKeys)
+        var profile = DTMFProfile()
+        if let v = m["standard"] { profile.standard = try r.choice(v.value, "\(path).standard", DTMFProfile.Standard.self) }
+        if let v = m["min_level"] {
+            guard case .scalar = v.value, !YAMLReader.isNull(v.value), let level = v.value.int else {
+                throw r.error(v.value, "\(path).min_level", "expected an integer (dBm0 per tone, e.g. -25 or -35), got \(r.describe(v.value))")
+            }
+            guard dtmfLevels.contains(level) else {
+                throw r.error(v.value, "\(path).min_level",
+                              "\(level) dBm0 is not a DTMF receiver's minimum level: use \(dtmfLevels.lowerBound)…\(dtmfLevels.upperBound) "
+                              + "(Q.24: -25, or -35 for long loops; tones at -45 dBm0 and below must be rejected)")
+            }
+            profile.minimumLevel = level
+        }
+        if let v = m["dialtone_filter"] { profile.dialToneFilter = try r.bool(v.value, "\(path).dialtone_filter") }
+        return profile
     }
 
     /// Virtual spans: `simulator` or `socket:PATH`. DAHDI spans: `line` or `dahdi:SPAN:BASE_CHANNEL`.

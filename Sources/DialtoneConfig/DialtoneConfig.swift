@@ -153,6 +153,9 @@ public struct SpanConfig: Sendable, Equatable {
     /// Call progress tones: a built-in set (us, eu, uk, de, fr, au, jp) or one
     /// from `tone_sets:`. Default: eu on A-law spans, us on µ-law spans.
     public var tones: String?
+    /// The in-band DTMF receiver's limits (`dtmf:`): Q.24's AT&T or ETSI
+    /// column, the lowest level accepted, the dial-tone filter. Default: att, −25 dBm0, filter on.
+    public var dtmf = DTMFProfile()
 
     public init(name: String, driver: SpanDriverKind = .virtual, type: SpanType, role: SignallingRole,
                 switchType: SwitchType, law: G711Law? = nil, framing: String? = nil, coding: String? = nil,

@@ -145,7 +145,7 @@ public final class Daemon: @unchecked Sendable {
         // Always there: the API and DTMF may start a recording on any call.
         recorder = RecordingWriter(logger: logger)
         media = MediaEngine(spans: drivers, clock: clock, logger: logger, primeFrames: slack, prompts: prompts, recorder: recorder,
-                            toneSets: config.spans.map { config.toneSet(for: $0) })
+                            toneSets: config.spans.map { config.toneSet(for: $0) }, dtmfProfiles: config.spans.map(\.dtmf))
         let sink = storeWriter
 
         // The switch needs the D-channels and the D-channels report to the

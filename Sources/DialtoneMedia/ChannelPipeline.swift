@@ -22,7 +22,8 @@ struct TickContext {
     let frame: UnsafeMutableRawBufferPointer
     /// Its samples, when a stage needs them.
     let linear: UnsafeMutablePointer<Int16>
-    let digits: UnsafeMutablePointer<UInt8>
+    /// Room for the tones a frame completes (``DTMFDetector/maxDigitsPerFrame``).
+    let tones: UnsafeMutablePointer<DTMFTone>
     let taps: RecordingTaps
     let recorder: RecordingWriter?
     let mixer: ConferenceMixer
@@ -47,7 +48,7 @@ struct TickContext {
 struct ChannelPipeline {
     let endpoint: MediaEngine.Endpoint
     let law: G711Law
-    var detector = DTMFDetector()
+    var detector: DTMFDetector
     var faxTones = FaxToneDetector()
     var silence = SilenceDetector()
     var tap = TapPoint()
@@ -59,9 +60,10 @@ struct ChannelPipeline {
     /// slack playing out (0: not in use).
     var linger: UInt8 = 0
 
-    init(endpoint: MediaEngine.Endpoint, law: G711Law) {
+    init(endpoint: MediaEngine.Endpoint, law: G711Law, dtmf: DTMFProfile = .att) {
         self.endpoint = endpoint
         self.law = law
+        detector = DTMFDetector(profile: dtmf)
     }
 
     /// The channel has work: it is kept in use.
@@ -118,8 +120,8 @@ struct ChannelPipeline {
         }
         // 1. DTMF detector.
         if detector.isActive {
-            let n = detector.receive(samples, count: count, digits: ctx.digits)
-            for k in 0..<n { sink.emit(.digit(endpoint, ctx.digits[k])) }
+            let n = detector.receive(samples, count: count, tones: ctx.tones)
+            for k in 0..<n { sink.emit(.digit(endpoint, ctx.tones[k])) }
         }
         if faxTones.isActive { faxTones.receive(samples, count: count, endpoint, sink) }
         // 1b. Silence detector.

@@ -11,7 +11,7 @@ extension MediaEngine {
         if applied > 0 { appliedCommands.add(UInt64(applied), ordering: .relaxed) }
         var moved: UInt64 = 0
         if slotsInUse > 0 {
-            let ctx = TickContext(spans: spans, tables: tables, frame: frame, linear: linear, digits: digits,
+            let ctx = TickContext(spans: spans, tables: tables, frame: frame, linear: linear, tones: tones,
                                   taps: taps, recorder: recorder, mixer: mixer)
             for s in 0..<spans.count {
                 let base = pipelines + s * MediaEngine.slotsPerSpan

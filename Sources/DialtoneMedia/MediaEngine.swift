@@ -30,8 +30,10 @@ public final class MediaEngine: @unchecked Sendable {
 
     /// What the engine reports (read with ``nextEvent()``).
     public enum Event: Sendable, Equatable {
-        /// A DTMF digit detected in band on a channel (SpanDSP, ITU-T Q.24).
-        case digit(Endpoint, UInt8)
+        /// A DTMF tone detected in band on a channel (ITU-T Q.24), reported
+        /// when it ends: its key, its duration and how long before the end of
+        /// the frame just received it began (``DTMFTone/ageMs``).
+        case digit(Endpoint, DTMFTone)
         /// A prompt played to its end (not sent when it was stopped or replaced).
         case promptFinished(Endpoint, token: Int)
         /// The engine no longer writes to this recording slot: the writer may close it.
@@ -133,7 +135,9 @@ public final class MediaEngine: @unchecked Sendable {
     let tables = G711Tables.shared
     let frame: UnsafeMutableRawBufferPointer
     let linear: UnsafeMutablePointer<Int16>
-    let digits: UnsafeMutablePointer<UInt8>
+    let tones: UnsafeMutablePointer<DTMFTone>
+    /// Each span's DTMF receiver limits (Q.24: AT&T or ETSI, minimum level, dial-tone filter).
+    public let dtmfProfiles: [DTMFProfile]
     let lingerTicks: UInt8
     var slotsInUse = 0
     /// The media thread's prompt library.
@@ -155,8 +159,11 @@ public final class MediaEngine: @unchecked Sendable {
     /// swaps the library reads the old one's buffers, and the tick never frees memory.
     private let retainedPrompts = Mutex<[PromptLibrary]>([])
 
+    /// `toneSets` and `dtmfProfiles` are per span, in the order of `spans`
+    /// (missing ones: the law's default tone set, ``DTMFProfile/att``).
     public init(spans: [any SpanDriver], clock: any FrameClock, logger: Logger, primeFrames: Int = 3,
-                prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil) {
+                prompts: PromptLibrary? = nil, recorder: RecordingWriter? = nil, toneSets: [ToneSet]? = nil,
+                dtmfProfiles: [DTMFProfile]? = nil) {
         self.primeFrames = primeFrames
         lingerTicks = UInt8(clamping: primeFrames + 2)
         currentPrompts = Mutex(prompts)
@@ -170,14 +177,17 @@ public final class MediaEngine: @unchecked Sendable {
         taps = RecordingTaps(slots: recorder?.slotCount ?? 0)
         frame = .allocate(byteCount: frameBytes, alignment: 16)
         linear = .allocate(capacity: frameBytes)
-        digits = .allocate(capacity: DTMFDetector.maxDigitsPerFrame)
+        tones = .allocate(capacity: DTMFDetector.maxDigitsPerFrame)
+        let profiles = spans.indices.map { i in dtmfProfiles.flatMap { i < $0.count ? $0[i] : nil } ?? .att }
+        self.dtmfProfiles = profiles
         slotCount = max(spans.count, 1) * MediaEngine.slotsPerSpan
         pipelines = .allocate(capacity: slotCount)
         clips = [AudioClip?](repeating: nil, count: slotCount)
         for i in 0..<slotCount {
             let law = spans.isEmpty ? G711Law.alaw : spans[i / MediaEngine.slotsPerSpan].law
             let endpoint = Endpoint(span: i / MediaEngine.slotsPerSpan, channel: i % MediaEngine.slotsPerSpan)
-            (pipelines + i).initialize(to: ChannelPipeline(endpoint: endpoint, law: law))
+            let profile = endpoint.span < profiles.count ? profiles[endpoint.span] : .att
+            (pipelines + i).initialize(to: ChannelPipeline(endpoint: endpoint, law: law, dtmf: profile))
         }
         let sets = spans.enumerated().map { i, span in
             toneSets.flatMap { i < $0.count ? $0[i] : nil } ?? ToneSet.default(for: span.law)
@@ -195,7 +205,7 @@ public final class MediaEngine: @unchecked Sendable {
         taps.deallocate()
         frame.deallocate()
         linear.deallocate()
-        digits.deallocate()
+        tones.deallocate()
     }
 
     // MARK: Events

@@ -74,18 +74,27 @@ extension SwitchCore {
         apps.listeners[e] = nil
     }
 
-    /// A digit from a leg (in band or keypad): an event, then the application's or the recording code's.
-    func digit(_ id: String, leg: Int, _ d: Character, source: String) {
-        publish(id, .digits, leg: leg) { e in
-            e.digits = String(d)
-            e.source = source
-        }
+    /// A digit from a leg (in band or keypad): an event (with its time on
+    /// the call, ``Call/digitEvent(_:leg:span:now:)``), then the application's
+    /// or the recording code's.
+    func digit(_ id: String, leg: Int, _ received: ReceivedDigit, at now: Date = Date()) {
         guard let call = calls[id] else { return }
+        publishDigit(call, leg: leg, received, at: now)
+        let d = received.key
         if call.applicationLeg == leg {
             appEvent(id, .digit(d))
         } else if case .active = call.state, leg == 1 {
             connectedDigit(id, d)
         }
+    }
+
+    /// Publishes a digit's `digits` event (time, span, channel, source);
+    /// `now`: when it reached the switch (a media event: when it left the engine).
+    func publishDigit(_ call: Call, leg: Int, _ received: ReceivedDigit, at now: Date = Date()) {
+        let span = call.leg(leg).map { spans[$0.span].config.name }
+        let e = events.publish(call.digitEvent(received, leg: leg, span: span, now: now))
+        logger.debug("digit", metadata: ["call.id": "\(call.id)", "leg": "\(leg)", "digit": "\(received.key)", "source": "\(received.source.rawValue)",
+                                         "at_ms": "\(e.atMs.map(String.init) ?? "-")", "duration_ms": "\(received.durationMs.map(String.init) ?? "-")"])
     }
 
     /// Feeds an event to the call's session and carries out what it asks.
@@ -196,14 +205,15 @@ extension SwitchCore {
         return true
     }
 
-    func mediaEvent(_ event: MediaEngine.Event) {
+    func mediaEvent(_ event: MediaEngine.Event, received: Date = Date()) {
         switch event {
-        case .digit(let endpoint, let byte):
+        case .digit(let endpoint, let tone):
             guard let id = apps.listeners[endpoint], let leg = calls[id].flatMap({ Self.leg(of: $0, on: endpoint) }) else {
                 logger.debug("in-band digit on a channel no call owns", metadata: ["span": "\(endpoint.span)", "channel": "\(endpoint.channel)"])
                 return
             }
-            digit(id, leg: leg, Character(UnicodeScalar(byte)), source: "inband")
+            digit(id, leg: leg, ReceivedDigit(key: tone.character, source: .inband, durationMs: Int(tone.durationMs), ageMs: Int(tone.ageMs)),
+                  at: received)
         case .promptFinished(let endpoint, let token):
             if token == Self.playlistToken { nextInPlaylist(endpoint); return }
             guard let id = apps.listeners[endpoint] else { return }

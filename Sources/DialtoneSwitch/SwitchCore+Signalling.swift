@@ -29,13 +29,15 @@ extension SwitchCore {
         case .digits(let ref, let digits, let complete):
             guard let (id, leg) = legIndex[key(ref)], let call = calls[id] else { return }
             if call.state == .collecting, leg == 1 {
+                // Overlap receiving: the called number's digits, each on the event stream as it comes.
+                for d in digits { publishDigit(call, leg: leg, ReceivedDigit(key: d, source: .information)) }
                 let number = call.dnis + digits
                 let now = complete || dialplan.isComplete(number)
                 update(id) { call, _ in call.digits(digits, routeNow: now, interdigit: dialplan.interdigitTimeout) }
                 return
             }
             // Keypad facility digits: the same events as digits heard in band.
-            for d in digits { digit(id, leg: leg, d, source: "keypad") }
+            for d in digits { digit(id, leg: leg, ReceivedDigit(key: d, source: .keypad)) }
         case .setupAcknowledged, .progress:
             break
         case .proceeding(let ref, _):

@@ -41,7 +41,9 @@ public actor SwitchCore {
         case alarms(span: Int, SpanAlarms)
         /// A call's start is durable (journaled or stored): the network may hear that it was taken.
         case startDurable(callID: String)
-        case media(MediaEngine.Event)
+        /// A media event, with when its consumer thread took it from the
+        /// engine (an in-band digit's time is that less the tone's age).
+        case media(MediaEngine.Event, received: Date = Date())
     }
 
     public let spans: [SwitchSpan]
@@ -154,7 +156,7 @@ public actor SwitchCore {
         // Media events (digits, prompt ends) leave the media thread by an SPSC queue;
         // its consumer thread sleeps until the media thread rings for an event
         // and feeds them in order with the rest.
-        let pump = media.deliverEvents { [inbox] in inbox.yield(.media($0)) }
+        let pump = media.deliverEvents { [inbox] in inbox.yield(.media($0, received: Date())) }
         defer { pump.stop() }
         var batch: [Input] = []
         while await inbox.take(into: &batch) {
@@ -173,7 +175,7 @@ public actor SwitchCore {
                 case .startFallback(let id): startIsDurable(id)
                 }
             }
-        case .media(let event): mediaEvent(event)
+        case .media(let event, let received): mediaEvent(event, received: received)
         case .startDurable(let id): startIsDurable(id)
         case .alarms(let span, let a):
             let was = spanAlarms[span]

@@ -82,8 +82,16 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
     public var dnis: String?
     public var role: String?
     public var digits: String?
-    /// Where digits came from: `inband` (DTMF) or `keypad` (Q.931).
+    /// Where digits came from: `inband` (DTMF), `keypad` (Q.931 keypad
+    /// facility) or `information` (overlap called-number digits); see ``DigitSource``.
     public var source: String?
+    /// A digit's time (its tone's start for `inband`), in milliseconds since
+    /// the call was answered (`at_ms`; absent before the answer) and since
+    /// the call began (`start_ms`).
+    public var atMs: Int?
+    public var startMs: Int?
+    /// An in-band digit's tone length in milliseconds (`duration_ms`).
+    public var durationMs: Int?
     public var cause: Int?
     public var causeText: String?
     public var disposition: String?
@@ -114,6 +122,7 @@ public struct SwitchEvent: Sendable, Codable, Equatable {
         case seq, time, type, call, leg, peer, peerCall, span, channel, number, dnis, role, digits, source, cause, causeText,
              disposition, key, value, path, application, members, text, agent, queue, state, pages, rate, ecm, code, fields, mailbox, seconds
         case newMessages = "new", oldMessages = "old"
+        case atMs = "at_ms", startMs = "start_ms", durationMs = "duration_ms"
     }
 
     public init(_ type: EventType, call: String? = nil, leg: Int? = nil) {

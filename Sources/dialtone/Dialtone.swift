@@ -49,7 +49,7 @@ enum Log {
             return
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = ConsoleLogHandler.standardError(label: label)  // swift-log's format, times to the millisecond
             handler.logLevel = parsed
             return handler
         }

@@ -15,6 +15,9 @@ struct Events: ParsableCommand {
     @Option(help: "Exit after this many events.")
     var count: Int?
 
+    @Flag(help: "One line per event for people instead of JSON: the time, the type, then the fields as key=value (a digit's source, span, channel, at_ms, start_ms and duration_ms first).")
+    var text = false
+
     var request: EventsRequest { EventsRequest(call: call) }
 
     func validate() throws {
@@ -49,7 +52,8 @@ struct Events: ParsableCommand {
             }
             // Unbuffered, a line at a time (a file or a pipe sees each event as it comes);
             // a reader that went away (`| head`) ends the command.
-            do { try FileHandle.standardOutput.write(contentsOf: line + Data([0x0A])) } catch { return false }
+            let out = text ? Data((Events.text(object) + "\n").utf8) : line + Data([0x0A])
+            do { try FileHandle.standardOutput.write(contentsOf: out) } catch { return false }
             seen += 1
             return count.map { seen < $0 } ?? true
         }
@@ -65,6 +69,28 @@ struct Events: ParsableCommand {
             printError("dialtone events: the daemon closed the stream after \(seen) events")
             if let count, seen < count { throw ExitCode(1) }
         }
+    }
+}
+
+extension Events {
+    /// The fields shown first, in this order (the rest follow sorted by name).
+    static let leading = ["call", "leg", "peer", "digits", "source", "span", "channel", "at_ms", "start_ms", "duration_ms"]
+
+    /// An event as one line: `TIME TYPE key=value …` (seq last).
+    static func text(_ object: [String: Any]) -> String {
+        let rest = object.keys.filter { !leading.contains($0) && !["time", "type", "seq"].contains($0) }.sorted()
+        var words = ["\(object["time"] ?? "-")", "\(object["type"] ?? "-")"]
+        for key in leading + rest + ["seq"] {
+            guard let value = object[key] else { continue }
+            let shown: String
+            switch value {
+            case let list as [Any]: shown = list.map { "\($0)" }.joined(separator: ",")
+            case let number as NSNumber where type(of: number) == type(of: NSNumber(value: true)): shown = number.boolValue ? "true" : "false"
+            default: shown = "\(value)"
+            }
+            words.append("\(key)=\(shown.contains(" ") ? "\"\(shown)\"" : shown)")
+        }
+        return words.joined(separator: " ")
     }
 }
 

@@ -39,6 +39,18 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Instead of the load: one call to --number that receives a fax into this TIFF (the machine's start key pressed to receive).")
     var faxReceive: String?
 
+    @Option(help: "Instead of the load: one call to --number that, once answered, keys these digits in band (SpanDSP's DTMF generator), then any --keypad digits, stays --hold seconds and hangs up.")
+    var dtmf: String?
+
+    @Option(help: "Instead of the load: one call to --number that, once answered, sends these digits as Q.931 keypad facility IEs (one INFORMATION each, 200 ms apart), after any --dtmf digits.")
+    var keypad: String?
+
+    @Option(help: "With --dtmf: each tone's and each pause's length (ms).")
+    var dtmfMs = 80
+
+    @Option(help: "With --dtmf: the level of each of a digit's two tones (dBm0).")
+    var dtmfLevel = -10
+
     @Option(help: "Stations at these numbers answer as fax machines receiving into --fax-directory (repeatable).")
     var faxNumber: [String] = []
 
@@ -64,6 +76,17 @@ struct Simulate: AsyncParsableCommand {
         if faxSend != nil || faxReceive != nil {
             guard number != nil else { throw ValidationError("--fax-send and --fax-receive need --number") }
             guard faxSend == nil || faxReceive == nil else { throw ValidationError("--fax-send or --fax-receive, not both") }
+        }
+        if dtmf != nil || keypad != nil {
+            guard number != nil else { throw ValidationError("--dtmf and --keypad need --number") }
+            guard faxSend == nil && faxReceive == nil else { throw ValidationError("--dtmf/--keypad or a fax, not both") }
+            for (name, digits) in [("--dtmf", dtmf), ("--keypad", keypad)] {
+                if let digits, digits.isEmpty || digits.count > 64 || !digits.allSatisfy({ "0123456789*#ABCD".contains($0) }) {
+                    throw ValidationError("\(name) must be 1 to 64 of 0-9, *, #, A-D")
+                }
+            }
+            guard (40...1000).contains(dtmfMs) else { throw ValidationError("--dtmf-ms must be 40 to 1000") }
+            guard (-45 ... -3).contains(dtmfLevel) else { throw ValidationError("--dtmf-level must be -45 to -3 dBm0") }
         }
         if let number, number.isEmpty || number.count > 32 || !number.allSatisfy({ "0123456789*#+".contains($0) }) {
             throw ValidationError("--number must be 1 to 32 of 0-9, *, # or +")
@@ -102,6 +125,14 @@ struct Simulate: AsyncParsableCommand {
         let inbound = config.spans.filter { $0.role == .cpe && { if case .socket = $0.peer { true } else { false } }($0) }.map { "\($0.name)-far" }
         if faxSend != nil || faxReceive != nil {
             let ok = await SimulatedFax.run(sim, port: inbound.first ?? "", number: number!, send: faxSend, receive: faxReceive, json: json)
+            sim.stop()
+            for c in clients { c.stop() }
+            if !ok { throw ExitCode(1) }
+            return
+        }
+        if dtmf != nil || keypad != nil {
+            let ok = await SimulatedDigits.run(sim, port: inbound.first ?? "", number: number!, dtmf: dtmf ?? "", keypad: keypad ?? "",
+                                               toneMs: dtmfMs, level: dtmfLevel, hold: hold)
             sim.stop()
             for c in clients { c.stop() }
             if !ok { throw ExitCode(1) }

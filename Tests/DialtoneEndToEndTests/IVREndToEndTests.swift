@@ -25,6 +25,8 @@ let promptDirectory: String = {
 /// `german`: a `de` prompt set next to `en` in `dir`/prompts (the English
 /// recordings under other names, so each is told apart by correlation) and
 /// a main-menu key 7 that switches the caller to it.
+/// The callers' span takes digits down to −35 dBm0 (`dtmf: {min_level: -35}`,
+/// a long-loop span): the walks key some at that level.
 func ivrConfigText(dir: String, holiday: String, german: Bool = false) -> String {
     """
     daemon:
@@ -32,7 +34,7 @@ func ivrConfigText(dir: String, holiday: String, german: Bool = false) -> String
       database: \(dir)/cdr.sqlite
       log_level: warning
     spans:
-      - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1}
+      - {name: pstn, type: E1, role: cpe, switchtype: euroisdn_e1, dtmf: {min_level: -35}}
       - {name: agents, type: E1, role: net, switchtype: euroisdn_e1}
     prompts:
       directory: \(german ? "\(dir)/prompts" : promptDirectory)

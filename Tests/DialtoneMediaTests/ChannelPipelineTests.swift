@@ -112,7 +112,7 @@ import Testing
             moved += engine.frames - before
             for (i, f) in far.enumerated() { f.drain(frame, into: &heard[i]) }
             while let e = engine.nextEvent() {
-                if case .digit(let at, let d) = e { digits[at, default: ""].append(Character(UnicodeScalar(d))) }
+                if case .digit(let at, let d) = e { digits[at, default: ""].append(d.character) }
                 if case .faxTone = e { faxEvents.append(e) }
                 if case .faxFinished = e { faxEvents.append(e) }
                 if case .silence(let at) = e { silences.append((t, at)) }

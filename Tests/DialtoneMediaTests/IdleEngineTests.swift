@@ -62,7 +62,9 @@ import Testing
             _ = sender.frame(law: .alaw).withUnsafeBytes { link.b.writeFrame(channel: 7, from: $0) }
             usleep(20_000)
         }
-        #expect(waitUntil { events.got.withLock { $0 } == [.digit(ch, UInt8(ascii: "7"))] })
+        #expect(waitUntil {
+            events.got.withLock { $0 }.map { e -> String in if case .digit(let at, let t) = e, at == ch { "\(t.character)" } else { "\(e)" } } == ["7"]
+        })
         engine.send(.detectDigits(ch, false))
         #expect(waitUntil { engine.channelsInUse == 0 && clock.isParked })
     }

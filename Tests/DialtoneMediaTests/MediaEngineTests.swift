@@ -23,6 +23,18 @@ final class DTMFSender: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct MediaEngineTests {
+    /// Each span's channels get their span's DTMF profile (the config's `dtmf:`); spans not given one get AT&T's.
+    @Test func aDTMFProfilePerSpan() throws {
+        let clock = VirtualClock()
+        let e1 = try VirtualLink(a: "e1", b: "e1-far", type: .e1, clock: clock)
+        let t1 = try VirtualLink(a: "t1", b: "t1-far", type: .t1, clock: clock)
+        defer { e1.close(); t1.close() }
+        let etsi35 = DTMFProfile(standard: .etsi, minimumLevel: -35, dialToneFilter: false)
+        let engine = MediaEngine(spans: [e1.a, t1.a], clock: clock, logger: Logger(label: "test"), dtmfProfiles: [etsi35])
+        #expect(engine.dtmfProfiles == [etsi35, .att])
+        #expect(MediaEngine(spans: [e1.a], clock: clock, logger: Logger(label: "test")).dtmfProfiles == [.att])
+    }
+
     /// In-band DTMF through SpanDSP's receiver at several levels and twists,
     /// delivered as engine events in order.
     @Test(arguments: [(Int32(-10), Int32(0)), (-25, 4), (-25, 0), (-20, -8), (-10, 4)])
@@ -44,7 +56,7 @@ final class DTMFSender: @unchecked Sendable {
             _ = sender.frame(law: .alaw).withUnsafeBytes { link.b.writeFrame(channel: channel, from: $0) }
             engine.tick()
             while let e = engine.nextEvent() {
-                if case .digit(let at, let d) = e, at == .init(span: 0, channel: channel) { got.append(Character(UnicodeScalar(d))) }
+                if case .digit(let at, let d) = e, at == .init(span: 0, channel: channel) { got.append(d.character) }
             }
         }
         #expect(got == digits)

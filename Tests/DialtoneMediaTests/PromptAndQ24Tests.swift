@@ -25,7 +25,7 @@ func detectedDigits(_ audio: [UInt8]) throws -> String {
         _ = padded[i..<end].withUnsafeBytes { link.b.writeFrame(channel: 1, from: $0) }
         link.clockTick()
         engine.tick()
-        while let e = engine.nextEvent() { if case .digit(_, let d) = e { got.append(Character(UnicodeScalar(d))) } }
+        while let e = engine.nextEvent() { if case .digit(_, let d) = e { got.append(d.character) } }
         i = end
     }
     return got

@@ -58,6 +58,7 @@ spans:
     overlap: true
     debug: 0
     tones: custom
+    dtmf: {standard: etsi, min_level: -35, dialtone_filter: false}
     peer: simulator
   - {name: pbx, type: E1, role: net, switchtype: euroisdn_e1, channels: [1, 2, "3-9", 17], tones: uk}
 prompts:
