@@ -43,12 +43,17 @@ public struct DTMFTestSignal: Sendable, Equatable, CustomStringConvertible {
     public var noiseSNR: Double?
     /// Silence (or dial tone, noise) before the first key and after the last, ms.
     public var leadMs: Int
+    /// Extra samples before the first key (0–159): moves the tones against a
+    /// receiver's analysis blocks and the 20 ms frames, since whether a tone
+    /// at a limit is taken can depend on where it falls.
+    public var offsetSamples: Int
     /// The noise's seed (the same seed, the same noise).
     public var seed: Int32
 
     public init(keys: String = DTMFTestSignal.allKeys, frequencyFactor: Double = 1, lowLevel: Int = -10, highLevel: Int = -10,
                 onMs: Int = 60, offMs: Int = 60, interruptionMs: Int = 0, repeats: Int = 1,
-                dialToneLevel: Int? = nil, noiseSNR: Double? = nil, leadMs: Int = 200, seed: Int32 = 1_234_567) {
+                dialToneLevel: Int? = nil, noiseSNR: Double? = nil, leadMs: Int = 200, offsetSamples: Int = 0,
+                seed: Int32 = 1_234_567) {
         self.keys = keys
         self.frequencyFactor = frequencyFactor
         self.lowLevel = lowLevel
@@ -60,6 +65,7 @@ public struct DTMFTestSignal: Sendable, Equatable, CustomStringConvertible {
         self.dialToneLevel = dialToneLevel
         self.noiseSNR = noiseSNR
         self.leadMs = leadMs
+        self.offsetSamples = offsetSamples
         self.seed = seed
     }
 
@@ -91,13 +97,13 @@ public struct DTMFTestSignal: Sendable, Equatable, CustomStringConvertible {
     /// Samples of the whole signal.
     public var sampleCount: Int {
         let perKey = onMs + offMs
-        return (2 * leadMs + keys.count * repeats * perKey) * 8
+        return (2 * leadMs + keys.count * repeats * perKey) * 8 + offsetSamples
     }
 
     /// The signal as linear samples (8 kHz).
     public func linear() -> [Int16] {
         var out = [Int16](repeating: 0, count: sampleCount)
-        var at = leadMs * 8
+        var at = leadMs * 8 + offsetSamples
         let first = max(0, (onMs - interruptionMs) / 2)
         let cadence = interruptionMs > 0 ? (first, interruptionMs, onMs - interruptionMs - first, offMs) : (onMs, offMs, 0, 0)
         for key in keys {

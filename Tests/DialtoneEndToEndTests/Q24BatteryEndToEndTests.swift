@@ -36,6 +36,9 @@ extension EndToEnd {
               log_level: warning
             spans:
               - {name: pstn, type: \(name), role: cpe, switchtype: \(switchtype)}
+            prompts:
+              directory: \(promptDirectory)
+              language: en
             routes:
               - {prefix: "70", application: control}
             """
