@@ -5,7 +5,7 @@
 // detection on, as the far end of a `VirtualLink` sends it; the digits
 // reported against what the standard requires. Runs in a few seconds:
 // `swift test --skip-build --filter Q24Battery`. The same battery runs end to
-// end through the daemon in DialtoneEndToEndTests/Q24BatteryEndToEndTests.
+// end through the daemon in DialtoneEndToEndTests/Q24EndToEndTests.
 import DialtoneLineSim
 import DialtoneMedia
 import DialtoneSpans
@@ -36,11 +36,16 @@ extension Q24Battery.Condition: CustomTestStringConvertible {
             _ = padded[i..<end].withUnsafeBytes { link.b.writeFrame(channel: 1, from: $0) }
             link.clockTick()
             engine.tick()
-            while let e = engine.nextEvent() { if case .digit(ep, let d) = e { got.append(Character(UnicodeScalar(d))) } }
+            while let e = engine.nextEvent() { if case .digit(ep, let d) = e { got.append(key(d)) } }
             i = end
         }
         return got
     }
+
+    /// A digit event's key: the engine reports a key (ASCII) now and a
+    /// ``DTMFTone`` once digits carry their durations; either compiles.
+    static func key(_ byte: UInt8) -> Character { Character(UnicodeScalar(byte)) }
+    static func key(_ tone: DTMFTone) -> Character { tone.character }
 
     /// The digits a receiver built for `profile` reports for `audio`. (The
     /// engine has no per-span profile yet: conditions that need one, e.g.
@@ -84,7 +89,7 @@ extension Q24Battery.Condition: CustomTestStringConvertible {
 
 /// The battery's signals are what they say: exact frequencies, levels, S/N,
 /// timing (a receiver's result means something only if its input is right).
-@Suite struct DTMFTestSignalTests {
+@Suite struct Q24BatterySignalTests {
     static func power(_ samples: ArraySlice<Int16>, _ hz: Double) -> Double {
         MediaEngineTests.power(samples.map(Double.init), hz)
     }

@@ -10,6 +10,7 @@
 import DialtoneConfig
 import DialtoneDaemon
 import DialtoneLineSim
+import DialtoneMedia
 import DialtoneSpans
 import DialtoneSwitch
 import Foundation
@@ -17,7 +18,7 @@ import Synchronization
 import Testing
 
 extension EndToEnd {
-@Suite(.serialized) struct Q24BatteryEndToEndTests {
+@Suite(.serialized) struct Q24EndToEndTests {
     final class Rig: @unchecked Sendable {
         let daemon: Daemon
         let sim: LineSimulator
@@ -26,7 +27,8 @@ extension EndToEnd {
         let log = EventLog()
         private var listener: Task<Void, Never>?
 
-        init(_ type: SpanType) async throws {
+        /// `dtmf`: the span's `dtmf:` configuration (YAML flow mapping), if any.
+        init(_ type: SpanType, dtmf: String? = nil) async throws {
             dir = try EndToEnd.rigDirectory("q24-\(type)")
             let (name, switchtype) = type == .t1 ? ("T1", "national") : ("E1", "euroisdn_e1")
             let config = """
@@ -35,7 +37,7 @@ extension EndToEnd {
               database: \(dir)/cdr.sqlite
               log_level: warning
             spans:
-              - {name: pstn, type: \(name), role: cpe, switchtype: \(switchtype)}
+              - {name: pstn, type: \(name), role: cpe, switchtype: \(switchtype)\(dtmf.map { ", dtmf: \($0)" } ?? "")}
             prompts:
               directory: \(promptDirectory)
               language: en
@@ -97,13 +99,29 @@ extension EndToEnd {
     }
 
     /// Every condition of the battery (the default AT&T profile) on a µ-law
-    /// T1 and an A-law E1 span, all at once on their own calls. (The
-    /// −35 dBm0 condition needs the span configured for it, `dtmf:
-    /// {min_level: -35}`: not run here until that key exists.)
+    /// T1 and an A-law E1 span, all at once on their own calls.
     @Test(arguments: [SpanType.t1, .e1])
     func battery(span: SpanType) async throws {
         let rig = try await Rig(span)
-        let conditions = Q24Battery.conditions.filter { $0.profile == .att }
+        await Self.run(Q24Battery.conditions.filter { $0.profile == .att }, on: rig, span: span)
+        await rig.stop()
+    }
+
+    /// The conditions for a span configured down to −35 dBm0 (`dtmf:
+    /// {min_level: -35}`), on such a span.
+    @Test(.disabled("needs the span key dtmf: {min_level} (branch digitevents); enable once merged"),
+          arguments: [SpanType.t1, .e1])
+    func batteryMinimumLevel35(span: SpanType) async throws {
+        let rig = try await Rig(span, dtmf: "{min_level: -35}")
+        await Self.run(Q24Battery.conditions.filter { $0.profile == DTMFProfile(minimumLevel: -35) }, on: rig, span: span)
+        await rig.stop()
+    }
+
+    /// Runs `conditions` at once, each on its own call (ANI 41555510nn), and
+    /// expects each one's digits, then the marker.
+    static func run(_ conditions: [Q24Battery.Condition], on rig: Rig, span: SpanType,
+                    sourceLocation: SourceLocation = #_sourceLocation) async {
+        #expect(!conditions.isEmpty, sourceLocation: sourceLocation)
         let results = await withTaskGroup(of: (Int, Result<String, Rig.Failure>).self) { group in
             for (i, condition) in conditions.enumerated() {
                 group.addTask { (i, await rig.run(condition, ani: String(format: "41555510%02d", i))) }
@@ -115,15 +133,16 @@ extension EndToEnd {
         for (i, condition) in conditions.enumerated() {
             switch results[i] {
             case .success(let got):
-                #expect(got == condition.expected + Q24Battery.marker,
-                        "\(condition.name) on \(span) (\(condition.signal)): got \"\(got)\", the standard requires \"\(condition.expected)\" then the marker \(Q24Battery.marker)")
+                #expect(got == condition.expected + Q24Battery.marker, """
+                    \(condition.name) on \(span) (\(condition.signal)): got "\(got)", the standard requires \
+                    "\(condition.expected)" then the marker \(Q24Battery.marker)
+                    """, sourceLocation: sourceLocation)
             case .failure(let error):
-                Issue.record("\(condition.name) on \(span): \(error.reason)")
+                Issue.record("\(condition.name) on \(span): \(error.reason)", sourceLocation: sourceLocation)
             case nil:
-                Issue.record("\(condition.name) on \(span): no result")
+                Issue.record("\(condition.name) on \(span): no result", sourceLocation: sourceLocation)
             }
         }
-        await rig.stop()
     }
 }
 }
