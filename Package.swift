@@ -93,6 +93,7 @@ let package = Package(
 
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "DialtoneMediaTests", dependencies: ["DialtoneMedia", "DialtoneSpans", "CSpanDSP", "CAllocationCounter",
+                                                             "DialtoneLineSim",  // the Q.24 battery's signals (Q24BatteryTests)
                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),
         .testTarget(name: "DialtoneLineSimTests", dependencies: ["DialtoneLineSim", "DialtoneSpans", "CAllocationCounter"]),

@@ -25,3 +25,6 @@ int CSpanDSP_tiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value) { return TIFF
 int CSpanDSP_tiff_set_float(TIFF *tif, uint32_t tag, float value) { return TIFFSetField(tif, tag, (double)value); }
 void CSpanDSP_tiff_quiet(void) { TIFFSetWarningHandler(NULL); TIFFSetErrorHandler(NULL); }
 size_t CSpanDSP_modem_connect_tones_rx_state_size(void) { return sizeof(modem_connect_tones_rx_state_t); }
+void CSpanDSP_tone_gen_descriptor_set_frequency(tone_gen_descriptor_t *s, int index, float hz) {
+    s->tone[index].phase_rate = dds_phase_ratef(hz);
+}

@@ -68,6 +68,13 @@ public final class LiveCall: @unchecked Sendable {
         _ = audio.send(DTMFGenerator.g711(digits, law: law, level: level, twist: twist, onMs: onMs, offMs: offMs), idle: law.idleByte)
     }
 
+    /// Sends a DTMF test signal (``DTMFTestSignal``: SpanDSP's tone generator,
+    /// dial tone and white noise as it says) in this call's law, after
+    /// whatever is already queued.
+    public func sendTestTones(_ signal: DTMFTestSignal) {
+        _ = audio.send(signal.g711(law: law), idle: law.idleByte)
+    }
+
     /// Sends a steady tone (SpanDSP's tone generator) for `ms` milliseconds.
     public func sendTone(hz: Int, level: Int = -10, ms: Int) {
         _ = audio.send(ToneBurst.bytes(hz: hz, level: level, ms: ms, law: law), idle: law.idleByte)

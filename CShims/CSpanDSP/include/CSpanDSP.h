@@ -30,4 +30,8 @@ int CSpanDSP_tiff_set_float(TIFF *tif, uint32_t tag, float value);
 void CSpanDSP_tiff_quiet(void);
 /// Size of SpanDSP's modem connect tones receiver (opaque), for preallocation.
 size_t CSpanDSP_modem_connect_tones_rx_state_size(void);
+/// Sets tone `index` (0–3) of a descriptor made by tone_gen_descriptor_init
+/// to `hz` (tone_gen_descriptor_init takes whole hertz; test signals need
+/// fractions, e.g. 697 Hz + 1.5 %): the phase rate SpanDSP's own dds gives.
+void CSpanDSP_tone_gen_descriptor_set_frequency(tone_gen_descriptor_t *s, int index, float hz);
 #endif
