@@ -109,8 +109,7 @@ extension EndToEnd {
 
     /// The conditions for a span configured down to −35 dBm0 (`dtmf:
     /// {min_level: -35}`), on such a span.
-    @Test(.disabled("needs the span key dtmf: {min_level} (branch digitevents); enable once merged"),
-          arguments: [SpanType.t1, .e1])
+    @Test(arguments: [SpanType.t1, .e1])
     func batteryMinimumLevel35(span: SpanType) async throws {
         let rig = try await Rig(span, dtmf: "{min_level: -35}")
         await Self.run(Q24Battery.conditions.filter { $0.profile == DTMFProfile(minimumLevel: -35) }, on: rig, span: span)

@@ -20,12 +20,12 @@ extension Q24Battery.Condition: CustomTestStringConvertible {
 @Suite(.serialized) struct Q24BatteryTests {
     /// The digits a channel of the media engine (on a span of `type`)
     /// reports for `audio` (G.711 of the span's law), followed by 200 ms of idle.
-    static func engineDigits(_ audio: [UInt8], type: SpanType) throws -> String {
+    static func engineDigits(_ audio: [UInt8], type: SpanType, profile: DTMFProfile) throws -> String {
         let clock = VirtualClock(periodNanoseconds: 3_600_000_000_000)  // the test moves the frames itself
         let link = try VirtualLink(a: "near", b: "far", type: type, clock: clock)
         defer { link.close() }
         try link.a.start(); try link.b.start()
-        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"))
+        let engine = MediaEngine(spans: [link.a], clock: clock, logger: Logger(label: "test"), dtmfProfiles: [profile])
         let ep = MediaEngine.Endpoint(span: 0, channel: 1)
         engine.send(.detectDigits(ep, true))
         var got = ""
@@ -36,27 +36,8 @@ extension Q24Battery.Condition: CustomTestStringConvertible {
             _ = padded[i..<end].withUnsafeBytes { link.b.writeFrame(channel: 1, from: $0) }
             link.clockTick()
             engine.tick()
-            while let e = engine.nextEvent() { if case .digit(ep, let d) = e { got.append(key(d)) } }
+            while let e = engine.nextEvent() { if case .digit(ep, let tone) = e { got.append(tone.character) } }
             i = end
-        }
-        return got
-    }
-
-    /// A digit event's key: the engine reports a key (ASCII) now and a
-    /// ``DTMFTone`` once digits carry their durations; either compiles.
-    static func key(_ byte: UInt8) -> Character { Character(UnicodeScalar(byte)) }
-    static func key(_ tone: DTMFTone) -> Character { tone.character }
-
-    /// The digits a receiver built for `profile` reports for `audio`. (The
-    /// engine has no per-span profile yet: conditions that need one, e.g.
-    /// −35 dBm0, go to the receiver directly.)
-    static func receiverDigits(_ audio: [UInt8], law: G711Law, profile: DTMFProfile) -> String {
-        let receiver = DTMFReceiver(profile: profile)
-        let padded = audio + [UInt8](repeating: law.idleByte, count: 10 * frameBytes)
-        var got = ""
-        for start in stride(from: 0, to: padded.count, by: frameBytes) {
-            padded[start..<min(start + frameBytes, padded.count)].withUnsafeBytes { receiver.receive(g711: $0, law: law) }
-            got += receiver.takeDigits()
         }
         return got
     }
@@ -75,9 +56,7 @@ extension Q24Battery.Condition: CustomTestStringConvertible {
             var signal = condition.signal
             signal.offsetSamples = offset
             let audio = signal.g711(law: law)
-            let got = condition.profile == .att
-                ? try Self.engineDigits(audio, type: span)
-                : Self.receiverDigits(audio, law: law, profile: condition.profile)
+            let got = try Self.engineDigits(audio, type: span, profile: condition.profile)
             if got != condition.expected { wrong.append("offset \(offset): \"\(got)\"") }
         }
         #expect(wrong.isEmpty, """
