@@ -4,10 +4,11 @@ import DialtoneSpans
 import Foundation
 
 /// The DTMF receiver, to the limits of ITU-T Q.24 (``DTMFProfile``), built
-/// from SpanDSP's parts: its dial-tone notches, its Goertzel filters (the
-/// eight DTMF bins run as one SIMD bank with SpanDSP's coefficients and
-/// result scale; the frequency check runs SpanDSP's `goertzel_update` on the
-/// block), plus what SpanDSP's own receiver lacks for the standard — a
+/// from SpanDSP's parts: its dial-tone notches and its Goertzel filters
+/// (SpanDSP's descriptors and result scale; the eight DTMF bins run as one
+/// 8-lane SIMD bank per sample, the frequency check's four side bins as one
+/// 4-lane loop over the block), plus what SpanDSP's own receiver lacks for
+/// the standard — a
 /// measured frequency offset per tone, twist and level over the whole tone,
 /// the tone's length to a fraction of a block, and interruptions bridged by
 /// how much tone is missing rather than by block counts (``DTMFTracker``).
@@ -17,7 +18,7 @@ import Foundation
 /// floor, each 6 dB above the rest of its group, hold most of the block's
 /// energy and lie within a loose twist; each hit also measures both tones'
 /// offset from nominal by comparing the nominal bin with one 28 Hz to the
-/// side (SpanDSP Goertzels over the same block) against the exact response
+/// side (Goertzels over the same block) against the exact response
 /// of a 102-sample Goertzel. The tracker then decides the digit when the
 /// tone ends. Digits are reported when their tone ends, with its length.
 ///
@@ -45,7 +46,7 @@ public final class DTMFReceiver: @unchecked Sendable {
     private let filter: Bool
     private let etsiNotch: Bool
     /// The block's samples after the notches, for the side Goertzels.
-    private let block: UnsafeMutablePointer<Int16>
+    private let block: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutablePointer<Int16>
     /// SpanDSP Goertzel descriptors 28 Hz below (2i) and above (2i + 1) each of the eight bins.
     private let sides: UnsafeMutablePointer<goertzel_descriptor_t>
@@ -135,7 +136,7 @@ public final class DTMFReceiver: @unchecked Sendable {
             let v1 = v2
             v2 = v3
             v3 = c * v2 - v1 + SIMD8(repeating: x)
-            out[i] = Int16(max(-32768, min(32767, x)))
+            out[i] = x
         }
         self.v2 = v2; self.v3 = v3; energy = e; notch = z
         filled += count
@@ -155,7 +156,9 @@ public final class DTMFReceiver: @unchecked Sendable {
            (pr + pc) > 0.68 * n * energy,
            pc >= pr * looseNormal, pc <= pr * looseReverse,
            DTMFReceiver.peaks(p, r, c) {
-            let row = measure(r, pr), column = measure(c, pc)
+            let side = sidePowers(r, c)
+            let row = measure(r, pr, below: side[0], above: side[1])
+            let column = measure(c, pc, below: side[2], above: side[3])
             // Both tones near nominal, and most of the block's energy in them once
             // corrected for their offsets.
             let fr = DTMFReceiver.rows[r], fc = DTMFReceiver.columns[c - 4]
@@ -185,23 +188,27 @@ public final class DTMFReceiver: @unchecked Sendable {
     }
 
     /// Tone `i`'s offset from nominal (Hz) and its amplitude corrected for
-    /// it: SpanDSP Goertzels 28 Hz either side over the block, the larger
-    /// against the nominal bin, looked up in the exact response.
-    private func measure(_ i: Int, _ center: Float) -> (offset: Float, amplitude: Float, power: Float) {
-        let above = sideGoertzel(sides + 2 * i + 1)
-        let below = sideGoertzel(sides + 2 * i)
+    /// it: the larger side bin against the nominal bin, looked up in the
+    /// exact response.
+    private func measure(_ i: Int, _ center: Float, below: Float, above: Float) -> (offset: Float, amplitude: Float, power: Float) {
         let sign: Float = above >= below ? 1 : -1
         let (offset, loss) = table.offset(bin: i, ratio: max(above, below) / max(center, 1))
         let power = center / max(loss, 0.3)
         return (sign * offset, (2 * power).squareRoot() / Float(DTMFReceiver.blockLength), power)
     }
 
-    @inline(__always)
-    private func sideGoertzel(_ d: UnsafeMutablePointer<goertzel_descriptor_t>) -> Float {
-        var s = goertzel_state_t()
-        goertzel_init(&s, d)
-        _ = goertzel_update(&s, block, Int32(DTMFReceiver.blockLength))
-        return goertzel_result(&s)
+    /// SpanDSP's Goertzels 28 Hz below and above row `r` and column `c`
+    /// (its descriptors and result scale), run over the block as one
+    /// 4-lane loop: row below, row above, column below, column above.
+    private func sidePowers(_ r: Int, _ c: Int) -> SIMD4<Float> {
+        let k = SIMD4<Float>(sides[2 * r].fac, sides[2 * r + 1].fac, sides[2 * c].fac, sides[2 * c + 1].fac)
+        var v2 = SIMD4<Float>.zero, v3 = SIMD4<Float>.zero
+        for i in 0..<DTMFReceiver.blockLength {
+            let v1 = v2
+            v2 = v3
+            v3 = k * v2 - v1 + SIMD4(repeating: block[i])
+        }
+        return 2 * (v3 * v3 + v2 * v2 - k * v2 * v3)
     }
 
     /// Feeds G.711 bytes of `law`.
