@@ -72,16 +72,18 @@ public enum DTMFBenchmark {
     /// CPU (ns) per 20 ms frame per channel: `channels` receivers each fed
     /// `frames` frames of `samples` (each channel from its own place in
     /// it), frame by frame across the channels as the media thread runs
-    /// them, the tones taken after every frame. Nothing is allocated while measured.
-    public static func receiverCost(samples: [Int16], channels: Int, frames: Int, profile: DTMFProfile) -> Double {
+    /// them, the tones taken after every frame; after `warmUp` frames
+    /// unmeasured. Nothing is allocated while measured.
+    public static func receiverCost(samples: [Int16], channels: Int, frames: Int, warmUp: Int = 50, profile: DTMFProfile) -> Double {
         let receivers = (0..<channels).map { _ in DTMFReceiver(profile: profile) }
         let tones = UnsafeMutablePointer<DTMFTone>.allocate(capacity: 16)
         defer { tones.deallocate() }
         return samples.withUnsafeBufferPointer { s in
             let total = s.count / frameBytes
             var found = 0
-            let cpu0 = FaxBenchmark.threadCPU()
-            for f in 0..<frames {
+            var cpu0 = FaxBenchmark.threadCPU()
+            for f in 0..<(warmUp + frames) {
+                if f == warmUp { cpu0 = FaxBenchmark.threadCPU() }
                 for c in 0..<channels {
                     let frame = (f + c * total / channels) % total
                     receivers[c].receive(s.baseAddress! + frame * frameBytes, count: frameBytes)
@@ -96,7 +98,7 @@ public enum DTMFBenchmark {
 
     /// The floor: the same loop over SpanDSP's `dtmf_rx` called directly
     /// (`dtmf_rx_parms(s, 0, 8, 4, -99)`), its digits taken with `dtmf_rx_get` after every frame.
-    public static func floorCost(samples: [Int16], channels: Int, frames: Int) -> Double {
+    public static func floorCost(samples: [Int16], channels: Int, frames: Int, warmUp: Int = 50) -> Double {
         let states = (0..<channels).compactMap { _ in dtmf_rx_init(nil, nil, nil) }
         defer { for s in states { _ = dtmf_rx_free(s) } }
         for s in states { dtmf_rx_parms(s, 0, 8, 4, -99) }
@@ -105,8 +107,9 @@ public enum DTMFBenchmark {
         return samples.withUnsafeBufferPointer { s in
             let total = s.count / frameBytes
             var found = 0
-            let cpu0 = FaxBenchmark.threadCPU()
-            for f in 0..<frames {
+            var cpu0 = FaxBenchmark.threadCPU()
+            for f in 0..<(warmUp + frames) {
+                if f == warmUp { cpu0 = FaxBenchmark.threadCPU() }
                 for c in 0..<states.count {
                     let frame = (f + c * total / channels) % total
                     _ = dtmf_rx(states[c], s.baseAddress! + frame * frameBytes, Int32(frameBytes))
