@@ -70,30 +70,39 @@ public enum DTMFBenchmark {
     }
 
     /// CPU (ns) per 20 ms frame per channel: `channels` receivers each fed
-    /// `frames` frames of `samples` (each channel from its own place in
-    /// it), frame by frame across the channels as the media thread runs
-    /// them, the tones taken after every frame; after `warmUp` frames
-    /// unmeasured. Nothing is allocated while measured.
+    /// `frames` frames of `samples` by ``feed(_:samples:frames:from:tones:)``,
+    /// after `warmUp` frames unmeasured.
     public static func receiverCost(samples: [Int16], channels: Int, frames: Int, warmUp: Int = 50, profile: DTMFProfile) -> Double {
         let receivers = (0..<channels).map { _ in DTMFReceiver(profile: profile) }
         let tones = UnsafeMutablePointer<DTMFTone>.allocate(capacity: 16)
         defer { tones.deallocate() }
         return samples.withUnsafeBufferPointer { s in
-            let total = s.count / frameBytes
-            var found = 0
-            var cpu0 = FaxBenchmark.threadCPU()
-            for f in 0..<(warmUp + frames) {
-                if f == warmUp { cpu0 = FaxBenchmark.threadCPU() }
-                for c in 0..<channels {
-                    let frame = (f + c * total / channels) % total
-                    receivers[c].receive(s.baseAddress! + frame * frameBytes, count: frameBytes)
-                    found &+= receivers[c].takeTones(into: tones, capacity: 16)
-                }
-            }
+            var found = feed(receivers, samples: s, frames: warmUp, from: 0, tones: tones)
+            let cpu0 = FaxBenchmark.threadCPU()
+            found &+= feed(receivers, samples: s, frames: frames, from: warmUp, tones: tones)
             let cpu = FaxBenchmark.threadCPU() - cpu0
             withExtendedLifetime(found) {}
-            return cpu * 1e9 / Double(frames * channels)
+            return cpu * 1e9 / Double(frames * receivers.count)
         }
+    }
+
+    /// The measured loop: frames `from ..< from + frames` to every receiver,
+    /// each channel from its own place in `samples` (wrapping round), frame
+    /// by frame across the channels as the media thread runs them, the
+    /// tones taken into `tones` (16) after every frame. Allocates nothing;
+    /// returns how many tones were taken.
+    public static func feed(_ receivers: [DTMFReceiver], samples s: UnsafeBufferPointer<Int16>, frames: Int, from: Int,
+                            tones: UnsafeMutablePointer<DTMFTone>) -> Int {
+        let total = s.count / frameBytes, channels = receivers.count
+        var found = 0
+        for f in from..<(from + frames) {
+            for c in 0..<channels {
+                let frame = (f + c * total / channels) % total
+                receivers[c].receive(s.baseAddress! + frame * frameBytes, count: frameBytes)
+                found &+= receivers[c].takeTones(into: tones, capacity: 16)
+            }
+        }
+        return found
     }
 
     /// The floor: the same loop over SpanDSP's `dtmf_rx` called directly

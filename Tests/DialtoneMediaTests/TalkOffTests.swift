@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import CAllocationCounter
 import DialtoneMedia
 import DialtoneSpans
 import DialtoneTestKit
@@ -70,5 +71,22 @@ import Testing
             digits.withUnsafeBytes { receiver.receive(g711: $0, law: law) }
             #expect(receiver.takeDigits() == "0A#", "the receiver missed digits sent after the corpus at \(line.level) dBm0 on \(law)")
         }
+    }
+
+    /// The benchmark's measured loop (receivers fed frame by frame, tones
+    /// taken) allocates nothing, as on the media thread.
+    @Test func benchmarkLoopAllocatesNothing() throws {
+        let line = try #require(Self.lines[.alaw]?.first)
+        let samples = line.bytes.prefix(60 * 8000).map { G711.linear($0, .alaw) }  // the first minute
+        let receivers = (0..<8).map { _ in DTMFReceiver(profile: .att) }
+        let tones = UnsafeMutablePointer<DTMFTone>.allocate(capacity: 16)
+        defer { tones.deallocate() }
+        let allocations = samples.withUnsafeBufferPointer { s in
+            _ = DTMFBenchmark.feed(receivers, samples: s, frames: 10, from: 0, tones: tones)
+            CAllocationCounter_start()
+            _ = DTMFBenchmark.feed(receivers, samples: s, frames: 500, from: 10, tones: tones)
+            return CAllocationCounter_stop()
+        }
+        #expect(allocations == 0)
     }
 }
