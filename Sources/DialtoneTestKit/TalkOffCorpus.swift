@@ -90,6 +90,11 @@ public struct TalkOffCorpus: Sendable {
         return try load(directory: url.appendingPathComponent(relativeDirectory).path, musicSeconds: musicSeconds)
     }
 
+    /// Music alone, as a corpus (the benchmark's music with fundamentals up to `highestHz`).
+    public static func music(seconds: Int, highestHz: Double) -> TalkOffCorpus {
+        TalkOffCorpus(clips: TalkOffMusic.generate(seconds: seconds, highestHz: highestHz).map { measured(name: $0.name, isMusic: true, $0.samples) })
+    }
+
     static func measured(name: String, isMusic: Bool, _ samples: [Int16]) -> Clip {
         let level = samples.withUnsafeBufferPointer { ActiveLevel.measure($0) }
         return Clip(name: name, isMusic: isMusic, samples: samples, gain: level.rms > 0 ? Float(1 / level.rms) : 0, activity: level.activity)

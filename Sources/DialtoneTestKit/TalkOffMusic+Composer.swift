@@ -28,12 +28,17 @@ struct Composer {
     var random: SplitMix64
     let tables: Wavetables
     let index: Int
+    /// Semitones the melodies may rise above A#5 (932 Hz), and the sweeps' highest pitch.
+    let above: Int
+    let sweepTop: Double
     private var notes: [MusicNote] = []
     private var beat = 0.5  // seconds
     private var scale: [Int] = []
     private var length = 0  // samples
 
-    init(random: SplitMix64, tables: Wavetables, index: Int) {
+    init(random: SplitMix64, tables: Wavetables, index: Int, highestHz: Double) {
+        above = max(0, Int((12 * log2(highestHz / Composer.hz(81))).rounded(.down)))
+        sweepTop = highestHz
         self.random = random
         self.tables = tables
         self.index = index
@@ -53,15 +58,15 @@ struct Composer {
         var playing: [String]
         switch form {
         case .melodyAndChords:
-            melody(range: 60...81, timbre: a, amplitude: 1)
+            melody(range: 60...(81 + above), timbre: a, amplitude: 1)
             chords(range: 48...76, timbre: b, amplitude: 0.45)
             playing = [a, b].map(\.rawValue)
         case .duet:
-            melody(range: 64...81, timbre: a, amplitude: 1)
+            melody(range: 64...(81 + above), timbre: a, amplitude: 1)
             melody(range: 48...69, timbre: b, amplitude: 0.9)
             playing = [a, b].map(\.rawValue)
         case .trio:
-            melody(range: 62...81, timbre: a, amplitude: 1)
+            melody(range: 62...(81 + above), timbre: a, amplitude: 1)
             bass(range: 33...52, timbre: b, amplitude: 0.8)
             chords(range: 52...76, timbre: c, amplitude: 0.35)
             playing = [a, b, c].map(\.rawValue)
@@ -134,14 +139,14 @@ struct Composer {
         }
     }
 
-    /// Slow slides between random pitches (150–950 Hz), 1 to 3 s each, the
+    /// Slow slides between random pitches (150 Hz to `sweepTop`), 1 to 3 s each, the
     /// whole note gliding: partials sweep through every DTMF frequency.
     private mutating func sweeps(timbre: Wavetables.Timbre, amplitude: Float) {
         var at = 0
-        var hz = random.range(150...950)
+        var hz = random.range(150...sweepTop)
         while at < length {
             let samples = Int(random.range(1...3) * TalkOffMusic.sampleRate)
-            let to = random.range(150...950)
+            let to = random.range(150...sweepTop)
             notes.append(MusicNote(start: at, length: samples, fromHz: hz, toHz: to, glide: samples,
                                    vibratoHz: random.range(4...7), vibratoDepth: random.range(0...0.01),
                                    amplitude: amplitude, timbre: timbre))

@@ -25,13 +25,19 @@ public enum TalkOffMusic {
     static let sampleRate = 8000.0
     static let pieceSeconds = 10
 
+    /// Fundamentals of the corpus's music stay at or below this.
+    public static let highestHz = 950.0
+
     /// `seconds` of music (whole pieces of 10 s) at 8 kHz, in 16-bit sample
     /// units (about −10 dBFS; ``TalkOffCorpus`` sets the level on the line).
-    public static func generate(seconds: Int, seed: UInt64 = 0x7A1C_0FF5) -> [Piece] {
+    /// `highestHz` above 950 lets melodies and sweeps rise into the DTMF
+    /// high group as near-pure tones: not talk-off a receiver can be asked
+    /// to reject, but a figure for the benchmark.
+    public static func generate(seconds: Int, seed: UInt64 = 0x7A1C_0FF5, highestHz: Double = highestHz) -> [Piece] {
         var random = SplitMix64(seed: seed)
         let tables = Wavetables()
         return (0..<max(1, seconds / pieceSeconds)).map { index in
-            var composer = Composer(random: random, tables: tables, index: index)
+            var composer = Composer(random: random, tables: tables, index: index, highestHz: highestHz)
             let piece = composer.compose(seconds: pieceSeconds)
             random = composer.random
             return piece
