@@ -16,6 +16,7 @@ src=Tests/talkoff/speech.txt
 out=${1:-.build/talkoff}/speech
 mkdir -p "$out"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+filter="sinc 300-3400 norm -1"  # part of each file's stamp: changing it makes the files again
 declare -A wanted=()
 n=0 lineno=0
 while IFS= read -r line; do
@@ -30,10 +31,10 @@ while IFS= read -r line; do
         base=$name-$k k=$((k + 1))
         wanted[$base]=1
         wav=$out/$base.wav stamp=$out/.$base.txt
-        if [ -f "$wav" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$r|$text" ]; then continue; fi
+        if [ -f "$wav" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$r|$filter|$text" ]; then continue; fi
         espeak-ng -v "$voice" -s "$wpm" -p "$pitch" -w "$tmp/raw.wav" "$text"
-        sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$wav" sinc 300-3400 norm -1
-        printf '%s' "$r|$text" > "$stamp"
+        sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$wav" $filter
+        printf '%s' "$r|$filter|$text" > "$stamp"
         n=$((n + 1))
     done
 done < "$src"
