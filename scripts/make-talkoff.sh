@@ -16,7 +16,9 @@ src=Tests/talkoff/speech.txt
 out=${1:-.build/talkoff}/speech
 mkdir -p "$out"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-filter="sinc 300-3400 norm -1"  # part of each file's stamp: changing it makes the files again
+# sox: repeatable (-R), no dither (-D), so that the same text makes the same
+# file on every run; the options are in each file's stamp: changing them makes the files again.
+filter="sinc 300-3400 norm -1"
 declare -A wanted=()
 n=0 lineno=0
 while IFS= read -r line; do
@@ -31,10 +33,10 @@ while IFS= read -r line; do
         base=$name-$k k=$((k + 1))
         wanted[$base]=1
         wav=$out/$base.wav stamp=$out/.$base.txt
-        if [ -f "$wav" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$r|$filter|$text" ]; then continue; fi
+        if [ -f "$wav" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" == "$r|-R -D $filter|$text" ]; then continue; fi
         espeak-ng -v "$voice" -s "$wpm" -p "$pitch" -w "$tmp/raw.wav" "$text"
-        sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$wav" $filter
-        printf '%s' "$r|$filter|$text" > "$stamp"
+        sox -R -D "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$wav" $filter
+        printf '%s' "$r|-R -D $filter|$text" > "$stamp"
         n=$((n + 1))
     done
 done < "$src"
