@@ -14,7 +14,9 @@ public enum DTMFBenchmark {
         public var key: Character
         public var clip: String
         public var seconds: Double
-        public var description: String { String(format: "'%@' in %@ at %.2f s", String(key), clip, seconds) }
+        /// The tone's length as the receiver measured it, ms.
+        public var durationMs: Int
+        public var description: String { String(format: "'%@' in %@ at %.2f s, %d ms", String(key), clip, seconds, durationMs) }
     }
 
     /// Feeds `line` to `receiver` (after a reset) 20 ms at a time, as the
@@ -30,7 +32,7 @@ public enum DTMFBenchmark {
             for k in 0..<n {
                 let begun = max(0, min(line.bytes.count - 1, end - Int(tones[k].ageMs) * 8))
                 let place = line.place(begun)
-                found.append(FalseDigit(key: tones[k].character, clip: place.clip, seconds: place.seconds))
+                found.append(FalseDigit(key: tones[k].character, clip: place.clip, seconds: place.seconds, durationMs: Int(tones[k].durationMs)))
             }
         }
         line.bytes.withUnsafeBytes { raw in
