@@ -8,7 +8,7 @@ CONFIG ?= config/dialtone.yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps prompts build demo test bench test-hardware loopback check-config clean install
+.PHONY: all deps prompts talkoff build demo test bench test-hardware loopback check-config clean install
 
 all: build
 
@@ -34,6 +34,11 @@ $(DAHDI_INC)/user.h:
 prompts: deps
 	./scripts/make-prompts.sh
 
+# The DTMF talk-off corpus's speech, spoken from Tests/talkoff/speech.txt into
+# .build/talkoff (not committed as audio); the music is made in Swift when played.
+talkoff: deps
+	./scripts/make-talkoff.sh
+
 build: deps prompts
 	$(SWIFT) build
 
@@ -44,7 +49,7 @@ demo: deps prompts
 loopback: build
 	.build/debug/dialtone loopback --config $(CONFIG)
 
-test: deps prompts
+test: deps prompts talkoff
 	$(SWIFT) build --build-tests
 	./Tests/cli/check-config-errors.sh .build/debug/dialtone
 	./Tests/cli/pcap-decodes.sh .build/debug/dialtone
@@ -79,7 +84,7 @@ IDLE_SECONDS ?= 10
 SIG_SECONDS ?= 8
 SIG_CALLS ?= 60
 SIG_DIR ?=
-bench: deps prompts
+bench: deps prompts talkoff
 	$(SWIFT) build -c release --product dialtone
 	cc -O2 -o .build/bench-floor bench/floor.c -lspandsp -ltiff -lm
 	cc -O2 -o .build/bench-sigfloor bench/sigfloor.c -lpri

@@ -80,7 +80,7 @@ let package = Package(
         // generator, the IVR walker, line-test rig, benchmark drivers.
         .target(name: "DialtoneTestKit", dependencies: [
             "DialtoneDaemon", "DialtoneSpans", "DialtoneSignalling", "DialtoneMedia", "DialtoneConfig",
-            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim",
+            "DialtoneStore", "DialtoneSwitch", "DialtoneLineSim", "CSpanDSP",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "dialtone", dependencies: [
@@ -92,7 +92,7 @@ let package = Package(
         ]),
 
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .testTarget(name: "DialtoneMediaTests", dependencies: ["DialtoneMedia", "DialtoneSpans", "CSpanDSP", "CAllocationCounter",
+        .testTarget(name: "DialtoneMediaTests", dependencies: ["DialtoneMedia", "DialtoneSpans", "CSpanDSP", "CAllocationCounter", "DialtoneTestKit",
                                                              "DialtoneLineSim",  // the Q.24 battery's signals (Q24BatteryTests)
                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DialtoneSpansTests", dependencies: ["DialtoneSpans", "CDAHDI"]),

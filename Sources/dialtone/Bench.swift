@@ -6,8 +6,9 @@ import DialtoneTestKit
 import Foundation
 
 /// `dialtone bench`: the idle daemon's CPU share, media engine capacity,
-/// signalling throughput end to end, the ratios to C floors, and the ACD's
-/// distribution decision time and throughput.
+/// signalling throughput end to end, the ratios to C floors, DTMF talk-off
+/// and the receiver's cost per channel, and the ACD's distribution decision
+/// time and throughput.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the idle daemon's CPU share, how many channels the media engine carries in real time, and calls per second end to end (figures, not pass/fail).")
@@ -40,6 +41,14 @@ struct Bench: AsyncParsableCommand {
     var faxRounds = 5
     @Option(help: "The C fax floor (bench/faxfloor.c, built by `make bench`).")
     var faxFloor: String?
+    @Option(help: "Rounds of the DTMF receiver's cost against SpanDSP's dtmf_rx, after its false digits over the talk-off corpus (0 = skip the DTMF part).")
+    var dtmfRounds = 5
+    @Option(help: "Channels (receivers) in the DTMF cost rounds.")
+    var dtmfChannels = 64
+    @Option(help: "20 ms frames per channel measured in each DTMF cost round.")
+    var dtmfFrames = 3000
+    @Option(help: "The talk-off corpus (`make talkoff`).")
+    var talkoff = TalkOffCorpus.relativeDirectory
     @Option(help: "Distribution decisions timed in the ACD benchmark (1,000 agents, 10,000 waiting items; 0 = skip).")
     var acdDecisions = 20_000
     @Option(help: "Simulated calls through the ACD state machine for its throughput (0 = skip).")
@@ -51,6 +60,9 @@ struct Bench: AsyncParsableCommand {
         }
         guard (1...50).contains(mediaRounds) else { throw ValidationError("--media-rounds must be 1...50") }
         guard (0...50).contains(faxRounds) else { throw ValidationError("--fax-rounds must be 0...50") }
+        guard (0...50).contains(dtmfRounds), dtmfChannels >= 1, dtmfFrames >= 1 else {
+            throw ValidationError("--dtmf-rounds must be 0...50, --dtmf-channels and --dtmf-frames at least 1")
+        }
         guard (1...20).contains(sigRounds) else { throw ValidationError("--sig-rounds must be 1...20") }
         guard sigSeconds >= 0, seconds >= 0, idleSeconds >= 0, ticks >= 0, channels >= 2, acdDecisions >= 0, acdCalls >= 0 else {
             throw ValidationError("durations and counts must not be negative; --channels at least 2")
@@ -86,6 +98,7 @@ struct Bench: AsyncParsableCommand {
         if faxRounds > 0 {
             do { try fax(dir: dir, say: say) } catch { say("  fax: not measured: \(error)") }
         }
+        if dtmfRounds > 0 { dtmf(say: say) }
         if acdDecisions > 0 || acdCalls > 0 { acd(say: say) }
     }
 
