@@ -32,7 +32,7 @@ struct DTMFLimits {
     /// Lowest accepted level per tone (dBm0).
     var minimumLevel: Float
     /// The share of a block's energy the tone pair must hold in its best block.
-    var minimumQuality: Float = 0.9
+    var minimumQuality: Float = 0.92
 
     init(_ profile: DTMFProfile) {
         switch profile.standard {
