@@ -17,7 +17,7 @@ public struct AppCallInfo: Sendable, Equatable {
 public enum AppEvent: Sendable, Equatable {
     /// The session took the call (answered by Dialtone).
     case started
-    /// A digit from the caller: in band (DTMF, SpanDSP) or from a Q.931 keypad
+    /// A digit from the caller: in band (DTMF, the Q.24 receiver) or from a Q.931 keypad
     /// facility — the same event either way.
     case digit(Character)
     /// The prompt started with this token played to its end.

@@ -118,7 +118,7 @@ struct Bench: AsyncParsableCommand {
     }
 
     private func media(dir: String, say: (String) -> Void) throws {
-        say("Dialtone media benchmark: every channel runs SpanDSP DTMF detection, every pair of channels is a bridged call")
+        say("Dialtone media benchmark: every channel runs DTMF detection (the Q.24 receiver), every pair of channels is a bridged call")
         say("recorded in stereo A-law (writer thread, real files in \(dir)).")
         // Rounds alternate Dialtone and the floor, so both see the same share
         // of a shared host; the ratio is the median of the rounds' ratios.
