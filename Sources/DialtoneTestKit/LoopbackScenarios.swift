@@ -470,6 +470,7 @@ public struct LoopbackScenarios: Sendable {
         run(await unallocated())
         for span in inboundSpans { run(await fullSpan(span)) }
         if let r = await ivrWalks() { run(r) }
+        if let r = await q24Battery() { run(r) }
         if let dahdiConf { run(await spanAlarm(dahdiConf: dahdiConf)) }
         return results
     }
@@ -502,6 +503,7 @@ public struct LoopbackScenarios: Sendable {
         run(await unallocated())
         for span in inboundSpans { run(await fullSpan(span)) }
         if let r = await ivrWalks() { run(r) }
+        if let r = await q24Battery() { run(r) }
         run(await overflow())
         run(await dchannelDrop())
         return results

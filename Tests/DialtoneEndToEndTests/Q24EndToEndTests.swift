@@ -13,19 +13,16 @@ import DialtoneLineSim
 import DialtoneMedia
 import DialtoneSpans
 import DialtoneSwitch
+import DialtoneTestKit
 import Foundation
-import Synchronization
 import Testing
 
 extension EndToEnd {
 @Suite(.serialized) struct Q24EndToEndTests {
     final class Rig: @unchecked Sendable {
         let daemon: Daemon
-        let sim: LineSimulator
         let dir: String
-        final class EventLog: Sendable { let list = Mutex<[SwitchEvent]>([]) }
-        let log = EventLog()
-        private var listener: Task<Void, Never>?
+        let scenario: Q24Scenario
 
         /// `dtmf`: the span's `dtmf:` configuration (YAML flow mapping), if any.
         init(_ type: SpanType, dtmf: String? = nil) async throws {
@@ -45,56 +42,15 @@ extension EndToEnd {
               - {prefix: "70", application: control}
             """
             daemon = try EndToEnd.loopbackDaemon(dir, config: config, label: "q24.\(type)")
-            let stream = daemon.switchCore.events.subscribe()
-            listener = Task { [log] in for await e in stream { log.list.withLock { $0.append(e) } } }
+            let number = try #require(Q24Scenario.controlNumber(daemon.config))
+            scenario = Q24Scenario(daemon: daemon, simulator: daemon.simulator!, port: "pstn-far", number: number)
             try daemon.start()
-            sim = daemon.simulator!
             #expect(await daemon.waitForLinks())
         }
 
-        struct Failure: Error { var reason: String }
-
         func stop() async {
             await daemon.stop(drain: .seconds(2))
-            listener?.cancel()
             try? FileManager.default.removeItem(atPath: dir)
-        }
-
-        /// The in-band digits reported on call `id` so far, in order.
-        func digits(_ id: String) -> String {
-            log.list.withLock { $0.filter { $0.call == id && $0.type == .digits && $0.source == "inband" }.compactMap(\.digits).joined() }
-        }
-
-        /// One condition on its own call from `ani`: the digits reported up
-        /// to and including the marker (what was reported by the timeout when
-        /// the marker never came), or a reason the call could not be made.
-        func run(_ condition: Q24Battery.Condition, ani: String) async -> Result<String, Failure> {
-            async let dialled = sim.dialLiveCall(port: "pstn-far", ani: ani, dnis: "7001", seconds: 60, timeout: .seconds(20))
-            var id: String?
-            await waitUntil("the call from \(ani) at the switch", timeout: .seconds(20)) {
-                id = await self.daemon.switchCore.activeCalls().first { $0.ani == ani }?.id
-                return id != nil
-            }
-            guard let id else { return .failure(Failure(reason: "no call from \(ani)")) }
-            await waitUntil("the answer of \(ani)", timeout: .seconds(20)) {
-                (try? await self.daemon.switchCore.answer(id)) != nil
-            }
-            let call: LiveCall
-            do { call = try await dialled } catch { return .failure(Failure(reason: "\(error)")) }
-            await waitUntil("digit collection on \(ani)", timeout: .seconds(20)) {
-                (try? await self.daemon.switchCore.collectDigits(id)) != nil
-            }
-            var signal = condition.signal
-            signal.leadMs = 300
-            call.sendTestTones(signal)
-            call.sendDTMF(Q24Battery.marker, level: -10, onMs: 80, offMs: 80)
-            let seconds = signal.sampleCount / 8000 + 20
-            await waitUntil("the marker after \(condition.name)", timeout: .seconds(seconds)) {
-                self.digits(id).hasSuffix(Q24Battery.marker)
-            }
-            let got = digits(id)
-            await call.hangUp()
-            return .success(got)
         }
     }
 
@@ -116,30 +72,21 @@ extension EndToEnd {
         await rig.stop()
     }
 
-    /// Runs `conditions` at once, each on its own call (ANI 41555510nn), and
-    /// expects each one's digits, then the marker.
+    /// Runs `conditions` at once, each on its own call, and expects each
+    /// one's digits, then the marker.
     static func run(_ conditions: [Q24Battery.Condition], on rig: Rig, span: SpanType,
                     sourceLocation: SourceLocation = #_sourceLocation) async {
         #expect(!conditions.isEmpty, sourceLocation: sourceLocation)
-        let results = await withTaskGroup(of: (Int, Result<String, Rig.Failure>).self) { group in
-            for (i, condition) in conditions.enumerated() {
-                group.addTask { (i, await rig.run(condition, ani: String(format: "41555510%02d", i))) }
-            }
-            var out: [Int: Result<String, Rig.Failure>] = [:]
-            for await (i, r) in group { out[i] = r }
-            return out
-        }
-        for (i, condition) in conditions.enumerated() {
-            switch results[i] {
+        for outcome in await rig.scenario.run(conditions) {
+            let condition = outcome.condition
+            switch outcome.result {
             case .success(let got):
-                #expect(got == condition.expected + Q24Battery.marker, """
+                #expect(outcome.passed, """
                     \(condition.name) on \(span) (\(condition.signal)): got "\(got)", the standard requires \
                     "\(condition.expected)" then the marker \(Q24Battery.marker)
                     """, sourceLocation: sourceLocation)
             case .failure(let error):
-                Issue.record("\(condition.name) on \(span): \(error.reason)", sourceLocation: sourceLocation)
-            case nil:
-                Issue.record("\(condition.name) on \(span): no result", sourceLocation: sourceLocation)
+                Issue.record("\(condition.name) on \(span): \(error)", sourceLocation: sourceLocation)
             }
         }
     }
