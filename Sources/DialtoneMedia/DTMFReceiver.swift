@@ -157,8 +157,8 @@ public final class DTMFReceiver: @unchecked Sendable {
            pc >= pr * looseNormal, pc <= pr * looseReverse,
            DTMFReceiver.peaks(p, r, c) {
             let side = sidePowers(r, c)
-            let row = measure(r, pr, below: side[0], above: side[1])
-            let column = measure(c, pc, below: side[2], above: side[3])
+            let row = measure(pr, below: side[0], above: side[1])
+            let column = measure(pc, below: side[2], above: side[3])
             // Both tones near nominal, and most of the block's energy in them once
             // corrected for their offsets.
             let fr = DTMFReceiver.rows[r], fc = DTMFReceiver.columns[c - 4]
@@ -187,12 +187,12 @@ public final class DTMFReceiver: @unchecked Sendable {
         return true
     }
 
-    /// Tone `i`'s offset from nominal (Hz) and its amplitude corrected for
+    /// A tone's offset from nominal (Hz) and its amplitude corrected for
     /// it: the larger side bin against the nominal bin, looked up in the
     /// exact response.
-    private func measure(_ i: Int, _ center: Float, below: Float, above: Float) -> (offset: Float, amplitude: Float, power: Float) {
+    private func measure(_ center: Float, below: Float, above: Float) -> (offset: Float, amplitude: Float, power: Float) {
         let sign: Float = above >= below ? 1 : -1
-        let (offset, loss) = table.offset(bin: i, ratio: max(above, below) / max(center, 1))
+        let (offset, loss) = table.offset(ratio: max(above, below) / max(center, 1))
         let power = center / max(loss, 0.3)
         return (sign * offset, (2 * power).squareRoot() / Float(DTMFReceiver.blockLength), power)
     }
@@ -280,15 +280,16 @@ struct DialToneNotch {
 
 /// The exact response of a 102-sample Goertzel to a tone `d` Hz off its
 /// bin, tabulated so that a measured ratio (the bin 28 Hz to the side over
-/// the nominal bin) gives the tone's offset and the nominal bin's loss.
+/// the nominal bin) gives the tone's offset and the nominal bin's loss. The
+/// response depends only on the offset in Hz, so one table serves all eight bins.
 final class DTMFOffsetTable: Sendable {
     static let shared = DTMFOffsetTable()
     static let side: Float = 28
     static let step: Float = 0.25
     static let count = 320  // 0 … 80 Hz
-    /// Per bin: ratio(side bin / nominal bin) rising with the offset, and the nominal bin's loss.
-    private let ratios: [[Float]]
-    private let losses: [[Float]]
+    /// ratio(side bin / nominal bin), rising with the offset, and the nominal bin's loss.
+    private let ratios: [Float]
+    private let losses: [Float]
 
     init() {
         func kernel(_ d: Double) -> Double {
@@ -297,29 +298,24 @@ final class DTMFOffsetTable: Sendable {
             let v = sin(Double.pi * n * d / 8000) / (n * sin(Double.pi * d / 8000))
             return v * v
         }
-        var r: [[Float]] = [], l: [[Float]] = []
-        for _ in 0..<8 {
-            var ratio: [Float] = [], loss: [Float] = []
-            for k in 0..<DTMFOffsetTable.count {
-                let d = Double(k) * Double(DTMFOffsetTable.step)
-                let p0 = kernel(d)
-                ratio.append(Float(kernel(d - Double(DTMFOffsetTable.side)) / max(p0, 1e-30)))
-                loss.append(Float(p0))
-            }
-            r.append(ratio); l.append(loss)
+        var ratio: [Float] = [], loss: [Float] = []
+        for k in 0..<DTMFOffsetTable.count {
+            let d = Double(k) * Double(DTMFOffsetTable.step)
+            let p0 = kernel(d)
+            ratio.append(Float(kernel(d - Double(DTMFOffsetTable.side)) / max(p0, 1e-30)))
+            loss.append(Float(p0))
         }
-        ratios = r
-        losses = l
+        ratios = ratio
+        losses = loss
     }
 
     /// The offset (Hz, ≥ 0) whose side/nominal ratio first reaches `ratio`, and the nominal bin's loss there.
-    func offset(bin: Int, ratio: Float) -> (Float, Float) {
-        let rs = ratios[bin]
-        var lo = 0, hi = rs.count - 1
+    func offset(ratio: Float) -> (Float, Float) {
+        var lo = 0, hi = ratios.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
-            if rs[mid] < ratio { lo = mid + 1 } else { hi = mid }
+            if ratios[mid] < ratio { lo = mid + 1 } else { hi = mid }
         }
-        return (Float(lo) * DTMFOffsetTable.step, losses[bin][lo])
+        return (Float(lo) * DTMFOffsetTable.step, losses[lo])
     }
 }

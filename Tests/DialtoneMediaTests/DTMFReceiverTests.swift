@@ -13,7 +13,6 @@ struct DTMFSignal {
     static let keys = "123A456B789C*0#D"
     static let rows: [Double] = [697, 770, 852, 941], columns: [Double] = [1209, 1336, 1477, 1633]
     static let zero = 32768 * pow(10, -3.14 / 20)
-    var rng: SystemRandomNumberGenerator = .init()
     var seed: UInt64
     var samples: [Double] = []
 
